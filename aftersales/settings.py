@@ -1,0 +1,94 @@
+"""Settings, loaded once from AFTERSALES_* environment variables or a .env file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["zh_CN", "en"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the product; the standard's numbers default to the handbook's."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AFTERSALES_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///./aftersales.db"
+    telegram_base_url: str = "https://api.telegram.org"
+    timezone: str = "Asia/Shanghai"
+    default_language: Language = "zh_CN"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    desk_chat_id: int | None = None
+    quality_chat_id: int | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    public_url: str | None = None
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+
+    # The service standards (DESIGN §1).
+    response_hours: float = 24.0
+    response_reminder_ratio: float = 0.75
+    accept_reminder_minutes: int = 30
+    accept_timeout_minutes: int = 60
+    onsite_ping_minutes: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [120, 30])
+    report_reminder_hours: float = 4.0
+    quote_reminder_hours: float = 24.0
+    quote_flag_hours: float = 72.0
+    confirm_autoclose_hours: float = 48.0
+    survey_delay_hours: float = 1.0
+    survey_reminder_hours: float = 24.0
+    survey_expiry_days: float = 7.0
+    repeat_window_days: int = 30
+    return_visit_days: int = 90
+    max_onsite_days: int = 30
+    urgent_onsite_hours: int = 4
+    working_day_end_hour: int = 18
+    digest_hour: int = 8
+    auto_assign: bool = False
+
+    # Monthly targets, in percent.
+    target_response_pct: float = 96.0
+    target_onsite_pct: float = 95.0
+    target_first_fix_pct: float = 90.0
+    target_survey_response_pct: float = 80.0
+    target_complaint_rate_pct: float = 1.0
+
+    # Outbox pacing (Telegram's limits).
+    outbox_global_per_second: float = 30.0
+    outbox_chat_interval_seconds: float = 1.0
+    outbox_group_per_minute: int = 20
+    outbox_max_attempts: int = 8
+
+    sweep_interval_seconds: float = 30.0
+    dialog_ttl_days: float = 7.0
+
+    @field_validator("admin_ids", "onsite_ping_minutes", mode="before")
+    @classmethod
+    def _split_ints(cls, value: object) -> object:
+        """Accepts "1,2,3" as well as a list."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        """Rejects a time zone name the system does not know."""
+        ZoneInfo(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone, for display and local deadlines."""
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,109 @@
+"""The one factory that builds the Telegram Application and wires every handler."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from aftersales.clock import Clock
+from aftersales.settings import Settings
+from bot.context import AppContext, BotData, Services, current_unit
+from bot.i18n import Texts, normalize_language
+from bot.persistence import DbPersistence
+from domain.policy import ServicePolicy
+
+logger = logging.getLogger(__name__)
+
+
+BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], BotData, Any]
+
+
+def policy_from(settings: Settings) -> ServicePolicy:
+    """The service policy the settings describe."""
+    return ServicePolicy(
+        tz=settings.tz,
+        response=timedelta(hours=settings.response_hours),
+        response_reminder_ratio=settings.response_reminder_ratio,
+        accept_reminder=timedelta(minutes=settings.accept_reminder_minutes),
+        accept_timeout=timedelta(minutes=settings.accept_timeout_minutes),
+        onsite_pings=tuple(timedelta(minutes=m) for m in settings.onsite_ping_minutes),
+        report_reminder=timedelta(hours=settings.report_reminder_hours),
+        quote_reminder=timedelta(hours=settings.quote_reminder_hours),
+        quote_flag=timedelta(hours=settings.quote_flag_hours),
+        confirm_autoclose=timedelta(hours=settings.confirm_autoclose_hours),
+        survey_delay=timedelta(hours=settings.survey_delay_hours),
+        survey_reminder=timedelta(hours=settings.survey_reminder_hours),
+        survey_expiry=timedelta(days=settings.survey_expiry_days),
+        repeat_window_days=settings.repeat_window_days,
+        return_visit_days=settings.return_visit_days,
+        max_onsite_days=settings.max_onsite_days,
+        urgent_onsite_hours=settings.urgent_onsite_hours,
+        day_end_hour=settings.working_day_end_hour,
+    )
+
+
+def build_application(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> BotApplication:
+    """Builds the bot against the configured Bot API server, with every handler."""
+    if settings.bot_token is None:
+        raise ValueError("AFTERSALES_BOT_TOKEN is not set")
+    base = settings.telegram_base_url.rstrip("/")
+    context_types = ContextTypes(context=AppContext, bot_data=BotData)
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .context_types(context_types)
+        .persistence(DbPersistence(sessions, clock, ttl=timedelta(days=settings.dialog_ttl_days)))
+        .updater(None)
+        .build()
+    )
+    application.bot_data.services = Services(
+        settings=settings,
+        sessions=sessions,
+        clock=clock,
+        policy=policy_from(settings),
+        texts=Texts(settings.tz),
+    )
+    register_handlers(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+def register_handlers(application: BotApplication) -> None:
+    """Adds every dialog and handler, staff before customers."""
+    from bot.dialogs import products, register, report_fault
+    from bot.handlers import customer
+
+    application.add_handler(register.build())
+    application.add_handler(report_fault.build())
+    application.add_handler(products.build())
+    customer.register(application)
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    """Marks the update's transaction failed, logs the error, tells the user."""
+    unit = current_unit.get()
+    if unit is not None:
+        unit.failed = True
+    logger.error("handler error", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    # The session may be broken: pick the language without the database.
+    language = (context.user_data or {}).get("lang") or normalize_language(
+        update.effective_user.language_code if update.effective_user else None
+    )
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id, context.services.texts.get(language, "common.error")
+        )
+    except TelegramError:
+        logger.exception("could not tell the user about the error")

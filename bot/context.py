@@ -1,0 +1,74 @@
+"""What every callback reaches through its context: services, the update's session, language."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from aftersales.clock import Clock
+from aftersales.settings import Settings
+from bot.i18n import Texts
+from domain.policy import ServicePolicy
+
+
+@dataclass
+class Services:
+    """Shared objects of the running bot, handed to callbacks through the context."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    policy: ServicePolicy
+    texts: Texts
+
+
+class BotData(dict[str, Any]):
+    """Application-wide data; holds the services (not persisted)."""
+
+    services: Services
+
+
+@dataclass
+class UnitOfWork:
+    """The one database session of the update being processed, and whether it failed."""
+
+    session: AsyncSession
+    failed: bool = False
+    language: str | None = None
+    writes: list[Any] = field(default_factory=list)
+
+
+current_unit: ContextVar[UnitOfWork | None] = ContextVar("current_unit", default=None)
+
+
+class NoSession(RuntimeError):
+    """A callback needed the update's session outside of update processing."""
+
+
+class AppContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], BotData]):
+    """Callback context with typed access to services and the update's session."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        """The bot's shared services."""
+        return self.bot_data.services
+
+    @property
+    def session(self) -> AsyncSession:
+        """The database session owned by the update's processor."""
+        unit = current_unit.get()
+        if unit is None:
+            raise NoSession("no database session outside of update processing")
+        return unit.session

@@ -1,0 +1,191 @@
+"""Registration: language, name, phone (contact button or typed), optional company."""
+
+from __future__ import annotations
+
+import logging
+from enum import IntEnum
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.common import reply, text
+from bot.context import AppContext
+from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
+from bot.i18n import LANGUAGES
+from bot.keyboards import contact_keyboard, language_keyboard, one_button
+from domain.validation import InputError, normalize_phone
+from storage.repos import people
+
+logger = logging.getLogger(__name__)
+
+
+class State(IntEnum):
+    """Steps of the registration."""
+
+    LANGUAGE = 1
+    NAME = 2
+    PHONE = 3
+    COMPANY = 4
+
+
+END = ConversationHandler.END
+
+
+async def start(update: Update, context: AppContext) -> int | None:
+    """Greets a registered customer, or starts registration with the language choice."""
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    payload = context.args[0] if context.args else ""
+    if payload.startswith("p-"):
+        context.user_data["pending_serial"] = payload[2:]
+    customer = await people.get_customer(context.session, telegram_id=user.id)
+    if customer is not None and customer.registered_at is not None:
+        if payload.startswith("p-"):
+            from bot.dialogs.products import register_deeplink_product
+
+            await register_deeplink_product(update, context, payload[2:])
+            return END
+        await reply(update, context, "start.welcome_back", name=customer.name)
+        return END
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id,
+        context.services.texts.get("en", "start.choose_language"),
+        reply_markup=language_keyboard(),
+    )
+    return State.LANGUAGE
+
+
+async def choose_language(update: Update, context: AppContext) -> int | None:
+    """Remembers the language and asks for the name."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    code = query.data.split(":", 1)[1]
+    if code not in LANGUAGES:
+        await query.answer()
+        return None
+    context.user_data["lang"] = code
+    await query.answer()
+    await query.edit_message_text(context.services.texts.get(code, "language.set"))
+    await reply(update, context, "start.ask_name")
+    return State.NAME
+
+
+async def take_name(update: Update, context: AppContext) -> int | None:
+    """Stores the name and asks for the phone number."""
+    assert update.message is not None and context.user_data is not None
+    name = await clean_or_complain(update, context, update.message.text, limit=100)
+    if name is None:
+        return None
+    context.user_data["reg_name"] = name
+    label = await text(update, context, "start.btn_share_phone")
+    await reply(update, context, "start.ask_phone", contact_keyboard(label), name=name)
+    return State.PHONE
+
+
+async def take_contact(update: Update, context: AppContext) -> int | None:
+    """Accepts the user's own shared contact."""
+    message = update.message
+    assert message is not None and message.contact is not None and context.user_data is not None
+    user = update.effective_user
+    if user is None or message.contact.user_id != user.id:
+        await reply(update, context, "start.contact_not_own")
+        return None
+    try:
+        phone = normalize_phone(message.contact.phone_number)
+    except InputError:
+        phone = "+" + message.contact.phone_number.lstrip("+")
+    return await _ask_company(update, context, phone)
+
+
+async def take_typed_phone(update: Update, context: AppContext) -> int | None:
+    """Validates a typed phone number."""
+    assert update.message is not None
+    try:
+        phone = normalize_phone(update.message.text or "")
+    except InputError:
+        label = await text(update, context, "start.btn_share_phone")
+        await reply(update, context, "common.input.phone", contact_keyboard(label))
+        return None
+    return await _ask_company(update, context, phone)
+
+
+async def _ask_company(update: Update, context: AppContext, phone: str) -> int:
+    """Stores the phone and asks for the company."""
+    assert context.user_data is not None
+    context.user_data["reg_phone"] = phone
+    await reply(update, context, "start.phone_saved", ReplyKeyboardRemove(), phone=phone)
+    language = str(context.user_data["lang"])
+    markup = one_button(context.services.texts, language, "common.btn.skip", "reg:skip")
+    await reply(update, context, "start.ask_company", markup)
+    return State.COMPANY
+
+
+async def take_company(update: Update, context: AppContext) -> int | None:
+    """Stores the company and finishes."""
+    assert update.message is not None
+    company = await clean_or_complain(update, context, update.message.text, limit=120)
+    if company is None:
+        return None
+    return await _finish(update, context, company)
+
+
+async def skip_company(update: Update, context: AppContext) -> int:
+    """Finishes without a company."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return await _finish(update, context, None)
+
+
+async def _finish(update: Update, context: AppContext, company: str | None) -> int:
+    """Saves the customer and shows what the bot can do."""
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    now = context.services.clock.now()
+    language = str(context.user_data["lang"])
+    customer = await people.ensure_customer(
+        context.session, telegram_id=user.id, language=language, now=now
+    )
+    customer.name = str(context.user_data.pop("reg_name"))
+    customer.phone = str(context.user_data.pop("reg_phone"))
+    customer.company = company
+    customer.language = language
+    customer.registered_at = customer.registered_at or now
+    logger.info("customer %s registered", customer.id)
+    await reply(update, context, "start.registered", name=customer.name)
+    serial = context.user_data.pop("pending_serial", None)
+    if serial:
+        from bot.dialogs.products import register_deeplink_product
+
+        await register_deeplink_product(update, context, str(serial))
+    return END
+
+
+def build() -> ConversationHandler[AppContext]:
+    """The registration conversation."""
+    return conversation(
+        entry_points=[CommandHandler("start", start)],
+        states={
+            State.LANGUAGE: [CallbackQueryHandler(choose_language, pattern=r"^lang:")],
+            State.NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_name)],
+            State.PHONE: [
+                MessageHandler(filters.CONTACT, take_contact),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, take_typed_phone),
+            ],
+            State.COMPANY: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, take_company),
+                CallbackQueryHandler(skip_company, pattern=r"^reg:skip$"),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel_command), unsupported_input()],
+        name="register",
+    )

@@ -1,0 +1,66 @@
+"""Pieces every dialog shares: /cancel, unsupported media, validated free text."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
+
+from bot.common import reply
+from bot.context import AppContext
+from domain.validation import InputError, clean_text
+
+DRAFT_KEYS = ("draft", "reg_name", "reg_phone", "product_draft")
+
+
+async def cancel_command(update: Update, context: AppContext) -> int:
+    """Leaves the dialog and drops its unsaved draft."""
+    if context.user_data is not None:
+        for key in DRAFT_KEYS:
+            context.user_data.pop(key, None)
+    await reply(update, context, "common.cancelled", ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+async def refuse_media(update: Update, context: AppContext) -> None:
+    """Politely asks for text or photos instead of other media."""
+    await reply(update, context, "common.text_only")
+
+
+def unsupported_input() -> MessageHandler[AppContext, object]:
+    """A fallback that answers voice, stickers, files and the like without leaving the step."""
+    return MessageHandler(
+        filters.UpdateType.MESSAGE
+        & ~filters.TEXT
+        & ~filters.PHOTO
+        & ~filters.CONTACT
+        & ~filters.LOCATION,
+        refuse_media,
+    )
+
+
+async def clean_or_complain(
+    update: Update, context: AppContext, raw: str | None, *, limit: int
+) -> str | None:
+    """The cleaned text, or None after telling the user what is wrong with it."""
+    try:
+        return clean_text(raw, max_length=limit)
+    except InputError as exc:
+        await reply(update, context, f"common.input.{exc.reason}", limit=limit)
+        return None
+
+
+def conversation(**options: Any) -> ConversationHandler[AppContext]:
+    """A persistent ConversationHandler keyed per user and chat.
+
+    Buttons are tracked per chat on purpose (one dialog at a time per user), so PTB's
+    warning about per_message=False is expected and silenced here only.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"If 'per_message=False'", category=PTBUserWarning
+        )
+        return ConversationHandler(persistent=True, allow_reentry=True, **options)

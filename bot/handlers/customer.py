@@ -1,0 +1,213 @@
+"""Customer commands outside dialogs: help, language, the case list and cancellation."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.common import answer, edit_or_reply, language_of, reply, text
+from bot.context import AppContext
+from bot.i18n import LANGUAGES
+from bot.keyboards import inline, language_keyboard
+from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
+from storage import workflow
+from storage.models import Case, Customer
+from storage.repos import people
+
+if TYPE_CHECKING:
+    from bot.app import BotApplication
+
+logger = logging.getLogger(__name__)
+
+
+async def registered_customer(update: Update, context: AppContext) -> Customer | None:
+    """The registered customer behind an update, or None after asking them to register."""
+    user = update.effective_user
+    if user is None:
+        return None
+    customer = await people.get_customer(context.session, telegram_id=user.id)
+    if customer is None or customer.registered_at is None:
+        if update.callback_query is not None:
+            await answer(update, context, "register.first")
+        else:
+            await reply(update, context, "register.first")
+        return None
+    return customer
+
+
+async def help_command(update: Update, context: AppContext) -> None:
+    """Lists what a customer can do and the service promises."""
+    hours = int(context.services.settings.response_hours)
+    await reply(update, context, "help.customer", hours=hours)
+
+
+async def language_command(update: Update, context: AppContext) -> None:
+    """Offers the language choice."""
+    await reply(update, context, "language.choose", language_keyboard())
+
+
+async def set_language(update: Update, context: AppContext) -> None:
+    """Stores the chosen language on the person's record and in their session data."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    code = query.data.split(":", 1)[1]
+    if code not in LANGUAGES:
+        await answer(update, context, "common.stale_button")
+        return
+    if context.user_data is not None:
+        context.user_data["lang"] = code
+    customer = await people.get_customer(context.session, telegram_id=user.id)
+    if customer is not None:
+        customer.language = code
+    staff = await people.get_staff(context.session, telegram_id=user.id)
+    if staff is not None:
+        staff.language = code
+    await query.answer()
+    await edit_or_reply(update, context, "language.set")
+
+
+async def cases_command(update: Update, context: AppContext) -> None:
+    """Lists the customer's own cases as buttons."""
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return
+    cases = await workflow.cases_of_customer(context.session, customer_id=customer.id)
+    if not cases:
+        await reply(update, context, "cases.none")
+        return
+    language = await language_of(update, context)
+    texts = context.services.texts
+    rows = [
+        [
+            (
+                texts.get(
+                    language,
+                    "cases.button",
+                    number=case.number,
+                    status=texts.get(language, f"status.{case.status}"),
+                ),
+                f"case:{case.id}",
+            )
+        ]
+        for case in cases
+    ]
+    await reply(update, context, "cases.list", inline(rows))
+
+
+async def _own_case(update: Update, context: AppContext) -> tuple[Customer, Case] | None:
+    """The customer and the case named by the pressed button, only if it is theirs."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return None
+    try:
+        case_id = int(query.data.split(":", 1)[1])
+    except ValueError:
+        await answer(update, context, "common.stale_button")
+        return None
+    case = await workflow.case_of_customer(
+        context.session, case_id=case_id, customer_id=customer.id
+    )
+    if case is None:
+        logger.warning("user %s pressed a button for a case not theirs", customer.telegram_id)
+        await answer(update, context, "cases.not_found")
+        return None
+    return customer, case
+
+
+async def show_case(update: Update, context: AppContext) -> None:
+    """Shows one of the customer's cases with its timeline."""
+    found = await _own_case(update, context)
+    if found is None:
+        return
+    _, case = found
+    await answer(update, context)
+    language = await language_of(update, context)
+    texts = context.services.texts
+    events = await workflow.events_of(context.session, case_id=case.id)
+    timeline = "\n".join(
+        texts.get(
+            language,
+            "cases.timeline_line",
+            at=texts.when(event.at),
+            event=texts.get(language, f"event.{event.action}"),
+        )
+        for event in events
+    )
+    markup = None
+    if customer_may_cancel(case.status):  # type: ignore[arg-type]
+        label = texts.get(language, "cases.btn_cancel")
+        markup = inline([[(label, f"cxl:{case.id}")]])
+    await reply(
+        update,
+        context,
+        "cases.detail",
+        markup,
+        number=case.number,
+        kind=texts.get(language, f"kind.{case.kind}"),
+        status=texts.get(language, f"status.{case.status}"),
+        created=case.created_at,
+        response_due=case.response_due_at,
+        onsite_due=case.onsite_due_at,
+        description=case.description,
+        timeline=timeline,
+    )
+
+
+async def ask_cancel(update: Update, context: AppContext) -> None:
+    """Asks the customer to confirm a cancellation."""
+    found = await _own_case(update, context)
+    if found is None:
+        return
+    _, case = found
+    await answer(update, context)
+    label = await text(update, context, "cases.btn_confirm_cancel")
+    await edit_or_reply(
+        update,
+        context,
+        "cases.confirm_cancel",
+        inline([[(label, f"cxlok:{case.id}")]]),
+        number=case.number,
+    )
+
+
+async def confirm_cancel(update: Update, context: AppContext) -> None:
+    """Cancels the case if it is still before the technician's arrival."""
+    found = await _own_case(update, context)
+    if found is None:
+        return
+    customer, case = found
+    await answer(update, context)
+    try:
+        await workflow.move(
+            context.session,
+            case=case,
+            action=Action.CANCEL,
+            actor=Actor.CUSTOMER,
+            actor_id=customer.telegram_id,
+            now=context.services.clock.now(),
+        )
+    except IllegalTransition:
+        await edit_or_reply(update, context, "cases.cannot_cancel", number=case.number)
+        return
+    case.cancelled_at = context.services.clock.now()
+    await edit_or_reply(update, context, "cases.cancelled", number=case.number)
+
+
+def register(application: BotApplication) -> None:
+    """Adds the customer commands and buttons."""
+    from bot.dialogs import products
+
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("language", language_command))
+    application.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
+    application.add_handler(CommandHandler("cases", cases_command))
+    application.add_handler(CommandHandler("products", products.list_products))
+    application.add_handler(CallbackQueryHandler(show_case, pattern=r"^case:\d+$"))
+    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^cxl:\d+$"))
+    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=r"^cxlok:\d+$"))

@@ -1,0 +1,144 @@
+"""Dialog state and user data in the database, one row per key, so dialogs survive restarts.
+
+During update processing the writes join the update's own transaction (they are collected and
+written by the pump after the handlers ran); outside of it they get a session of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import ConversationDict, ConversationKey
+
+from aftersales.clock import Clock
+from bot.context import BotData, current_unit
+from storage.repos import state
+
+logger = logging.getLogger(__name__)
+
+DELETE = object()
+
+
+class PendingWrite:
+    """A persistence write waiting for the update's transaction."""
+
+    __slots__ = ("data", "key", "namespace")
+
+    def __init__(self, namespace: str, key: str, data: Any) -> None:
+        self.namespace = namespace
+        self.key = key
+        self.data = data
+
+
+class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
+    """PTB persistence backed by the persisted_state table."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, ttl: timedelta
+    ) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, callback_data=False),
+            update_interval=60,
+        )
+        self.sessions = sessions
+        self.clock = clock
+        self.ttl = ttl
+
+    async def _load(self, namespace: str) -> dict[str, Any]:
+        async with self.sessions() as session:
+            return await state.load_namespace(session, namespace=namespace, now=self.clock.now())
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        """Loads every user's data."""
+        return {int(k): v for k, v in (await self._load("user_data")).items()}
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        """Loads every chat's data."""
+        return {int(k): v for k, v in (await self._load("chat_data")).items()}
+
+    async def get_bot_data(self) -> BotData:
+        """Bot data is not persisted; it holds the live services."""
+        return BotData()
+
+    async def get_callback_data(self) -> None:
+        """Arbitrary callback data is not used."""
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """Loads the states of one conversation handler."""
+        rows = await self._load(f"conv:{name}")
+        return {tuple(json.loads(key)): value for key, value in rows.items()}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Stores (or clears) one conversation's state."""
+        await self._write(
+            f"conv:{name}", json.dumps(list(key)), DELETE if new_state is None else new_state
+        )
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        """Stores one user's data."""
+        await self._write("user_data", str(user_id), data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        """Stores one chat's data."""
+        await self._write("chat_data", str(chat_id), data)
+
+    async def update_bot_data(self, data: BotData) -> None:
+        """Bot data is not persisted."""
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Callback data is not persisted."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Forgets a chat's data."""
+        await self._write("chat_data", str(chat_id), DELETE)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Forgets a user's data."""
+        await self._write("user_data", str(user_id), DELETE)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        """Nothing to refresh: this process is the only writer."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        """Nothing to refresh: this process is the only writer."""
+
+    async def refresh_bot_data(self, bot_data: BotData) -> None:
+        """Nothing to refresh."""
+
+    async def flush(self) -> None:
+        """Every write already reached the database."""
+
+    async def _write(self, namespace: str, key: str, data: Any) -> None:
+        """Joins the update's transaction when there is one, else writes at once."""
+        unit = current_unit.get()
+        if unit is not None:
+            unit.writes.append(PendingWrite(namespace, key, data))
+            return
+        async with self.sessions() as session, session.begin():
+            await apply_write(session, PendingWrite(namespace, key, data), self.clock, self.ttl)
+
+
+async def apply_write(
+    session: AsyncSession, write: PendingWrite, clock: Clock, ttl: timedelta
+) -> None:
+    """Writes one persistence change in the given session."""
+    if write.data is DELETE:
+        await state.remove(session, namespace=write.namespace, key=write.key)
+        return
+    now = clock.now()
+    await state.put(
+        session,
+        namespace=write.namespace,
+        key=write.key,
+        data=write.data,
+        now=now,
+        expires_at=now + ttl,
+    )

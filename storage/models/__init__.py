@@ -1,0 +1,39 @@
+"""All tables, importable from one place."""
+
+from storage.models.base import Base, UTCDateTime
+from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
+from storage.models.feedback import Survey, SurveyAnswer
+from storage.models.infra import (
+    InboxUpdate,
+    LoginToken,
+    OutboxMessage,
+    PersistedState,
+    Reminder,
+    WebSession,
+)
+from storage.models.people import Customer, Staff, StaffInvite
+from storage.models.work import Quote, ServiceReport
+
+__all__ = [
+    "Assignment",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CasePhoto",
+    "Customer",
+    "DaySequence",
+    "InboxUpdate",
+    "LoginToken",
+    "OutboxMessage",
+    "PersistedState",
+    "Product",
+    "Quote",
+    "Reminder",
+    "ServiceReport",
+    "Staff",
+    "StaffInvite",
+    "Survey",
+    "SurveyAnswer",
+    "UTCDateTime",
+    "WebSession",
+]

@@ -1,0 +1,77 @@
+"""Customers, staff and staff invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UTCDateTime
+
+
+class Customer(Base):
+    """A Telegram user who asks for service."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    company: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str | None] = mapped_column(String(60))
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_return_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Staff(Base):
+    """A member of the department: technician, dispatcher, supervisor or admin."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    roles: Mapped[str] = mapped_column(String(120), default="")
+    regions: Mapped[str] = mapped_column(String(300), default="")
+    skills: Mapped[str] = mapped_column(String(300), default="")
+    max_open_jobs: Mapped[int] = mapped_column(Integer, default=5)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        """The roles as a set."""
+        return frozenset(r for r in self.roles.split(",") if r)
+
+    @property
+    def region_list(self) -> list[str]:
+        """The regions served, as a list."""
+        return [r for r in self.regions.split(",") if r]
+
+    @property
+    def skill_list(self) -> list[str]:
+        """The product categories mastered, as a list."""
+        return [s for s in self.skills.split(",") if s]
+
+
+class StaffInvite(Base):
+    """A one-time deep link that makes its user a staff member."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,134 @@
+"""Customers, staff and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Case, Customer, Staff, StaffInvite
+
+STAFF_ROLES = ("technician", "dispatcher", "supervisor", "admin")
+OPEN_JOB_STATUSES = ("assigned", "accepted", "quote_pending", "on_site")
+
+
+async def get_customer(session: AsyncSession, *, telegram_id: int) -> Customer | None:
+    """The customer with this Telegram id, if any."""
+    return await session.scalar(select(Customer).where(Customer.telegram_id == telegram_id))
+
+
+async def ensure_customer(
+    session: AsyncSession, *, telegram_id: int, language: str, now: datetime
+) -> Customer:
+    """Returns the customer row for a Telegram user, creating an unregistered one if new."""
+    customer = await get_customer(session, telegram_id=telegram_id)
+    if customer is None:
+        customer = Customer(telegram_id=telegram_id, language=language, created_at=now)
+        session.add(customer)
+        await session.flush()
+    return customer
+
+
+async def get_staff(session: AsyncSession, *, telegram_id: int) -> Staff | None:
+    """The active staff member with this Telegram id, if any."""
+    return await session.scalar(
+        select(Staff).where(Staff.telegram_id == telegram_id, Staff.active.is_(True))
+    )
+
+
+async def get_staff_by_id(session: AsyncSession, *, staff_id: int) -> Staff | None:
+    """A staff member by primary key."""
+    return await session.get(Staff, staff_id)
+
+
+async def staff_with_role(session: AsyncSession, *, role: str) -> list[Staff]:
+    """All active staff holding a role."""
+    rows = await session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.id))
+    return [s for s in rows if role in s.role_set]
+
+
+async def add_staff(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    name: str,
+    roles: list[str],
+    language: str,
+    now: datetime,
+    phone: str | None = None,
+    regions: list[str] | None = None,
+    skills: list[str] | None = None,
+    max_open_jobs: int = 5,
+) -> Staff:
+    """Creates a staff member, or adds roles and details to an existing one."""
+    for role in roles:
+        if role not in STAFF_ROLES:
+            raise ValueError(f"unknown role {role}")
+    staff = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+    if staff is None:
+        staff = Staff(telegram_id=telegram_id, name=name, language=language, created_at=now)
+        session.add(staff)
+    staff.name = name or staff.name
+    staff.active = True
+    staff.roles = ",".join(sorted(staff.role_set | set(roles)))
+    if phone is not None:
+        staff.phone = phone
+    if regions is not None:
+        staff.regions = ",".join(r.strip() for r in regions if r.strip())
+    if skills is not None:
+        staff.skills = ",".join(s.strip() for s in skills if s.strip())
+    staff.max_open_jobs = max_open_jobs
+    await session.flush()
+    return staff
+
+
+async def list_staff(session: AsyncSession) -> list[Staff]:
+    """Every staff member, active first."""
+    rows = await session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.id))
+    return list(rows)
+
+
+async def open_job_counts(session: AsyncSession) -> dict[int, int]:
+    """How many open jobs each technician holds."""
+    rows = await session.execute(
+        select(Case.technician_id, func.count())
+        .where(Case.technician_id.is_not(None), Case.status.in_(OPEN_JOB_STATUSES))
+        .group_by(Case.technician_id)
+    )
+    return {int(tech): int(count) for tech, count in rows if tech is not None}
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    token: str,
+    role: str,
+    now: datetime,
+    created_by: int | None,
+    valid_for: timedelta = timedelta(days=7),
+) -> StaffInvite:
+    """Stores a one-time staff invitation."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role}")
+    invite = StaffInvite(
+        token=token, role=role, created_at=now, expires_at=now + valid_for, created_by=created_by
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def redeem_invite(
+    session: AsyncSession, *, token: str, telegram_id: int, now: datetime
+) -> StaffInvite | None:
+    """Marks an invitation used by this person; None if unknown, used or expired."""
+    invite = await session.scalar(
+        select(StaffInvite).where(StaffInvite.token == token).with_for_update()
+    )
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    invite.used_at = now
+    invite.used_by = telegram_id
+    await session.flush()
+    return invite

@@ -1,0 +1,94 @@
+"""Fixtures: a database per test (SQLite or a PostgreSQL schema), the local Bot API, the bot."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aftersales.clock import ManualClock
+from storage.db import create_engine
+from storage.models import Base
+from tests.harness import Harness
+from web.sandbox.botapi import BotApiServer
+
+# PTB 22 warns on every RetryAfter unless durations are timedeltas; opt in, as production does.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+PG_URL = os.environ.get("AFTERSALES_TEST_DATABASE_URL", "")
+USE_PG = os.environ.get("AFTERSALES_TEST_BACKEND") == "postgresql" and bool(PG_URL)
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> str:
+    """A fresh schema name for this run, so parallel runs never collide."""
+    return f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+async def db_url_and_schema(
+    tmp_path: Path, pg_schema: str
+) -> AsyncIterator[tuple[str, str | None]]:
+    """A database URL (and schema) holding the full, empty schema."""
+    if not USE_PG:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        await engine.dispose()
+        yield url, None
+        return
+    schema = f"{pg_schema}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = create_engine(PG_URL, schema=schema)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+    yield PG_URL, schema
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    await admin.dispose()
+
+
+@pytest.fixture
+async def engine(db_url_and_schema: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test database."""
+    url, schema = db_url_and_schema
+    created = create_engine(url, schema=schema)
+    yield created
+    await created.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when the test says so (Mon 2026-11-23 09:00 Shanghai)."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def botapi(clock: ManualClock) -> AsyncIterator[BotApiServer]:
+    """The local Bot API server the bot talks to."""
+    server = BotApiServer(now=lambda: clock.now().timestamp())
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def harness(
+    botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[Harness]:
+    """The real bot, polling the local Bot API server, on the test database."""
+    running = Harness(botapi, engine, clock)
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
