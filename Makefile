@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,10 @@ test: lint
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
+
+# Regenerates the single initial migration from the models (until the first release).
+migration: $(STAMP)
+	rm -f /tmp/aftersales-migration.db storage/migrations/versions/0001_initial_schema.py
+	$(BIN)/python -c "import asyncio; from aftersales.devtools import regenerate; from storage.db import create_engine; asyncio.run(regenerate(create_engine('sqlite+aiosqlite:////tmp/aftersales-migration.db')))"
+	$(BIN)/ruff format -q storage/migrations
+	$(BIN)/ruff check --fix -q storage/migrations

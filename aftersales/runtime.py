@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aftersales.clock import Clock, SystemClock
 from aftersales.settings import Settings
-from bot.app import BotApplication, build_application
+from bot.app import BotApplication, build_application, policy_from
 from bot.polling import poll_forever
 from bot.pump import UpdatePump
+from scheduler.outbox_sender import OutboxSender
+from scheduler.sweep import Sweeper
 from storage import migrate
 from storage.db import create_engine, create_session_factory, describe
 from storage.repos import inbox
@@ -41,6 +43,12 @@ class Runtime:
         self.poll_timeout = poll_timeout
         self.application: BotApplication = build_application(settings, self.sessions, self.clock)
         self.pump = UpdatePump(self.application, self.sessions, self.clock)
+        services = self.application.bot_data.services
+        self.sweeper = Sweeper(self.sessions, self.clock, settings, policy_from(settings))
+        self.sender = OutboxSender(
+            self.application.bot, self.sessions, self.clock, services.texts, settings
+        )
+        self.pump.after_update = self.sender.wake
         self._tasks: list[asyncio.Task[None]] = []
 
     async def migrate(self) -> None:
@@ -53,6 +61,17 @@ class Runtime:
         await self.application.initialize()
         await self.application.start()
         self._spawn(self.pump.run(), "pump")
+        self._spawn(self.sender.run(), "outbox")
+        job_queue = self.application.job_queue
+        assert job_queue is not None
+        job_queue.run_repeating(
+            self._tick,
+            interval=self.settings.sweep_interval_seconds,
+            first=1,
+            name="sweep",
+            # A busy loop must delay a sweep, never skip it; missed runs collapse into one.
+            job_kwargs={"misfire_grace_time": 300, "coalesce": True, "max_instances": 1},
+        )
         if polling:
             await self.application.bot.delete_webhook()
             async with self.sessions() as session:
@@ -67,6 +86,11 @@ class Runtime:
                 ),
                 "poller",
             )
+
+    async def _tick(self, _context: object) -> None:
+        """One scheduler tick: fire due reminders, then let the sender deliver."""
+        await self.sweeper.sweep()
+        self.sender.wake()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Runs a long-lived part in the background, logging if it dies."""

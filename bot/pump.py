@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +51,7 @@ class UpdatePump:
         self._tasks: set[asyncio.Task[None]] = set()
         self.processed = 0
         self.failed = 0
+        self.after_update: Callable[[], None] | None = None
 
     async def ingest(self, payloads: Sequence[dict[str, Any]]) -> int:
         """Stores updates durably (duplicates ignored); returns how many were new."""
@@ -132,6 +133,8 @@ class UpdatePump:
                 current_unit.reset(token)
         if error is None:
             self.processed += 1
+            if self.after_update is not None:
+                self.after_update()
             return
         self.failed += 1
         async with self.sessions() as session, session.begin():

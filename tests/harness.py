@@ -41,6 +41,7 @@ class Harness:
             "database_url": "sqlite+aiosqlite:///unused.db",
             "timezone": "Asia/Shanghai",
             "default_language": "en",
+            "sweep_interval_seconds": 3600,
         }
         values.update(self.overrides)
         return Settings(_env_file=None, **values)
@@ -84,6 +85,14 @@ class Harness:
             await self.server.wait_acknowledged(update_id)
         self._pushed.clear()
         await self.runtime.pump.wait_idle()
+        await self.runtime.sender.drain()
+
+    async def tick(self) -> int:
+        """One scheduler tick at the current (injected) time, then delivery; returns fired."""
+        assert self.runtime is not None
+        fired = await self.runtime.sweeper.sweep()
+        await self.runtime.sender.drain()
+        return fired
 
     def advance(self, delta: timedelta) -> None:
         """Moves time forward."""

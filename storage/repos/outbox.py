@@ -88,13 +88,23 @@ async def mark_sent(
 
 
 async def mark_retry(
-    session: AsyncSession, *, message_id: int, not_before: datetime, error: str
+    session: AsyncSession,
+    *,
+    message_id: int,
+    not_before: datetime,
+    error: str,
+    keep_attempt: bool = True,
 ) -> None:
-    """Puts a message back in the queue for a later attempt."""
+    """Puts a message back for a later attempt; a rate-limit wait does not use up an attempt."""
+    values: dict[str, object] = {
+        "status": "pending",
+        "not_before": not_before,
+        "last_error": error[:500],
+    }
+    if not keep_attempt:
+        values["attempts"] = OutboxMessage.attempts - 1
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="pending", not_before=not_before, last_error=error[:500])
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:07:21.119030
+Create Date: 2026-11-23 19:18:59.516196
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,87 @@
+"""Validation of product register rows (the CSV import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.validation import InputError, clean_text, normalize_phone, normalize_serial
+
+COLUMNS = (
+    "serial",
+    "model",
+    "category",
+    "customer_phone",
+    "customer_company",
+    "purchase_date",
+    "installation_date",
+    "warranty_end",
+)
+REQUIRED = ("serial", "model", "warranty_end")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one line of the file was refused."""
+
+    line: int
+    column: str
+    problem: str
+
+
+def _date(value: str, column: str, line: int) -> date | RowError | None:
+    """Reads an ISO date; empty means none."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return RowError(line, column, f"not a date (YYYY-MM-DD): {value!r}")
+
+
+def parse_row(raw: dict[str, str | None], line: int) -> dict[str, Any] | list[RowError]:
+    """Turns one CSV row into product values, or the list of what is wrong with it."""
+    values = {key: (raw.get(key) or "").strip() for key in COLUMNS}
+    errors = [RowError(line, c, "missing") for c in REQUIRED if not values[c]]
+    if errors:
+        return errors
+    row: dict[str, Any] = {}
+    try:
+        row["serial"] = normalize_serial(values["serial"])
+    except InputError:
+        errors.append(RowError(line, "serial", f"invalid serial {values['serial']!r}"))
+    for column, limit in (("model", 100), ("category", 60), ("customer_company", 120)):
+        if values[column]:
+            try:
+                row[column] = clean_text(values[column], max_length=limit)
+            except InputError as exc:
+                errors.append(RowError(line, column, exc.reason))
+    if values["customer_phone"]:
+        try:
+            row["owner_phone"] = normalize_phone(values["customer_phone"])
+        except InputError:
+            errors.append(RowError(line, "customer_phone", "invalid phone number"))
+    dates: dict[str, date | None] = {}
+    for column in ("purchase_date", "installation_date", "warranty_end"):
+        parsed = _date(values[column], column, line)
+        if isinstance(parsed, RowError):
+            errors.append(parsed)
+        else:
+            dates[column] = parsed
+    bought = dates.get("purchase_date")
+    end = dates.get("warranty_end")
+    if bought and end and end < bought:
+        errors.append(RowError(line, "warranty_end", "ends before the purchase date"))
+    if errors:
+        return errors
+    return {
+        "serial": row["serial"],
+        "model": row["model"],
+        "category": row.get("category"),
+        "owner_phone": row.get("owner_phone"),
+        "owner_company": row.get("customer_company"),
+        "purchase_date": bought,
+        "installed_on": dates.get("installation_date"),
+        "warranty_end": end,
+    }
