@@ -1,0 +1,103 @@
+"""Rows for tests, written straight to the database (append new factories at the end)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.lifecycle import CaseKind
+from domain.policy import ServicePolicy
+from storage import workflow
+from storage.models import Case, Customer, Product, Staff
+from storage.repos import people
+from storage.workflow import CaseDraft
+
+
+async def make_customer(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    now: datetime,
+    name: str = "Wang Wei",
+    phone: str = "+8613800138000",
+    language: str = "en",
+    region: str | None = "Pudong",
+) -> Customer:
+    """A registered customer."""
+    customer = await people.ensure_customer(
+        session, telegram_id=telegram_id, language=language, now=now
+    )
+    customer.name = name
+    customer.phone = phone
+    customer.region = region
+    customer.registered_at = now
+    await session.flush()
+    return customer
+
+
+async def make_staff(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    roles: list[str],
+    now: datetime,
+    name: str = "Zhang San",
+    language: str = "en",
+    regions: list[str] | None = None,
+    skills: list[str] | None = None,
+    max_open_jobs: int = 5,
+) -> Staff:
+    """A staff member with roles."""
+    return await people.add_staff(
+        session, telegram_id=telegram_id, name=name, roles=roles, language=language, now=now,
+        phone="+8613900139000", regions=regions or ["Pudong"], skills=skills or ["hvac"],
+        max_open_jobs=max_open_jobs,
+    )
+
+
+async def make_product(
+    session: AsyncSession,
+    *,
+    serial: str,
+    now: datetime,
+    customer: Customer | None = None,
+    model: str = "AC-9000",
+    category: str = "hvac",
+    warranty_end: date | None = None,
+) -> Product:
+    """A known product, in warranty for a year unless told otherwise."""
+    product = Product(
+        serial=serial, model=model, category=category,
+        customer_id=customer.id if customer else None,
+        purchase_date=now.date() - timedelta(days=30),
+        warranty_end=warranty_end or (now.date() + timedelta(days=365)),
+        verified=True, created_at=now, updated_at=now,
+    )
+    session.add(product)
+    await session.flush()
+    return product
+
+
+async def make_case(
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    now: datetime,
+    product: Product | None = None,
+    kind: CaseKind = CaseKind.FAULT,
+    onsite_in: timedelta = timedelta(hours=8),
+    description: str = "The unit does not start; error E4.",
+    policy: ServicePolicy | None = None,
+) -> Case:
+    """A new case opened the way the report dialog opens it."""
+    return await workflow.open_case(
+        session,
+        customer=customer,
+        draft=CaseDraft(
+            kind=kind, description=description, product_id=product.id if product else None,
+            address="88 Century Ave, Pudong", onsite_due_at=now + onsite_in,
+        ),
+        now=now,
+        policy=policy or ServicePolicy(),
+    )
