@@ -74,6 +74,7 @@ def build_application(
         texts=Texts(settings.tz),
     )
     register_handlers(application)
+    register_fallbacks(application)
     application.add_error_handler(on_error)
     return application
 
@@ -87,6 +88,13 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(report_fault.build())
     application.add_handler(products.build())
     customer.register(application)
+
+
+def register_fallbacks(application: BotApplication) -> None:
+    """Answers what no handler took: unknown commands, stray text, stale buttons, edits."""
+    from bot.handlers import fallback
+
+    fallback.register(application)
 
 
 async def on_error(update: object, context: AppContext) -> None:

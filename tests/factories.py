@@ -50,8 +50,15 @@ async def make_staff(
 ) -> Staff:
     """A staff member with roles."""
     return await people.add_staff(
-        session, telegram_id=telegram_id, name=name, roles=roles, language=language, now=now,
-        phone="+8613900139000", regions=regions or ["Pudong"], skills=skills or ["hvac"],
+        session,
+        telegram_id=telegram_id,
+        name=name,
+        roles=roles,
+        language=language,
+        now=now,
+        phone="+8613900139000",
+        regions=regions or ["Pudong"],
+        skills=skills or ["hvac"],
         max_open_jobs=max_open_jobs,
     )
 
@@ -68,11 +75,15 @@ async def make_product(
 ) -> Product:
     """A known product, in warranty for a year unless told otherwise."""
     product = Product(
-        serial=serial, model=model, category=category,
+        serial=serial,
+        model=model,
+        category=category,
         customer_id=customer.id if customer else None,
         purchase_date=now.date() - timedelta(days=30),
         warranty_end=warranty_end or (now.date() + timedelta(days=365)),
-        verified=True, created_at=now, updated_at=now,
+        verified=True,
+        created_at=now,
+        updated_at=now,
     )
     session.add(product)
     await session.flush()
@@ -95,8 +106,11 @@ async def make_case(
         session,
         customer=customer,
         draft=CaseDraft(
-            kind=kind, description=description, product_id=product.id if product else None,
-            address="88 Century Ave, Pudong", onsite_due_at=now + onsite_in,
+            kind=kind,
+            description=description,
+            product_id=product.id if product else None,
+            address="88 Century Ave, Pudong",
+            onsite_due_at=now + onsite_in,
         ),
         now=now,
         policy=policy or ServicePolicy(),

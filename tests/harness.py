@@ -32,6 +32,7 @@ class Harness:
         self.sessions = create_session_factory(engine)
         self.runtime: Runtime | None = None
         self._pushed: list[int] = []
+        self._payloads: dict[int, dict[str, Any]] = {}
 
     def settings(self) -> Settings:
         """Settings pointing the bot at the local server."""
@@ -73,10 +74,15 @@ class Harness:
         def push(update: dict[str, Any]) -> int:
             update_id = original(update)
             harness._pushed.append(update_id)
+            harness._payloads[update_id] = {**update, "update_id": update_id}
             return update_id
 
         user._push = push  # type: ignore[method-assign]
         return user
+
+    def last_update_payload(self) -> dict[str, Any]:
+        """The newest update a test user sent, as Telegram delivered it."""
+        return self._payloads[max(self._payloads)]
 
     async def settle(self) -> None:
         """Waits until the bot fetched, stored and processed everything users sent."""

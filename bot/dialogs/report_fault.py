@@ -462,14 +462,14 @@ async def type_deadline(update: Update, context: AppContext) -> int | None:
 async def _set_deadline(update: Update, context: AppContext, deadline: datetime) -> int | None:
     """Checks and stores the deadline, then shows the summary."""
     problem = _deadlines(context).check(deadline, context.services.clock.now())
-    if problem is not None:
+    if problem is not None:  # the buttons stay usable; typing again works too
         await reply(
             update,
             context,
             f"report.deadline_{problem}",
             days=context.services.policy.max_onsite_days,
         )
-        return await _ask_deadline(update, context)
+        return None
     _draft(context)["deadline"] = deadline.isoformat()
     return await _show_summary(update, context)
 

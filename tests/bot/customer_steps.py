@@ -1,0 +1,65 @@
+"""Steps a customer takes, shared by the customer-side tests."""
+
+from __future__ import annotations
+
+from tests.harness import Harness
+from web.sandbox.users import SandboxUser
+
+
+async def register(
+    harness: Harness,
+    user_id: int,
+    *,
+    chinese: bool = False,
+    name: str = "Wang Wei",
+    phone: str = "+8613800138000",
+) -> SandboxUser:
+    """Registers a customer through /start and returns the user."""
+    user = harness.user(user_id, language_code="zh" if chinese else "en")
+    user.send_text("/start")
+    await harness.settle()
+    user.press("简体中文" if chinese else "English")
+    await harness.settle()
+    user.send_text(name)
+    await harness.settle()
+    user.send_contact(phone)
+    await harness.settle()
+    user.press("跳过" if chinese else "Skip")
+    await harness.settle()
+    return user
+
+
+async def say(harness: Harness, user: SandboxUser, text: str) -> str:
+    """Sends a text and returns the bot's last answer."""
+    user.send_text(text)
+    await harness.settle()
+    return user.texts()[-1]
+
+
+async def press(harness: Harness, user: SandboxUser, label: str) -> str:
+    """Presses a button and returns the bot's last message text."""
+    user.press(label)
+    await harness.settle()
+    return user.texts()[-1]
+
+
+async def report_fault(
+    harness: Harness,
+    user: SandboxUser,
+    *,
+    serial: str = "SN-1001",
+    description: str = "Compressor makes a loud noise, error E4",
+    address: str = "88 Century Ave, Pudong, Shanghai",
+    deadline_button: str = "Tomorrow by 18:00",
+) -> str:
+    """Reports a fault for a product typed by serial (first product); returns the answer."""
+    await say(harness, user, "/report")
+    if "Which product" in user.texts()[-1]:
+        await press(harness, user, serial)
+    else:
+        await say(harness, user, serial)
+    await say(harness, user, description)
+    await press(harness, user, "Continue")
+    await say(harness, user, address)
+    await press(harness, user, deadline_button)
+    return await press(harness, user, "Confirm")

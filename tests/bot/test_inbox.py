@@ -1,0 +1,67 @@
+"""Store-before-acknowledge: what was stored and not processed is replayed on start."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import AppContext
+from storage.models import Customer, InboxUpdate
+from tests.harness import Harness
+
+
+async def test_unprocessed_updates_are_replayed_after_a_crash(harness: Harness) -> None:
+    await harness.stop()  # the process "crashed" after storing updates it had not processed
+    start = {
+        "update_id": 500,
+        "message": {
+            "message_id": 1,
+            "date": 1_795_000_000,
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            "chat": {"id": 4242, "type": "private", "first_name": "Ma"},
+            "from": {"id": 4242, "is_bot": False, "first_name": "Ma", "language_code": "en"},
+        },
+    }
+    async with harness.session() as session, session.begin():
+        from storage.repos import inbox
+
+        await inbox.store(session, payload=start, now=harness.clock.now())
+    await harness.start()
+    await harness.settle()
+    user = harness.user(4242, "Ma")
+    assert "choose your language" in user.texts()[-1]
+    async with harness.session() as session:
+        row = await session.scalar(select(InboxUpdate).where(InboxUpdate.update_id == 500))
+    assert row is not None and row.processed_at is not None and row.error is None
+
+
+async def test_a_failing_handler_saves_nothing_and_tells_the_user(harness: Harness) -> None:
+    assert harness.runtime is not None
+    from bot.handlers import customer
+
+    original = customer.help_command
+
+    async def broken(update: object, context: AppContext) -> None:
+        # Half the work is written, then the handler fails: none of it may stay.
+        context.session.add(
+            Customer(telegram_id=4343, language="en", created_at=harness.clock.now())
+        )
+        await context.session.flush()
+        raise RuntimeError("boom")
+
+    handler = next(
+        h
+        for h in harness.runtime.application.handlers[0]
+        if getattr(h, "callback", None) is original
+    )
+    handler.callback = broken
+    user = harness.user(4343)
+    user.send_text("/help")
+    await harness.settle()
+    assert (
+        user.texts()[-1] == "Sorry, something went wrong and nothing was saved. Please try again."
+    )
+    async with harness.session() as session:
+        row = await session.scalar(select(InboxUpdate).order_by(InboxUpdate.id.desc()))
+        assert row is not None and row.error == "handler failed"
+        assert await session.scalar(select(Customer)) is None

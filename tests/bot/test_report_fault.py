@@ -1,0 +1,246 @@
+"""The customer's fault report, end to end through the real bot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from domain.lifecycle import CaseStatus
+from storage.models import Case, CaseEvent, CasePhoto, Product, Reminder
+from tests.bot.customer_steps import press, register, report_fault, say
+from tests.factories import make_product
+from tests.harness import Harness
+
+
+async def _known_product(harness: Harness, serial: str = "SN-1001", **kw: object) -> None:
+    async with harness.session() as session, session.begin():
+        await make_product(session, serial=serial, now=harness.clock.now(), **kw)  # type: ignore[arg-type]
+
+
+async def _cases(harness: Harness) -> list[Case]:
+    async with harness.session() as session:
+        return list(await session.scalars(select(Case).order_by(Case.id)))
+
+
+async def test_full_report_registers_the_case_with_both_promises(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2001)
+    answer = await report_fault(harness, user)
+
+    assert "registered as SR-20261123-0001" in answer
+    assert "in warranty" in answer
+    # Registered at 09:00 Shanghai: answer due next day 09:00, on site tomorrow by 18:00.
+    assert "answer by 2026-11-24 09:00" in answer
+    assert "on site by 2026-11-24 18:00" in answer
+    [case] = await _cases(harness)
+    assert case.status == CaseStatus.NEW
+    assert case.response_due_at == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    assert case.onsite_due_at == datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    assert case.address == "88 Century Ave, Pudong, Shanghai"
+    async with harness.session() as session:
+        product = await session.scalar(select(Product).where(Product.serial == "SN-1001"))
+        assert product is not None and product.customer_id == case.customer_id
+        events = list(await session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
+        stages = set(
+            await session.scalars(select(Reminder.stage).where(Reminder.case_id == case.id))
+        )
+    assert [e.action for e in events] == ["create"]
+    assert stages == {"remind", "breach"}
+
+
+async def test_report_in_chinese_with_photos_and_a_shared_location(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2002, chinese=True, name="李娜")
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    user.send_photo(b"photo-1", caption="空调不制冷")
+    await harness.settle()
+    assert "已添加第 1 张照片" in user.texts()[-1]
+    user.send_photo(b"photo-2")
+    await harness.settle()
+    await press(harness, user, "继续")
+    user.send_location(31.2304, 121.4737)
+    await harness.settle()
+    assert "补充详细地址" in user.texts()[-1]
+    await press(harness, user, "跳过")
+    answer = await press(harness, user, "小时内")
+    assert "照片：2" in answer and "已分享的位置" in answer
+    answer = await press(harness, user, "确认提交")
+    assert "服务单号 SR-20261123-0001" in answer and "在保修期内" in answer
+    [case] = await _cases(harness)
+    assert case.description == "空调不制冷"
+    assert (case.latitude, case.longitude) == (31.2304, 121.4737)
+    assert case.onsite_due_at == harness.clock.now() + timedelta(hours=4)
+    async with harness.session() as session:
+        photos = await session.scalar(select(func.count()).select_from(CasePhoto))
+    assert photos == 2
+
+
+async def test_unknown_serial_is_reported_with_warranty_to_be_verified(harness: Harness) -> None:
+    user = await register(harness, 2003)
+    await say(harness, user, "/report")
+    assert "We don't have" not in user.texts()[-1]
+    answer = await say(harness, user, "ZX-77")
+    assert "don't have ZX-77 on record" in answer
+    await say(harness, user, "Chiller C-2")
+    answer = await say(harness, user, "2030-01-01")
+    assert "in the future" in answer
+    await say(harness, user, "2025-06-01")
+    await say(harness, user, "Leaking water")
+    await press(harness, user, "Continue")
+    await say(harness, user, "Room 5, 1 Main St")
+    await press(harness, user, "Tomorrow by 18:00")
+    answer = await press(harness, user, "Confirm")
+    assert "to be verified" in answer
+    [case] = await _cases(harness)
+    assert case.warranty == "to_be_verified"
+
+
+async def test_out_of_warranty_product_says_a_quote_comes_first(harness: Harness) -> None:
+    await _known_product(harness, warranty_end=harness.clock.now().date() - timedelta(days=1))
+    user = await register(harness, 2004)
+    answer = await report_fault(harness, user)
+    assert "out of warranty (you approve a quote before work)" in answer
+
+
+async def test_bad_inputs_are_refused_and_the_step_repeats(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2005)
+    await say(harness, user, "/report")
+    assert "serial" in (await say(harness, user, "!")).lower()
+    await say(harness, user, "SN-1001")
+    user.send_media("voice")
+    await harness.settle()
+    assert "describe it in text or photos" in user.texts()[-1]
+    assert "too long" in await say(harness, user, "x" * 2001)
+    assert "Please type something" in await say(harness, user, "\u200b\u200b")
+    user.send_photo(b"no caption")
+    await harness.settle()
+    await press(harness, user, "Continue")
+    assert "add a few words" in user.texts()[-1]
+    await say(harness, user, "Display flickers")
+    await press(harness, user, "Continue")
+    await say(harness, user, "1 Main St")
+    await press(harness, user, "Pick a date")
+    answer = await say(harness, user, "2020-01-01 10:00")
+    assert "in the past" in answer
+    answer = await say(harness, user, "2027-06-01 10:00")
+    assert "more than 30 days away" in answer
+    answer = await say(harness, user, "next week maybe")
+    assert "like 2026-11-25 14:00" in answer
+    answer = await say(harness, user, "2026-11-25 14:00")
+    assert "2026-11-25 14:00" in answer and "Is everything right?" in answer
+    assert await _cases(harness) == []
+
+
+async def test_picking_a_day_and_hour_from_buttons(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2006)
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    await say(harness, user, "Noise")
+    await press(harness, user, "Continue")
+    await say(harness, user, "1 Main St")
+    await press(harness, user, "Pick a date")
+    await press(harness, user, "11-26")
+    answer = await press(harness, user, "14:00")
+    assert "2026-11-26 14:00" in answer
+
+
+async def test_edit_from_the_summary_then_confirm(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2007)
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    await say(harness, user, "Old text")
+    await press(harness, user, "Continue")
+    await say(harness, user, "1 Main St")
+    await press(harness, user, "Tomorrow by 18:00")
+    await press(harness, user, "Edit")
+    await press(harness, user, "Problem description")
+    answer = await say(harness, user, "New text")
+    assert "Problem: New text" in answer
+    await press(harness, user, "Edit")
+    await press(harness, user, "Address")
+    answer = await say(harness, user, "2 Side St")
+    assert "Address: 2 Side St" in answer
+    await press(harness, user, "Confirm")
+    [case] = await _cases(harness)
+    assert (case.description, case.address) == ("New text", "2 Side St")
+
+
+async def test_cancel_leaves_nothing_saved(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2008)
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    await say(harness, user, "Noise")
+    answer = await say(harness, user, "/cancel")
+    assert "Cancelled" in answer
+    assert await _cases(harness) == []
+    await say(harness, user, "/report")
+    await press(harness, user, "SN-1001")
+    await say(harness, user, "Noise")
+    await press(harness, user, "Continue")
+    await say(harness, user, "1 Main St")
+    await press(harness, user, "Tomorrow by 18:00")
+    await press(harness, user, "Cancel")
+    assert await _cases(harness) == []
+
+
+async def test_restart_in_the_middle_of_a_report_continues(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2009)
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    await say(harness, user, "Water on the floor")
+    await harness.restart()
+    await press(harness, user, "Continue")
+    assert "Where should the technician come" in user.texts()[-1]
+    await say(harness, user, "1 Main St")
+    await press(harness, user, "Tomorrow by 18:00")
+    await harness.restart()
+    answer = await press(harness, user, "Confirm")
+    assert "registered as SR-20261123-0001" in answer
+    [case] = await _cases(harness)
+    assert case.description == "Water on the floor"
+
+
+async def test_a_redelivered_update_is_processed_once(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2010)
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    await say(harness, user, "Noise")
+    await press(harness, user, "Continue")
+    await say(harness, user, "1 Main St")
+    await press(harness, user, "Tomorrow by 18:00")
+    user.press("Confirm")
+    await harness.settle()
+    confirm_update = harness.server.calls_to("getUpdates")[-1]
+    assert confirm_update.ok
+    # Telegram redelivers the same update (e.g. after a lost acknowledgement).
+    assert harness.runtime is not None
+    stored = await harness.runtime.pump.ingest([harness.last_update_payload()])
+    await harness.settle()
+    assert stored == 0
+    assert len(await _cases(harness)) == 1
+
+
+async def test_repeat_fault_within_30_days_is_linked(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2011)
+    await report_fault(harness, user)
+    [first] = await _cases(harness)
+    async with harness.session() as session, session.begin():
+        case = await session.get(Case, first.id)
+        assert case is not None
+        case.status = CaseStatus.CLOSED
+        case.closed_at = harness.clock.now() + timedelta(days=1)
+    harness.advance(timedelta(days=10))
+    answer = await report_fault(harness, user)
+    assert "recent repair of this product (SR-20261123-0001)" in answer
+    assert "registered as SR-20261203-0001" in user.texts()[-2]
+    second = (await _cases(harness))[-1]
+    assert second.is_repeat and second.parent_id == first.id

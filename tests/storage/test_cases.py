@@ -1,0 +1,101 @@
+"""Storage: case numbers, opening and moving cases, reminders and the outbox primitives."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.lifecycle import Action, Actor, CaseStatus, IllegalTransition
+from domain.messages import Message
+from storage import workflow
+from storage.db import create_session_factory
+from storage.models import CaseEvent, Reminder
+from storage.repos import inbox, outbox, reminders
+from tests.factories import make_case, make_customer, make_product
+
+NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+async def test_numbers_are_unique_under_concurrency(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+
+    async def take() -> str:
+        async with sessions() as session, session.begin():
+            return await workflow.next_case_number(session, day=date(2026, 11, 23))
+
+    numbers = await asyncio.gather(*(take() for _ in range(20)))
+    assert sorted(numbers) == [f"SR-20261123-{i:04d}" for i in range(1, 21)]
+    async with sessions() as session, session.begin():
+        assert await workflow.next_case_number(session, day=date(2026, 11, 24)) == (
+            "SR-20261124-0001"
+        )
+
+
+async def test_moves_record_events_and_cancel_moot_reminders(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        customer = await make_customer(session, telegram_id=1, now=NOW)
+        product = await make_product(session, serial="SN-1", now=NOW, customer=customer)
+        case = await make_case(session, customer=customer, product=product, now=NOW)
+        await workflow.move(
+            session,
+            case=case,
+            action=Action.ASSIGN,
+            actor=Actor.DESK,
+            actor_id=9,
+            now=NOW + timedelta(hours=1),
+            note="to Li",
+        )
+        with pytest.raises(IllegalTransition):
+            await workflow.move(
+                session,
+                case=case,
+                action=Action.CHECK_IN,
+                actor=Actor.TECHNICIAN,
+                actor_id=5,
+                now=NOW,
+            )
+    async with sessions() as session:
+        events = list(await session.scalars(select(CaseEvent).order_by(CaseEvent.id)))
+        rows = list(await session.scalars(select(Reminder).order_by(Reminder.id)))
+    assert [(e.action, e.from_status, e.to_status, e.note) for e in events] == [
+        ("create", None, "new", None),
+        ("assign", "new", "assigned", "to Li"),
+    ]
+    assert case.status == CaseStatus.ASSIGNED
+    assert all(r.cancelled_at == NOW + timedelta(hours=1) for r in rows) and len(rows) == 2
+
+
+async def test_a_reminder_is_claimed_once(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        assert await reminders.schedule(session, key="k1", kind="x", stage="y", due_at=NOW)
+        assert not await reminders.schedule(session, key="k1", kind="x", stage="y", due_at=NOW)
+        [reminder_id] = await reminders.due_ids(session, now=NOW)
+
+    async def claim() -> bool:
+        async with sessions() as session, session.begin():
+            return await reminders.claim(session, reminder_id=reminder_id, now=NOW) is not None
+
+    results = await asyncio.gather(*(claim() for _ in range(5)))
+    assert results.count(True) == 1
+
+
+async def test_outbox_dedupes_and_inbox_ignores_redelivery(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        message = Message("common.error")
+        for _ in range(2):
+            await outbox.enqueue(
+                session, chat_id=7, message=message, language="en", dedupe_key="same", now=NOW
+            )
+        payload = {"update_id": 10, "message": {"chat": {"id": 7}, "from": {"id": 7}}}
+        assert await inbox.store(session, payload=payload, now=NOW)
+        assert not await inbox.store(session, payload=payload, now=NOW)
+    async with sessions() as session:
+        assert len(await outbox.messages_for(session, chat_id=7)) == 1
+        assert [row.chat_key for row in await inbox.pending(session)] == ["c7"]
