@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean migration
+.PHONY: run test lint bench clean migration docs chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,20 +13,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# With a bot token (environment or .env) the real bot; without one the local sandbox.
 run: $(STAMP)
-	$(BIN)/aftersales run
+	@if [ -n "$$AFTERSALES_BOT_TOKEN" ] || grep -Eqs \
+		'^[[:space:]]*(export[[:space:]]+)?AFTERSALES_BOT_TOKEN=["'"'"']?[^[:space:]#"'"'"']' .env; \
+	then exec $(BIN)/aftersales run; \
+	else echo "No AFTERSALES_BOT_TOKEN in the environment or .env: starting the sandbox."; \
+		exec $(BIN)/aftersales demo; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: lint
+test: lint chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@if [ -n "$$AFTERSALES_TEST_DATABASE_URL" ]; then \
 		echo "== again on $$AFTERSALES_TEST_DATABASE_URL"; \
 		AFTERSALES_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider; \
 	fi
+
+# Benchmarks (not timed tests): writes bench/results/latest.json and latest.md. PostgreSQL runs
+# too when AFTERSALES_BENCH_DATABASE_URL (or AFTERSALES_TEST_DATABASE_URL) is set.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --size full
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
@@ -37,3 +47,13 @@ migration: $(STAMP)
 	$(BIN)/python -c "import asyncio; from aftersales.devtools import regenerate; from storage.db import create_engine; asyncio.run(regenerate(create_engine('sqlite+aiosqlite:////tmp/aftersales-migration.db')))"
 	$(BIN)/ruff format -q storage/migrations
 	$(BIN)/ruff check --fix -q storage/migrations
+
+# Rewrites .env.example and the README's settings table from the Settings class.
+docs: $(STAMP)
+	$(BIN)/python -c "from aftersales.devtools import write_docs; write_docs()"
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build); CJK fonts make
+# the screenshots in test-artifacts/ readable.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; }

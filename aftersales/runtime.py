@@ -8,11 +8,15 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
 
 from aftersales.clock import Clock, SystemClock
+from aftersales.leader import Leadership, lock_name, migration_guard
 from aftersales.settings import Settings
 from bot.app import BotApplication, build_application, policy_from
+from bot.menu import publish_menu
 from bot.polling import poll_forever
 from bot.pump import UpdatePump
 from scheduler.outbox_sender import OutboxSender
@@ -20,6 +24,9 @@ from scheduler.sweep import Sweeper
 from storage import migrate
 from storage.db import create_engine, create_session_factory, describe
 from storage.repos import inbox
+from web.app import create_app
+from web.deps import WebDeps
+from web.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +41,13 @@ class Runtime:
         clock: Clock | None = None,
         engine: AsyncEngine | None = None,
         poll_timeout: int = 25,
+        serve_http: bool = False,
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.engine = engine or create_engine(settings.database_url)
+        self.engine = engine or create_engine(
+            settings.database_url, schema=settings.database_schema
+        )
         self._own_engine = engine is None
         self.sessions = create_session_factory(self.engine)
         self.poll_timeout = poll_timeout
@@ -49,17 +59,111 @@ class Runtime:
             self.application.bot, self.sessions, self.clock, services.texts, settings
         )
         self.pump.after_update = self.sender.wake
+        # The web app (webhook, health, metrics, dashboard); tests use it without a port.
+        self.serve_http = serve_http
+        self.metrics = Metrics()
+        self.pump.observe_latency = self.metrics.handler_latency.observe
+        counts = self.metrics.counts
+        counts.received = lambda: self.pump.received
+        counts.processed = lambda: self.pump.processed
+        counts.failed = lambda: self.pump.failed
+        counts.fired = lambda: self.sweeper.fired
+        self._web_runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        token = settings.bot_token.get_secret_value() if settings.bot_token else None
+        self.leadership = Leadership(self.engine, name=lock_name(token))
+        self._active = False
+        # Set when this instance lost its lock and stopped its active parts (fencing).
+        self.fenced = asyncio.Event()
 
     async def migrate(self) -> None:
         """Applies pending migrations."""
         logger.info("database: %s", describe(self.settings.database_url))
-        await migrate.upgrade(self.engine)
+        async with migration_guard(self.engine):
+            await migrate.upgrade(self.engine)
+
+    @property
+    def role(self) -> str:
+        """The instance's part: active (polls, processes, sweeps, sends) or standby (waits)."""
+        return "active" if self._active else "standby"
+
+    def build_web_app(self) -> web.Application:
+        """The web app wired to this process's database, inbox, scheduler and metrics."""
+        return create_app(
+            WebDeps(
+                settings=self.settings,
+                sessions=self.sessions,
+                clock=self.clock,
+                inbox=self.pump,
+                policy=policy_from(self.settings),
+                last_tick=lambda: self.sweeper.last_tick,
+                active=lambda: self._active,
+                after_change=self.sender.wake,
+                metrics=self.metrics,
+            )
+        )
+
+    async def _serve_http(self) -> None:
+        """Serves the web app on the configured host and port."""
+        runner = web.AppRunner(self.build_web_app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self._web_runner = runner
+        logger.info("web on http://%s:%s", self.settings.http_host, self.settings.http_port)
+
+    async def _set_webhook(self) -> None:
+        """Registers the webhook with its secret; Telegram then POSTs updates to us."""
+        secret = self.settings.webhook_secret
+        if secret is None:
+            raise ValueError("AFTERSALES_WEBHOOK_SECRET must be set with AFTERSALES_WEBHOOK_URL")
+        await self.application.bot.set_webhook(
+            url=str(self.settings.webhook_url),
+            secret_token=secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+        logger.info("webhook registered")
 
     async def start(self, *, polling: bool = True) -> None:
-        """Brings the bot up: Telegram session, replay of stored updates, polling."""
+        """Brings the bot up; the active parts wait for leadership (at once on SQLite)."""
+        if self.serve_http:
+            await self._serve_http()
+        if await self.leadership.try_acquire():
+            await self._activate(polling)
+            leading = True
+        else:
+            leading = False
+        if self.leadership.exclusive:
+            self._spawn(self._lead(polling, leading=leading), "leadership")
+
+    async def _lead(self, polling: bool, *, leading: bool) -> None:
+        """Waits for the lock, works while it is held, stops all active work when it is lost."""
+        if not leading:
+            await self.leadership.acquire()
+            await self._activate(polling)
+        await self.leadership.watch()
+        # Fencing: without the lock another instance may already be active.
+        await self._deactivate()
+        self.fenced.set()
+
+    async def _deactivate(self) -> None:
+        """Stops polling, processing, sweeping and sending."""
+        self._active = False
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task.get_name() in ACTIVE_PARTS and task is not current:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self.application.running:
+            await self.application.stop()
+
+    async def _activate(self, polling: bool) -> None:
+        """The active parts: Telegram session, replay of stored updates, polling, scheduler."""
+        # Persisted dialogs load here, after the previous leader's last commit.
         await self.application.initialize()
         await self.application.start()
+        await publish_menu(self.application.bot)
         self._spawn(self.pump.run(), "pump")
         self._spawn(self.sender.run(), "outbox")
         job_queue = self.application.job_queue
@@ -67,12 +171,16 @@ class Runtime:
         job_queue.run_repeating(
             self._tick,
             interval=self.settings.sweep_interval_seconds,
-            first=1,
+            # The first sweep one interval after start, not at once: tests set a long interval
+            # and drive every sweep themselves (harness.tick) on the injected clock.
+            first=self.settings.sweep_interval_seconds,
             name="sweep",
             # A busy loop must delay a sweep, never skip it; missed runs collapse into one.
             job_kwargs={"misfire_grace_time": 300, "coalesce": True, "max_instances": 1},
         )
-        if polling:
+        if self.settings.webhook_url:
+            await self._set_webhook()
+        elif polling:
             await self.application.bot.delete_webhook()
             async with self.sessions() as session:
                 last = await inbox.max_update_id(session)
@@ -86,6 +194,7 @@ class Runtime:
                 ),
                 "poller",
             )
+        self._active = True
 
     async def _tick(self, _context: object) -> None:
         """One scheduler tick: fire due reminders, then let the sender deliver."""
@@ -100,17 +209,25 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stops polling and processing, then closes Telegram and database connections."""
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+            self._web_runner = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._active = False
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self.leadership.release()
         if self._own_engine:
             await self.engine.dispose()
+
+
+ACTIVE_PARTS = frozenset({"pump", "outbox", "poller"})
 
 
 def _log_death(task: asyncio.Task[None]) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.metrics import Targets
 
 Language = Literal["zh_CN", "en"]
 
@@ -20,6 +22,8 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     database_url: str = "sqlite+aiosqlite:///./aftersales.db"
+    # PostgreSQL only: the schema (search_path) holding the tables; None means the default.
+    database_schema: str | None = None
     telegram_base_url: str = "https://api.telegram.org"
     timezone: str = "Asia/Shanghai"
     default_language: Language = "zh_CN"
@@ -31,6 +35,8 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     public_url: str | None = None
+    dashboard_link_minutes: float = 10.0
+    dashboard_session_hours: float = 12.0
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
 
@@ -54,6 +60,8 @@ class Settings(BaseSettings):
     working_day_end_hour: int = 18
     digest_hour: int = 8
     auto_assign: bool = False
+    # Labour charged per hour in a service report (0: labour comes from the approved quote).
+    labour_rate_per_hour: float = 0.0
 
     # Monthly targets, in percent.
     target_response_pct: float = 96.0
@@ -61,12 +69,24 @@ class Settings(BaseSettings):
     target_first_fix_pct: float = 90.0
     target_survey_response_pct: float = 80.0
     target_complaint_rate_pct: float = 1.0
+    # Further targets of the monthly report; unset means the figure is shown without one.
+    target_avg_satisfaction: float | None = None
+    target_very_satisfied_pct: float | None = None
+    target_nps: float | None = None
+    target_complaint_closure_hours: float | None = None
 
     # Outbox pacing (Telegram's limits).
     outbox_global_per_second: float = 30.0
     outbox_chat_interval_seconds: float = 1.0
     outbox_group_per_minute: int = 20
     outbox_max_attempts: int = 8
+    # A send not answered in time may have been delivered: it is never resent (no duplicates).
+    outbox_send_timeout_seconds: float = 10.0
+
+    # Reminder handlers that keep failing are given up after this many attempts.
+    reminder_max_attempts: int = 5
+    # Local hour at which due return visits of key customers are opened.
+    return_visit_hour: int = 9
 
     sweep_interval_seconds: float = 30.0
     dialog_ttl_days: float = 7.0
@@ -85,8 +105,26 @@ class Settings(BaseSettings):
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         """Rejects a time zone name the system does not know."""
-        ZoneInfo(value)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @property
+    def targets(self) -> Targets:
+        """The monthly report's targets."""
+        return Targets(
+            response_pct=self.target_response_pct,
+            onsite_pct=self.target_onsite_pct,
+            first_fix_pct=self.target_first_fix_pct,
+            survey_response_pct=self.target_survey_response_pct,
+            complaint_rate_pct=self.target_complaint_rate_pct,
+            avg_satisfaction=self.target_avg_satisfaction,
+            very_satisfied_pct=self.target_very_satisfied_pct,
+            nps=self.target_nps,
+            complaint_closure_hours=self.target_complaint_closure_hours,
+        )
 
     @property
     def tz(self) -> ZoneInfo:

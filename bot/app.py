@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
-from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.request import HTTPXRequest
 
 from aftersales.clock import Clock
 from aftersales.settings import Settings
@@ -48,6 +49,25 @@ def policy_from(settings: Settings) -> ServicePolicy:
     )
 
 
+class ReplayTolerantBot(ExtBot[None]):
+    """An ExtBot for which a button answered before is no error.
+
+    After a crash, a stored update is processed again; if its button was answered the first
+    time, Telegram refuses the second answer. The handler's work must go on regardless.
+    """
+
+    async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
+        """Answers a button; an answer refused as already given or too old returns False."""
+        try:
+            return await super().answer_callback_query(*args, **kwargs)
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "query is too old" not in text and "query id is invalid" not in text:
+                raise
+            logger.info("button answer refused (answered before, or too old)")
+            return False
+
+
 def build_application(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
 ) -> BotApplication:
@@ -56,11 +76,16 @@ def build_application(
         raise ValueError("AFTERSALES_BOT_TOKEN is not set")
     base = settings.telegram_base_url.rstrip("/")
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
+    bot = ReplayTolerantBot(
+        settings.bot_token.get_secret_value(),
+        base_url=f"{base}/bot",
+        base_file_url=f"{base}/file/bot",
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
     application: BotApplication = (
         ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(f"{base}/bot")
-        .base_file_url(f"{base}/file/bot")
+        .bot(bot)
         .context_types(context_types)
         .persistence(DbPersistence(sessions, clock, ttl=timedelta(days=settings.dialog_ttl_days)))
         .updater(None)
@@ -82,12 +107,41 @@ def build_application(
 def register_handlers(application: BotApplication) -> None:
     """Adds every dialog and handler, staff before customers."""
     from bot.dialogs import products, register, report_fault
-    from bot.handlers import customer
+    from bot.handlers import customer, dashboard, outbox_admin
 
+    register_dispatch(application)
+    outbox_admin.register(application)
+    dashboard.register(application)
     application.add_handler(register.build())
     application.add_handler(report_fault.build())
     application.add_handler(products.build())
     customer.register(application)
+    # After the other dialogs: a survey or complaint left half-way must not take their text.
+    register_feedback(application)
+
+
+def register_dispatch(application: BotApplication) -> None:
+    """Staff membership, the desk, the technician's job and the customer's answers to it."""
+    from bot.dialogs import check_in, decline_job, dispute_report, job_note, quote, service_report
+    from bot.handlers import approvals, desk, staff, technician
+
+    staff.register(application)  # /start join-… before the registration dialog's /start
+    desk.register(application)
+    technician.register(application)
+    for dialog in (decline_job, check_in, job_note, quote, service_report, dispute_report):
+        application.add_handler(dialog.build())
+    approvals.register(application)
+
+
+def register_feedback(application: BotApplication) -> None:
+    """Surveys, complaints and the supervisors' complaint handling."""
+    from bot.dialogs import complaint, complaint_close, survey
+    from bot.handlers import supervisor
+
+    supervisor.register(application)
+    application.add_handler(complaint_close.build())
+    complaint.register(application)
+    application.add_handler(survey.build())
 
 
 def register_fallbacks(application: BotApplication) -> None:

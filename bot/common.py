@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
 
 from bot.context import AppContext
 from bot.i18n import normalize_language
@@ -78,7 +85,22 @@ async def answer(update: Update, context: AppContext, key: str | None = None, **
     query = update.callback_query
     if query is None:
         return
-    if key is None:
-        await query.answer()
-    else:
-        await query.answer(await text(update, context, key, **args), show_alert=True)
+    try:
+        if key is None:
+            await query.answer()
+            return
+        if await query.answer(await text(update, context, key, **args), show_alert=True):
+            return
+    except BadRequest:
+        pass
+    if key is not None:  # answered already (a query takes one answer) or too old: say it in chat
+        await reply(update, context, key, **args)
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Removes the pressed message's buttons; already gone (a double tap) is fine."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise

@@ -44,6 +44,11 @@ class UnitOfWork:
 
 current_unit: ContextVar[UnitOfWork | None] = ContextVar("current_unit", default=None)
 
+# The unit of each chat and user whose update is being processed now. PTB's update_persistence
+# hands over every key changed since its last run, whichever update's task calls it; each
+# write must join the transaction of the update that made it (bot.persistence routes by key).
+units_by_owner: dict[tuple[str, int], UnitOfWork] = {}
+
 
 class NoSession(RuntimeError):
     """A callback needed the update's session outside of update processing."""

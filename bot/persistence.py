@@ -16,7 +16,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from aftersales.clock import Clock
-from bot.context import BotData, current_unit
+from bot.context import BotData, UnitOfWork, current_unit, units_by_owner
 from storage.repos import state
 
 logger = logging.getLogger(__name__)
@@ -118,12 +118,27 @@ class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
 
     async def _write(self, namespace: str, key: str, data: Any) -> None:
         """Joins the update's transaction when there is one, else writes at once."""
-        unit = current_unit.get()
+        unit = _owner_unit(namespace, key) or current_unit.get()
         if unit is not None:
             unit.writes.append(PendingWrite(namespace, key, data))
             return
         async with self.sessions() as session, session.begin():
             await apply_write(session, PendingWrite(namespace, key, data), self.clock, self.ttl)
+
+
+def _owner_unit(namespace: str, key: str) -> UnitOfWork | None:
+    """The unit of the update now processing this key's chat or user, if any."""
+    try:
+        if namespace == "user_data":
+            return units_by_owner.get(("user", int(key)))
+        if namespace == "chat_data":
+            return units_by_owner.get(("chat", int(key)))
+        if namespace.startswith("conv:"):
+            parts = json.loads(key)
+            return units_by_owner.get(("chat", int(parts[0]))) if parts else None
+    except (ValueError, TypeError):
+        return None
+    return None
 
 
 async def apply_write(

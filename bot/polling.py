@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot, Update
@@ -46,9 +47,29 @@ async def poll_forever(
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
             continue
-        backoff = 1.0
-        payloads: list[dict[str, Any]] = [update.to_dict() for update in updates]
+        payloads: list[dict[str, Any]] = [json_safe(update.to_dict()) for update in updates]
         if not payloads:
+            backoff = 1.0
             continue
-        await pump.ingest(payloads)
+        try:
+            await pump.ingest(payloads)
+        except Exception:  # not stored, so not acknowledged: fetch the same batch again
+            logger.exception(
+                "could not store %s updates; retrying in %.0f s", len(payloads), backoff
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = 1.0
         offset = max(int(p["update_id"]) for p in payloads) + 1
+
+
+def json_safe(value: Any) -> Any:
+    """The update as plain JSON: PTB leaves some dates (of inaccessible messages) as datetimes."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from aftersales.clock import Clock
-from bot.context import UnitOfWork, current_unit
+from aftersales.logs import log_context
+from bot.context import UnitOfWork, current_unit, units_by_owner
 from bot.persistence import apply_write
 from storage.models import InboxUpdate
 from storage.repos import inbox
@@ -47,9 +49,18 @@ class UpdatePump:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._slots = asyncio.Semaphore(max_concurrent_chats)
+        # SQLite admits one writer, and an update's transaction is open while its handlers
+        # talk to Telegram: queue the updates here, in order, instead of in SQLite's busy
+        # handler, which polls with sleeps and lets unlucky chats starve (bench: p99).
+        bind = sessions.kw.get("bind")
+        on_sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._one_writer = asyncio.Lock() if on_sqlite else None
         self._busy_chats: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.processed = 0
+        self.received = 0
+        # Seconds each update took through the handlers (the web app's latency histogram).
+        self.observe_latency: Callable[[float], None] | None = None
         self.failed = 0
         self.after_update: Callable[[], None] | None = None
 
@@ -60,6 +71,7 @@ class UpdatePump:
             for payload in payloads:
                 if await inbox.store(session, payload=payload, now=self.clock.now()):
                     new += 1
+        self.received += new
         if new:
             self._idle.clear()
             self._wake.set()
@@ -100,18 +112,35 @@ class UpdatePump:
         try:
             async with self._slots:
                 for row in rows:
-                    await self.process(row)
+                    with log_context(update_id=row.update_id):
+                        await self.process(row)
         finally:
             self._busy_chats.discard(chat)
             self._wake.set()
 
     async def process(self, row: InboxUpdate) -> None:
         """Runs one stored update through the handlers inside one transaction."""
-        update = Update.de_json(row.payload, self.application.bot)
+        try:
+            update = Update.de_json(row.payload, self.application.bot)
+            message = update.effective_message
+            if message is not None and message.chat is None:  # de_json does not insist
+                raise ValueError("message without a chat")
+        except Exception as exc:  # not a Telegram update (forged or corrupt): set it aside
+            logger.warning("update %s is malformed (%s); skipped", row.update_id, exc)
+            async with self.sessions() as session, session.begin():
+                await inbox.mark_processed(
+                    session, inbox_id=row.id, now=self.clock.now(), error=f"malformed: {exc}"
+                )
+            self.failed += 1
+            return
         error: str | None = None
-        async with self.sessions() as session:
+        started = time.perf_counter()
+        async with self._one_writer or contextlib.nullcontext(), self.sessions() as session:
             unit = UnitOfWork(session=session)
             token = current_unit.set(unit)
+            owners = _owners(update)
+            for owner in owners:
+                units_by_owner[owner] = unit
             try:
                 async with session.begin():
                     if not await inbox.mark_processed(
@@ -127,10 +156,19 @@ class UpdatePump:
             except HandlerFailed:
                 error = "handler failed"
             except Exception as exc:  # the transaction failed: record it, do not loop on it
-                logger.exception("update %s could not be committed", row.update_id)
+                logger.exception(
+                    "update %s could not be committed",
+                    row.update_id,
+                    extra={"update_id": row.update_id},
+                )
                 error = f"{type(exc).__name__}: {exc}"
             finally:
                 current_unit.reset(token)
+                for owner in owners:
+                    if units_by_owner.get(owner) is unit:
+                        del units_by_owner[owner]
+        if self.observe_latency is not None:
+            self.observe_latency(time.perf_counter() - started)
         if error is None:
             self.processed += 1
             if self.after_update is not None:
@@ -153,6 +191,16 @@ class UpdatePump:
                         return
 
         await asyncio.wait_for(_settled(), timeout=within)
+
+
+def _owners(update: Update) -> list[tuple[str, int]]:
+    """The chat and user whose persisted data this update may change."""
+    owners: list[tuple[str, int]] = []
+    if update.effective_user is not None:
+        owners.append(("user", update.effective_user.id))
+    if update.effective_chat is not None:
+        owners.append(("chat", update.effective_chat.id))
+    return owners
 
 
 class HandlerFailed(Exception):

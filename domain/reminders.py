@@ -120,3 +120,11 @@ MOOT: dict[str, frozenset[ReminderKind]] = {
     "reopen": frozenset({ReminderKind.CONFIRM}),
     "cancel": _ALL | {ReminderKind.SURVEY},
 }
+
+
+def moot_kinds(action: str, actor: str) -> frozenset[ReminderKind]:
+    """The reminder families a move makes moot; only a person's answer stops the response clock."""
+    kinds = MOOT.get(action, frozenset())
+    if actor == "system":
+        kinds = kinds - {ReminderKind.RESPONSE}
+    return kinds

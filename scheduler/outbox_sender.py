@@ -1,4 +1,11 @@
-"""The outbox sender: delivers queued messages once, retrying what can be retried."""
+"""The outbox sender: delivers queued messages once, paced to Telegram's limits.
+
+Due-ness (`not_before`, RetryAfter waits, backoff) follows the injected clock; pacing follows
+real time (`scheduler.pacing`). A row is claimed before it is sent, so two senders or a
+restart never send it twice. An answer that may or may not have reached Telegram (a read
+timeout) is not resent: the row is marked dead "delivery unknown" rather than risk a
+duplicate. A dead row is reported to the admins by an outbox row of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,51 @@ import asyncio
 import contextlib
 import logging
 import random
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from aftersales.clock import Clock
 from aftersales.settings import Settings
 from bot.i18n import Texts
 from domain.messages import Message
+from scheduler.pacing import Pacer
+from storage import scheduling
 from storage.models import OutboxMessage
 from storage.repos import outbox
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# Longer pacing waits leave the row queued for the next pass instead of holding this one.
+MAX_PAUSE = 3.0
+# Transport errors raised before the request left this process: safe to send again.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class DeliveryUnknown(Exception):
+    """The request may have reached Telegram; sending again could duplicate the message."""
+
+
+@dataclass
+class _Pass:
+    """Bookkeeping of one drain: rows done or set aside, and the shortest pacing wait."""
+
+    seen: set[int] = field(default_factory=set)
+    chat_until: dict[int, datetime] = field(default_factory=dict)
+    pause: float | None = None
 
 
 class OutboxSender:
@@ -34,13 +70,22 @@ class OutboxSender:
         clock: Clock,
         texts: Texts,
         settings: Settings,
+        *,
+        pacer: Pacer | None = None,
     ) -> None:
         self.bot = bot
         self.sessions = sessions
         self.clock = clock
         self.texts = texts
         self.settings = settings
+        self.pacer = pacer or Pacer(
+            per_second=settings.outbox_global_per_second,
+            chat_interval=settings.outbox_chat_interval_seconds,
+            group_per_minute=settings.outbox_group_per_minute,
+        )
         self._wake = asyncio.Event()
+        # One pass at a time: a caller of drain() also waits for a pass already sending.
+        self._passing = asyncio.Lock()
         self.sent = 0
         self.dead = 0
 
@@ -51,23 +96,41 @@ class OutboxSender:
     async def run(self) -> None:
         """Sends until cancelled."""
         while True:
-            await self.drain()
+            try:
+                await self.drain()
+            except Exception:  # a database hiccup must not end delivery for good
+                logger.exception("outbox pass failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Sends everything due now; returns how many were delivered."""
+        """Sends everything due now (pacing permitting); returns how many were delivered."""
+        async with self._passing:
+            return await self._drain()
+
+    async def _drain(self) -> int:
+        """One pass over the due rows."""
         delivered = 0
-        async with self.sessions() as session, session.begin():
-            await outbox.release_stale(session, now=self.clock.now())
+        async with self.sessions() as session:
+            stale = await outbox.stale_sending(session, now=self.clock.now())
+        for row in stale:  # resending could deliver twice; the admins decide (/outbox retry)
+            await self._dead(row, "delivery unknown: the sender stopped while sending it")
+        state = _Pass()
         while True:
+            state.pause = None
             async with self.sessions() as session:
-                rows = await outbox.due_messages(session, now=self.clock.now(), limit=100)
+                rows = await outbox.due_messages(
+                    session, now=self.clock.now(), limit=100 + len(state.seen)
+                )
+            rows = [row for row in rows if row.id not in state.seen]
             if not rows:
                 return delivered
             progressed = False
             for row in rows:
+                if not self._ready(row, state):
+                    continue
+                state.seen.add(row.id)
                 async with self.sessions() as session, session.begin():
                     claimed = await outbox.claim(
                         session, message_id=row.id, now=self.clock.now(), lease=LEASE
@@ -75,53 +138,112 @@ class OutboxSender:
                 if not claimed:
                     continue
                 progressed = True
-                delivered += await self._deliver(row)
-            if not progressed:
+                delivered += await self._deliver(row, state)
+            if progressed:
+                continue
+            if state.pause is None:
                 return delivered
+            await asyncio.sleep(state.pause)
 
-    async def _deliver(self, row: OutboxMessage) -> int:
+    def _ready(self, row: OutboxMessage, state: _Pass) -> bool:
+        """Whether a row may go now; rows held back by a long wait are left for later."""
+        until = state.chat_until.get(row.chat_id)
+        if until is not None and until > self.clock.now():
+            state.seen.add(row.id)  # Telegram asked us to wait for this chat
+            return False
+        wait = self.pacer.wait(row.chat_id)
+        if wait <= 0:
+            return True
+        if wait > MAX_PAUSE:
+            state.seen.add(row.id)
+        else:
+            state.pause = wait if state.pause is None else min(state.pause, wait)
+        return False
+
+    async def _send(self, row: OutboxMessage, message: Message, text: str, markup: object) -> int:
+        """Performs the API call of a row's message; returns Telegram's message id."""
+        timeout = self.settings.outbox_send_timeout_seconds
+        try:
+            if message.photo_file_id:
+                sent = await self.bot.send_photo(
+                    row.chat_id,
+                    message.photo_file_id,
+                    caption=text[:1024],
+                    reply_markup=markup,  # type: ignore[arg-type]
+                    read_timeout=timeout,
+                )
+            else:
+                sent = await self.bot.send_message(
+                    row.chat_id,
+                    text,
+                    reply_markup=markup,  # type: ignore[arg-type]
+                    read_timeout=timeout,
+                )
+        except NetworkError as exc:
+            if isinstance(exc.__cause__, httpx.HTTPError) and not isinstance(
+                exc.__cause__, NOT_SENT
+            ):
+                self.pacer.record(row.chat_id)  # it may have gone out: count it
+                raise DeliveryUnknown(f"{type(exc.__cause__).__name__}: {exc}") from exc
+            raise
+        # Refused calls (429, 403, 5xx) delivered nothing, so only a sent message is counted.
+        self.pacer.record(row.chat_id)
+        return sent.message_id
+
+    async def _deliver(self, row: OutboxMessage, state: _Pass) -> int:
         """Sends one claimed row and records the outcome."""
         payload = row.payload
         language = str(payload.get("lang") or self.settings.default_language)
         message = Message.from_json(payload)
-        text, markup = self.texts.render(message, language)
+        try:
+            text, markup = self.texts.render(message, language)
+        except (KeyError, IndexError, ValueError) as exc:  # a broken catalog entry or args
+            await self._dead(row, f"cannot render {message.key}: {exc!r}")
+            return 0
         attempts = row.attempts + 1
         try:
-            if message.photo_file_id:
-                sent = await self.bot.send_photo(
-                    row.chat_id, message.photo_file_id, caption=text[:1024], reply_markup=markup
-                )
-            else:
-                sent = await self.bot.send_message(row.chat_id, text, reply_markup=markup)
-            if message.location is not None:
-                await self.bot.send_location(row.chat_id, *message.location)
+            message_id = await self._send(row, message, text, markup)
         except RetryAfter as exc:
             wait = exc.retry_after
             delay = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+            state.chat_until[row.chat_id] = self.clock.now() + delay
             await self._retry(row, delay, f"RetryAfter {delay.total_seconds():.0f}s", count=False)
+            return 0
+        except DeliveryUnknown as exc:
+            await self._dead(row, f"delivery unknown, not resent to avoid a duplicate: {exc}")
             return 0
         except Forbidden as exc:
             await self._dead(row, f"Forbidden: {exc.message}")
             return 0
-        except BadRequest as exc:
-            await self._dead(row, f"BadRequest: {exc.message}")
+        except (BadRequest, ChatMigrated, InvalidToken) as exc:
+            await self._dead(row, f"{type(exc).__name__}: {exc.message}")
             return 0
-        except (TimedOut, NetworkError) as exc:
+        except TelegramError as exc:  # 5xx and connection failures: the message did not go
             if attempts >= self.settings.outbox_max_attempts:
-                await self._dead(row, f"{type(exc).__name__}: {exc}")
+                await self._dead(row, f"{type(exc).__name__}: {exc} (after {attempts} attempts)")
                 return 0
             backoff = min(2**attempts, 3600) * (1 + random.random() / 2)
             await self._retry(row, timedelta(seconds=backoff), f"{type(exc).__name__}: {exc}")
             return 0
         async with self.sessions() as session, session.begin():
             await outbox.mark_sent(
-                session,
-                message_id=row.id,
-                now=self.clock.now(),
-                telegram_message_id=sent.message_id,
+                session, message_id=row.id, now=self.clock.now(), telegram_message_id=message_id
             )
         self.sent += 1
+        if message.location is not None:
+            await self._send_location(row, message.location)
         return 1
+
+    async def _send_location(self, row: OutboxMessage, location: tuple[float, float]) -> None:
+        """Sends the map pin that follows a message; its loss is logged, never resent twice."""
+        wait = self.pacer.wait(row.chat_id)
+        if wait > 0:
+            await asyncio.sleep(min(wait, MAX_PAUSE))
+        try:
+            await self.bot.send_location(row.chat_id, *location)
+        except TelegramError:
+            logger.warning("outbox %s: the location after the message failed", row.id)
+        self.pacer.record(row.chat_id)
 
     async def _retry(
         self, row: OutboxMessage, delay: timedelta, error: str, *, count: bool = True
@@ -138,8 +260,16 @@ class OutboxSender:
             )
 
     async def _dead(self, row: OutboxMessage, error: str) -> None:
-        """Gives up on a row."""
+        """Gives up on a row and tells the admins, in the same transaction."""
         logger.error("outbox %s to chat %s is dead: %s", row.id, row.chat_id, error)
         async with self.sessions() as session, session.begin():
             await outbox.mark_dead(session, message_id=row.id, error=error)
+            await scheduling.tell_admins_of_dead(
+                session,
+                row=row,
+                error=error,
+                admin_ids=self.settings.admin_ids,
+                default_language=self.settings.default_language,
+                now=self.clock.now(),
+            )
         self.dead += 1

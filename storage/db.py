@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 def create_engine(url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
     """Creates the async engine; `schema` puts PostgreSQL tables in their own search path."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # Errors and echo must never print statement parameters: they hold phones and addresses.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
         engine = create_async_engine(url, **kwargs)

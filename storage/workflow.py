@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,12 +14,15 @@ from domain import lifecycle
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.numbers import format_case_number
 from domain.policy import ServicePolicy
-from domain.reminders import MOOT, response_clock
+from domain.reminders import moot_kinds, response_clock
 from domain.sla import EarlierCase, repeat_of, response_due
 from domain.warranty import Warranty, warranty_status
 from storage.models import Case, CaseEvent, CasePhoto, Customer, DaySequence, Product
 from storage.repos import reminders
 from storage.upsert import dialect_insert
+
+if TYPE_CHECKING:
+    from storage.desk import DeskRoute
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +73,9 @@ async def open_case(
     draft: CaseDraft,
     now: datetime,
     policy: ServicePolicy,
+    desk: DeskRoute | None = None,
 ) -> Case:
-    """Registers a request: number, warranty, repeat link, audit event, response clock."""
+    """Registers a request: number, warranty, repeat link, audit event, response clock, desk."""
     product: Product | None = None
     if draft.product_id is not None:
         product = await session.get(Product, draft.product_id)
@@ -135,7 +140,11 @@ async def open_case(
     await reminders.schedule_plan(
         session, case_id=case.id, plan=response_clock(now, policy, case.reopen_count)
     )
-    logger.info("case %s registered (%s)", case.number, case.kind)
+    # Imported here: storage.dispatch builds on this module (move, add_event).
+    from storage.dispatch import announce_new_case
+
+    await announce_new_case(session, case=case, now=now, route=desk, policy=policy)
+    logger.info("case %s registered (%s)", case.number, case.kind, extra={"case": case.number})
     return case
 
 
@@ -192,10 +201,43 @@ async def move(
         to_status=target,
         note=note,
     )
-    moot = MOOT.get(action)
+    logger.info(
+        "case %s: %s, %s -> %s", case.number, action, source, target, extra={"case": case.number}
+    )
+    moot = moot_kinds(action, actor)
     if moot:
         await reminders.cancel(session, case_id=case.id, kinds=moot, now=now)
     return target
+
+
+async def reopen(
+    session: AsyncSession,
+    *,
+    case: Case,
+    actor: Actor,
+    actor_id: int | None,
+    now: datetime,
+    policy: ServicePolicy,
+    note: str,
+) -> None:
+    """Back to `new` after a bad outcome: counted against first-time fix, response clock anew."""
+    await move(
+        session,
+        case=case,
+        action=Action.REOPEN,
+        actor=actor,
+        actor_id=actor_id,
+        now=now,
+        note=note,
+    )
+    case.reopen_count += 1
+    case.first_time_fix = False
+    case.resolved_at = None
+    case.responded_at = None
+    case.response_due_at = now + policy.response
+    await reminders.schedule_plan(
+        session, case_id=case.id, plan=response_clock(now, policy, case.reopen_count)
+    )
 
 
 async def get_case(session: AsyncSession, *, case_id: int) -> Case | None:

@@ -115,3 +115,38 @@ async def make_case(
         now=now,
         policy=policy or ServicePolicy(),
     )
+
+
+async def make_closed_case(
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    technician: Staff,
+    now: datetime,
+    product: Product | None = None,
+    policy: ServicePolicy | None = None,
+) -> Case:
+    """A case taken through assign, accept, check-in, fixed report and closure at `now`.
+
+    Closure goes through storage.closing.close_case, so the survey is scheduled as in life.
+    """
+    from domain.lifecycle import Action, Actor
+    from storage.closing import close_case
+
+    policy = policy or ServicePolicy()
+    case = await make_case(session, customer=customer, now=now, product=product, policy=policy)
+    steps = (
+        (Action.ASSIGN, Actor.DESK),
+        (Action.ACCEPT, Actor.TECHNICIAN),
+        (Action.CHECK_IN, Actor.TECHNICIAN),
+        (Action.REPORT_FIXED, Actor.TECHNICIAN),
+        (Action.CLOSE, Actor.DESK),
+    )
+    for action, actor in steps:
+        await workflow.move(session, case=case, action=action, actor=actor, actor_id=None, now=now)
+    case.technician_id = technician.id
+    case.responded_at = case.accepted_at = case.arrived_at = case.resolved_at = now
+    case.visits = 1
+    await close_case(session, case=case, now=now, policy=policy, reason="confirmed")
+    await session.flush()
+    return case

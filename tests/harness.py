@@ -43,6 +43,8 @@ class Harness:
             "timezone": "Asia/Shanghai",
             "default_language": "en",
             "sweep_interval_seconds": 3600,
+            # Pacing is tested on its own; elsewhere it would only add real seconds.
+            "outbox_chat_interval_seconds": 0.0,
         }
         values.update(self.overrides)
         return Settings(_env_file=None, **values)

@@ -4,4 +4,9 @@ COMMAND_MODULES = (
     "aftersales.commands.run",
     "aftersales.commands.db",
     "aftersales.commands.products",
+    "aftersales.commands.demo",
+    "aftersales.commands.backup",
+    "aftersales.commands.customer",
+    "aftersales.commands.report",
+    "aftersales.commands.staff",
 )

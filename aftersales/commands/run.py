@@ -15,6 +15,9 @@ from aftersales.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+# EX_TEMPFAIL: a supervisor (systemd, compose) restarts the process, which becomes a standby.
+LOST_LEADERSHIP = 75
+
 NO_TOKEN = (
     "AFTERSALES_BOT_TOKEN is not set.\n"
     "Get a token from @BotFather in Telegram (/newbot), then put it in .env:\n"
@@ -34,7 +37,7 @@ async def run(settings: Settings, _args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, serve_http=True)
     await runtime.migrate()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -43,8 +46,16 @@ async def run(settings: Settings, _args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
     await runtime.start()
     logger.info("aftersales is running; press Ctrl+C to stop")
+    fenced = asyncio.ensure_future(runtime.fenced.wait())
+    stopped = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait({fenced, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        fenced.cancel()
+        stopped.cancel()
         await runtime.stop()
+    if runtime.fenced.is_set():
+        # The leader lock was lost: exit so the service manager restarts us as a standby.
+        logger.error("lost the leader lock; exiting (code %s) to be restarted", LOST_LEADERSHIP)
+        return LOST_LEADERSHIP
     return 0

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import language_of, reply, text
+from bot.common import drop_buttons, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.handlers.customer import registered_customer
@@ -124,7 +124,7 @@ async def skip_purchase_date(update: Update, context: AppContext) -> int:
     """Saves the product without a purchase date."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     return await _save(update, context, None)
 
 

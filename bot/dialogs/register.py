@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import reply, text
+from bot.common import drop_buttons, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.i18n import LANGUAGES
@@ -142,7 +142,7 @@ async def skip_company(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     return await _finish(update, context, None)
 
 
@@ -173,7 +173,7 @@ async def _finish(update: Update, context: AppContext, company: str | None) -> i
 def build() -> ConversationHandler[AppContext]:
     """The registration conversation."""
     return conversation(
-        entry_points=[CommandHandler("start", start)],
+        entry_points=[CommandHandler("start", start, filters=filters.ChatType.PRIVATE)],
         states={
             State.LANGUAGE: [CallbackQueryHandler(choose_language, pattern=r"^lang:")],
             State.NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_name)],

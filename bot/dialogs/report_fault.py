@@ -16,10 +16,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, edit_or_reply, language_of, reply, text
+from bot.common import drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.handlers.customer import registered_customer
+from bot.handlers.staff import desk_route
 from bot.keyboards import inline, location_keyboard
 from bot.product_entry import claim_serial, parse_past_date
 from domain.lifecycle import CaseKind
@@ -150,11 +151,11 @@ async def choose_product(update: Update, context: AppContext) -> int | None:
     if customer is None:
         return END
     product_id = await _own_product(context, customer, choice)
-    if product_id is None:
-        await answer(update, context, "common.stale_button")
+    if product_id is None:  # the query is answered already: a second answer would fail
+        await reply(update, context, "common.stale_button")
         return None
     _draft(context)["product_id"] = product_id
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     return await _ask_description(update, context)
 
 
@@ -203,7 +204,7 @@ async def skip_purchase_date(update: Update, context: AppContext) -> int | None:
     """Records the unverified product without a purchase date."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     return await _add_unverified(update, context, None)
 
 
@@ -295,7 +296,7 @@ async def continue_to_address(update: Update, context: AppContext) -> int | None
     if not draft.get("description"):
         await reply(update, context, "report.need_description")
         return None
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     if draft.get("editing"):
         return await _show_summary(update, context)
     return await _ask_address(update, context)
@@ -349,7 +350,7 @@ async def skip_address_detail(update: Update, context: AppContext) -> int | None
     """Keeps the shared location without details."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     return await _after_address(update, context)
 
 
@@ -404,7 +405,7 @@ async def choose_quick_deadline(update: Update, context: AppContext) -> int | No
     if deadline is None:
         await reply(update, context, "report.deadline_gone")
         return await _ask_deadline(update, context)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     return await _set_deadline(update, context, deadline)
 
 
@@ -443,7 +444,7 @@ async def choose_hour(update: Update, context: AppContext) -> int | None:
         deadline = _deadlines(context).at_local(date.fromisoformat(raw_day), int(raw_hour))
     except ValueError:
         return None
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     return await _set_deadline(update, context, deadline)
 
 
@@ -530,7 +531,7 @@ async def edit_part(update: Update, context: AppContext) -> int | None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     part = query.data.split(":")[2]
     draft = _draft(context)
     if part == "desc":
@@ -579,10 +580,11 @@ async def confirm(update: Update, context: AppContext) -> int | None:
         ),
         now=now,
         policy=context.services.policy,
+        desk=desk_route(context),
     )
     assert context.user_data is not None
     context.user_data.pop("draft", None)
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     await reply(
         update,
         context,
@@ -602,7 +604,7 @@ async def abandon(update: Update, context: AppContext) -> int:
     """Cancels the report from the summary's button."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     return await cancel_command(update, context)
 
 
@@ -611,7 +613,7 @@ def build() -> ConversationHandler[AppContext]:
     typed = filters.TEXT & ~filters.COMMAND
     return conversation(
         entry_points=[
-            CommandHandler(["report", "install"], start_report),
+            CommandHandler(["report", "install"], start_report, filters=filters.ChatType.PRIVATE),
             CallbackQueryHandler(start_for_product, pattern=r"^rf:start:\d+$"),
         ],
         states={

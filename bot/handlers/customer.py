@@ -6,14 +6,15 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.common import answer, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
+from bot.handlers.staff import desk_route
 from bot.i18n import LANGUAGES
 from bot.keyboards import inline, language_keyboard
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
-from storage import workflow
+from storage import dispatch, workflow
 from storage.models import Case, Customer
 from storage.repos import people
 
@@ -196,6 +197,9 @@ async def confirm_cancel(update: Update, context: AppContext) -> None:
         await edit_or_reply(update, context, "cases.cannot_cancel", number=case.number)
         return
     case.cancelled_at = context.services.clock.now()
+    await dispatch.on_customer_cancel(
+        context.session, case=case, now=case.cancelled_at, route=desk_route(context)
+    )
     await edit_or_reply(update, context, "cases.cancelled", number=case.number)
 
 
@@ -203,11 +207,12 @@ def register(application: BotApplication) -> None:
     """Adds the customer commands and buttons."""
     from bot.dialogs import products
 
-    application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler("language", language_command))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("help", help_command, filters=private))
+    application.add_handler(CommandHandler("language", language_command, filters=private))
     application.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
-    application.add_handler(CommandHandler("cases", cases_command))
-    application.add_handler(CommandHandler("products", products.list_products))
+    application.add_handler(CommandHandler("cases", cases_command, filters=private))
+    application.add_handler(CommandHandler("products", products.list_products, filters=private))
     application.add_handler(CallbackQueryHandler(show_case, pattern=r"^case:\d+$"))
     application.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^cxl:\d+$"))
     application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=r"^cxlok:\d+$"))

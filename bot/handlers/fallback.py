@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -36,11 +37,31 @@ async def edited_message(update: Update, context: AppContext) -> None:
     raise ApplicationHandlerStop
 
 
+MAX_ID = 2**31 - 1
+GUARDS = -2
+
+
+def has_oversized_id(data: object) -> bool:
+    """Whether button data carries a number no stored id can have (a forged button)."""
+    return isinstance(data, str) and any(int(run) > MAX_ID for run in re.findall(r"\d+", data))
+
+
+async def forged_number(update: Update, context: AppContext) -> None:
+    """Answers a forged button before any handler tries to look its id up."""
+    await answer(update, context, "common.stale_button")
+    raise ApplicationHandlerStop
+
+
 def register(application: BotApplication) -> None:
-    """Adds the fallbacks (the last handlers of group 0) and the edit guard (group -1)."""
+    """Adds the fallbacks (the last handlers of group 0) and the guards (group -2)."""
     private = filters.ChatType.PRIVATE
+    # Before any dialog (whose text filters would take an edit as a new answer) and apart from
+    # group -1, where a catch-all TypeHandler (staff bootstrap) would shadow them.
     application.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, edited_message)
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, edited_message), group=GUARDS
+    )
+    application.add_handler(
+        CallbackQueryHandler(forged_number, pattern=has_oversized_id), group=GUARDS
     )
     application.add_handler(MessageHandler(filters.COMMAND & private, unknown_command))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & private, stray_message))

@@ -50,6 +50,8 @@ class Case(Base):
         Index("ix_cases_technician_status", "technician_id", "status"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        # The monthly report counts on-site punctuality by deadline.
+        Index("ix_cases_onsite_due_at", "onsite_due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -23,6 +23,8 @@ class Survey(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The complaint this survey's answers opened, so one survey opens at most one.
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
 
 class SurveyAnswer(Base):

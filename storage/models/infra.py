@@ -73,6 +73,8 @@ class Reminder(Base):
             sqlite_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND cancelled_at IS NULL"),
         ),
+        # Calendar jobs look up the latest row of their kind on every sweep.
+        Index("ix_reminders_kind_due", "kind", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,6 +86,9 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Failed handler runs; after settings.reminder_max_attempts the row is given up.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class PersistedState(Base):

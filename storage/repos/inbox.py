@@ -14,19 +14,25 @@ from storage.upsert import insert_ignore
 
 def chat_key(payload: dict[str, Any]) -> str:
     """The ordering key of an update: its chat, else its user, else the update itself."""
+    # Any shape may arrive (a forged webhook body): only well-formed parts decide the key.
     for field in ("message", "edited_message", "channel_post", "edited_channel_post"):
-        if field in payload and "chat" in payload[field]:
-            return f"c{payload[field]['chat']['id']}"
-    callback = payload.get("callback_query")
-    if callback:
-        message = callback.get("message")
-        if message and "chat" in message:
-            return f"c{message['chat']['id']}"
-        return f"u{callback['from']['id']}"
+        chat = _dict(_dict(payload.get(field)).get("chat"))
+        if "id" in chat:
+            return f"c{chat['id']}"[:40]
+    callback = _dict(payload.get("callback_query"))
+    chat = _dict(_dict(callback.get("message")).get("chat"))
+    if "id" in chat:
+        return f"c{chat['id']}"[:40]
     for value in payload.values():
-        if isinstance(value, dict) and isinstance(value.get("from"), dict):
-            return f"u{value['from']['id']}"
-    return f"x{payload.get('update_id')}"
+        sender = _dict(_dict(value).get("from"))
+        if "id" in sender:
+            return f"u{sender['id']}"[:40]
+    return f"x{payload.get('update_id')}"[:40]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """The value if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 async def store(session: AsyncSession, *, payload: dict[str, Any], now: datetime) -> bool:

@@ -66,14 +66,14 @@ async def claim(
     return result.first() is not None
 
 
-async def release_stale(session: AsyncSession, *, now: datetime) -> int:
-    """Returns rows left in 'sending' by a dead process to the queue (after their lease)."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.not_before <= now)
-        .values(status="pending")
+async def stale_sending(session: AsyncSession, *, now: datetime) -> list[OutboxMessage]:
+    """Rows a dead process left in 'sending' past their lease: maybe delivered, maybe not."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.status == "sending", OutboxMessage.not_before <= now
+        )
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return list(rows)
 
 
 async def mark_sent(
@@ -142,3 +142,14 @@ async def messages_for(session: AsyncSession, *, chat_id: int) -> list[OutboxMes
         select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
     )
     return list(rows)
+
+
+async def requeue_dead(session: AsyncSession, *, message_id: int, now: datetime) -> bool:
+    """Puts a dead message back in the queue with fresh attempts; True if it was dead."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "dead")
+        .values(status="pending", attempts=0, not_before=now)
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None

@@ -67,7 +67,9 @@ async def add_staff(
             raise ValueError(f"unknown role {role}")
     staff = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
     if staff is None:
-        staff = Staff(telegram_id=telegram_id, name=name, language=language, created_at=now)
+        staff = Staff(
+            telegram_id=telegram_id, name=name, language=language, roles="", created_at=now
+        )
         session.add(staff)
     staff.name = name or staff.name
     staff.active = True

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.reminders import PlannedReminder
@@ -68,15 +68,63 @@ async def cancel(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def due_ids(session: AsyncSession, *, now: datetime, limit: int = 100) -> list[int]:
+def _due(now: datetime, skip: Collection[int]) -> list[ColumnElement[bool]]:
+    """The conditions of a due reminder, leaving out ids already tried in this sweep."""
+    conditions = [
+        Reminder.sent_at.is_(None),
+        Reminder.cancelled_at.is_(None),
+        Reminder.due_at <= now,
+    ]
+    if skip:
+        conditions.append(Reminder.id.not_in(list(skip)))
+    return conditions
+
+
+async def due_ids(
+    session: AsyncSession, *, now: datetime, limit: int = 100, skip: Collection[int] = ()
+) -> list[int]:
     """Ids of reminders that are due, oldest first (uses the partial index)."""
     rows = await session.scalars(
         select(Reminder.id)
-        .where(Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None), Reminder.due_at <= now)
-        .order_by(Reminder.due_at)
+        .where(*_due(now, skip))
+        .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
     )
     return list(rows)
+
+
+async def lock_due(
+    session: AsyncSession, *, now: datetime, limit: int, skip: Collection[int] = ()
+) -> list[Reminder]:
+    """PostgreSQL: locks a batch of due reminders that no other sweeper holds.
+
+    FOR UPDATE SKIP LOCKED lets concurrent sweepers take disjoint batches without waiting;
+    the caller claims each row (sent_at) in the same transaction as its handler's effects.
+    """
+    rows = await session.scalars(
+        select(Reminder)
+        .where(*_due(now, skip))
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
+async def record_failure(
+    session: AsyncSession, *, reminder_id: int, error: str, now: datetime, max_attempts: int
+) -> bool:
+    """Counts a failed run of a reminder; gives it up after max_attempts. True if given up."""
+    reminder = await session.get(Reminder, reminder_id, populate_existing=True)
+    if reminder is None:
+        return False
+    reminder.attempts = (reminder.attempts or 0) + 1
+    reminder.last_error = error[:500]
+    given_up = reminder.attempts >= max_attempts
+    if given_up:
+        reminder.cancelled_at = now
+    await session.flush()
+    return given_up
 
 
 async def claim(session: AsyncSession, *, reminder_id: int, now: datetime) -> Reminder | None:
@@ -102,3 +150,11 @@ async def reminders_of(session: AsyncSession, *, case_id: int) -> list[Reminder]
         select(Reminder).where(Reminder.case_id == case_id).order_by(Reminder.due_at, Reminder.id)
     )
     return list(rows)
+
+
+async def latest_due(session: AsyncSession, *, kind: str) -> datetime | None:
+    """The latest due moment of any reminder of a kind (calendar jobs plan from it)."""
+    latest: datetime | None = await session.scalar(
+        select(func.max(Reminder.due_at)).where(Reminder.kind == kind)
+    )
+    return latest

@@ -18,7 +18,7 @@ from domain.lifecycle import (
 )
 from domain.numbers import format_case_number, parse_case_number
 from domain.policy import ServicePolicy
-from domain.reminders import onsite_clock, response_clock
+from domain.reminders import ReminderKind, moot_kinds, onsite_clock, response_clock
 from domain.sla import DeadlinePolicy, EarlierCase, OnsiteChoice, parse_local_datetime, repeat_of
 from domain.validation import InputError, clean_text, mask_phone, normalize_phone, normalize_serial
 from domain.warranty import Warranty, customer_cost, warranty_status
@@ -162,3 +162,9 @@ def test_phones_and_serials() -> None:
     with pytest.raises(InputError):
         normalize_serial("'; DROP TABLE")
     assert mask_phone("+8613800138000") == "+861****000"
+
+
+def test_only_a_person_stops_the_response_clock() -> None:
+    assert ReminderKind.RESPONSE in moot_kinds("assign", "desk")
+    assert ReminderKind.RESPONSE not in moot_kinds("assign", "system")
+    assert ReminderKind.ACCEPT in moot_kinds("assign", "system")

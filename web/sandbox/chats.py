@@ -83,6 +83,11 @@ class ChatStore:
         """Return a user's message by id."""
         return self._incoming.get((chat_id, message_id))
 
+    def incoming_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """Return what users sent in a chat, oldest first (latest edit; deleted ones flagged)."""
+        found = [m for (chat, _), m in self._incoming.items() if chat == chat_id]
+        return sorted(found, key=lambda m: int(m["message_id"]))
+
     # --- transcript ---------------------------------------------------------------------
     def messages(self, chat_id: int) -> list[SentMessage]:
         """Return the bot's messages in a chat, oldest first (deleted ones flagged)."""

@@ -88,6 +88,15 @@ class UpdateQueue:
         return self._last_id
 
     @property
+    def last_id(self) -> int:
+        """The update_id given to the newest update (0 before the first)."""
+        return self._last_id
+
+    def resume_after(self, update_id: int) -> None:
+        """Number the next updates after update_id (a bot whose database saw earlier ones)."""
+        self._last_id = max(self._last_id, update_id)
+
+    @property
     def pending_count(self) -> int:
         """Number of updates not yet confirmed."""
         return len(self._pending)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:18:59.516196
+Create Date: 2026-11-23 20:19:31.294828
 """
 
 from collections.abc import Sequence
@@ -224,6 +224,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_closed_at", ["closed_at"], unique=False)
         batch_op.create_index("ix_cases_created_at", ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index("ix_cases_onsite_due_at", ["onsite_due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_parent_id"), ["parent_id"], unique=False)
         batch_op.create_index("ix_cases_product_closed", ["product_id", "closed_at"], unique=False)
         batch_op.create_index("ix_cases_status_created", ["status", "created_at"], unique=False)
@@ -356,6 +357,8 @@ def upgrade() -> None:
         sa.Column("sent_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("cancelled_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_reminders_case_id_cases")
         ),
@@ -371,6 +374,7 @@ def upgrade() -> None:
             sqlite_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
             postgresql_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
         )
+        batch_op.create_index("ix_reminders_kind_due", ["kind", "due_at"], unique=False)
 
     op.create_table(
         "service_reports",
@@ -418,7 +422,11 @@ def upgrade() -> None:
         sa.Column("sent_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("expires_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("complaint_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_surveys_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["complaint_id"], ["cases.id"], name=op.f("fk_surveys_complaint_id_cases")
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_surveys_customer_id_customers")
         ),
@@ -469,6 +477,7 @@ def downgrade() -> None:
 
     op.drop_table("service_reports")
     with op.batch_alter_table("reminders", schema=None) as batch_op:
+        batch_op.drop_index("ix_reminders_kind_due")
         batch_op.drop_index(
             "ix_reminders_due",
             sqlite_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
@@ -508,6 +517,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_status_created")
         batch_op.drop_index("ix_cases_product_closed")
         batch_op.drop_index(batch_op.f("ix_cases_parent_id"))
+        batch_op.drop_index("ix_cases_onsite_due_at")
         batch_op.drop_index(batch_op.f("ix_cases_customer_id"))
         batch_op.drop_index("ix_cases_created_at")
         batch_op.drop_index("ix_cases_closed_at")

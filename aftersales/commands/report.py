@@ -1,0 +1,171 @@
+"""`aftersales report monthly --month YYYY-MM [--csv FILE]` and `report range --from --to`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from aftersales.clock import SystemClock
+from aftersales.settings import Settings
+from bot.i18n import Texts
+from domain.metrics import ServiceReport, month_range, previous_month
+from scheduler.jobs.monthly_report import format_value, report_rows
+from storage import service_standard
+from storage.db import create_engine, create_session_factory
+
+TECHNICIAN_COLUMNS = (
+    "technician_id",
+    "technician_name",
+    "closed",
+    "first_time_fix_pct",
+    "onsite_on_time_pct",
+    "avg_satisfaction",
+    "complaints",
+    "cost_per_case",
+)
+CATEGORY_COLUMNS = (
+    "category",
+    "closed",
+    "first_time_fix_pct",
+    "repeat_repairs",
+    "avg_satisfaction",
+    "complaints",
+    "cost_per_case",
+)
+
+
+def add_parser(subparsers: Any) -> None:
+    """Adds `report monthly` and `report range`."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "report", help="the service-standard report"
+    )
+    which = parser.add_subparsers(dest="report_kind", required=True)
+    monthly = which.add_parser("monthly", help="one calendar month (local time)")
+    monthly.add_argument("--month", help="YYYY-MM (default: last month)")
+    monthly.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+    ranged = which.add_parser("range", help="any range of local dates, both ends included")
+    ranged.add_argument("--from", dest="first", required=True, help="YYYY-MM-DD")
+    ranged.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
+    ranged.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+    parser.set_defaults(handler=run)
+
+
+def bounds(settings: Settings, args: argparse.Namespace) -> tuple[datetime, datetime, str]:
+    """The UTC range [start, end) and its title from the arguments (ValueError if malformed)."""
+    tz = settings.tz
+    if args.report_kind == "monthly":
+        month = args.month or previous_month(SystemClock().now(), tz)
+        start, end = month_range(month, tz)
+        return start, end, month
+    first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    if last < first:
+        raise ValueError("--to is before --from")
+    start = datetime.combine(first, time(), tzinfo=tz)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
+    return start, end, f"{first.isoformat()} – {last.isoformat()}"
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints the report as a table (and writes the CSV files); 2 on bad arguments."""
+    try:
+        start, end, title = bounds(settings, args)
+    except ValueError as exc:
+        print(f"Invalid period: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(compute(settings, start, end))
+    texts = Texts(settings.tz)
+    language = settings.default_language
+    print(print_table(texts, language, report, title))
+    if args.csv is not None:
+        for path in write_csv(args.csv, texts, language, report):
+            print(f"Wrote {path}")
+    return 0
+
+
+async def compute(settings: Settings, start: datetime, end: datetime) -> ServiceReport:
+    """Runs the report's queries."""
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        sessions = create_session_factory(engine)
+        async with sessions() as session:
+            return await service_standard.service_report(
+                session,
+                start=start,
+                end=end,
+                settings_targets=settings.targets,
+                as_of=SystemClock().now(),
+            )
+    finally:
+        await engine.dispose()
+
+
+def print_table(texts: Texts, language: str, report: ServiceReport, title: str) -> str:
+    """The figures as an aligned text table."""
+    header = tuple(
+        texts.get(language, f"standard.col.{name}")
+        for name in ("metric", "value", "target", "met")
+    )
+    rows = [header, *report_rows(texts, language, report)]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
+    lines = [texts.get(language, "standard.title", month=title)]
+    for row in rows:
+        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    for heading, table, columns in (
+        ("standard.by_technician", report.by_technician, TECHNICIAN_COLUMNS),
+        ("standard.by_category", report.by_category, CATEGORY_COLUMNS),
+    ):
+        if table:
+            lines.append("")
+            lines.append(texts.get(language, heading))
+            lines.append("\t".join(columns))
+            lines.extend("\t".join(_cell(row[c]) for c in columns) for row in table)
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+def _cell(value: object) -> str:
+    """A table cell."""
+    return "-" if value is None else str(value)
+
+
+def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) -> list[Path]:
+    """The figures to FILE; per technician and per category to FILE.technicians/.categories."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["key", "label", "unit", "value", "shown", "target", "met"])
+        for metric in report.metrics:
+            writer.writerow(
+                [
+                    metric.key,
+                    texts.get(language, f"metric.{metric.key}"),
+                    metric.unit,
+                    "" if metric.value is None else metric.value,
+                    format_value(texts, language, metric),
+                    "" if metric.target is None else metric.target,
+                    "" if metric.met is None else ("yes" if metric.met else "no"),
+                ]
+            )
+    written = [path]
+    for suffix, table, columns in (
+        ("technicians", report.by_technician, TECHNICIAN_COLUMNS),
+        ("categories", report.by_category, CATEGORY_COLUMNS),
+    ):
+        extra = path.with_name(f"{path.stem}.{suffix}{path.suffix or '.csv'}")
+        with extra.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(
+                [["" if row[c] is None else row[c] for c in columns] for row in table]
+            )
+        written.append(extra)
+    return written

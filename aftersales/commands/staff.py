@@ -1,0 +1,149 @@
+"""`aftersales staff invite|add|list`: staff set-up from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.error import TelegramError
+
+from aftersales.clock import SystemClock
+from aftersales.settings import Settings
+from domain.validation import InputError, normalize_phone
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.repos import people
+
+INVITE_DAYS = 7
+
+
+def _words(raw: str | None) -> list[str]:
+    """Comma-separated words, blanks dropped."""
+    return [w.strip() for w in (raw or "").split(",") if w.strip()]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Adds the staff subcommand."""
+    parser: argparse.ArgumentParser = subparsers.add_parser("staff", help="staff members")
+    actions = parser.add_subparsers(dest="staff_action", required=True)
+    invite = actions.add_parser("invite", help="print a one-time invite deep link")
+    invite.add_argument("--role", required=True, choices=people.STAFF_ROLES)
+    invite.add_argument(
+        "--bot-username", help="the bot's @username (asked from Telegram if absent)"
+    )
+    add = actions.add_parser("add", help="add or update a staff member")
+    add.add_argument("--telegram-id", type=int, required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--phone")
+    add.add_argument(
+        "--roles", required=True, help="comma-separated: " + ",".join(people.STAFF_ROLES)
+    )
+    add.add_argument("--regions", help="comma-separated regions served")
+    add.add_argument("--skills", help="comma-separated product categories")
+    add.add_argument("--max-open-jobs", type=int, default=5)
+    add.add_argument("--language", choices=("zh_CN", "en"))
+    actions.add_parser("list", help="list staff members")
+    parser.set_defaults(handler=run)
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs the chosen staff action against the configured database."""
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = create_session_factory(engine)
+        if args.staff_action == "invite":
+            username = args.bot_username or await _bot_username(settings)
+            print(await create_invite(sessions, role=args.role, bot_username=username))
+            return 0
+        if args.staff_action == "add":
+            return await add_staff(sessions, settings, args)
+        print(await list_staff(sessions))
+        return 0
+    finally:
+        await engine.dispose()
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """Asks Telegram for the bot's username; None when it cannot be reached."""
+    if settings.bot_token is None:
+        return None
+    base = settings.telegram_base_url.rstrip("/")
+    try:
+        async with Bot(settings.bot_token.get_secret_value(), base_url=f"{base}/bot") as bot:
+            return bot.username
+    except (TelegramError, OSError):
+        return None
+
+
+async def create_invite(
+    sessions: async_sessionmaker[AsyncSession], *, role: str, bot_username: str | None
+) -> str:
+    """Stores a one-time invite and returns the text to hand to the new staff member."""
+    token = secrets.token_urlsafe(16)
+    async with sessions() as session, session.begin():
+        invite = await people.create_invite(
+            session, token=token, role=role, now=SystemClock().now(), created_by=None
+        )
+    lines = [f"One-time invite as {role}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC:"]
+    if bot_username:
+        lines.append(f"https://t.me/{bot_username.lstrip('@')}?start=join-{token}")
+    lines.append(f"or send the bot: /start join-{token}")
+    return "\n".join(lines)
+
+
+async def add_staff(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, args: argparse.Namespace
+) -> int:
+    """Adds or updates one staff member; exit code 2 on bad input."""
+    roles = _words(args.roles)
+    unknown = [r for r in roles if r not in people.STAFF_ROLES]
+    if not roles or unknown:
+        print(f"Unknown or missing roles: {unknown or roles}", file=sys.stderr)
+        return 2
+    phone = None
+    if args.phone:
+        try:
+            phone = normalize_phone(args.phone)
+        except InputError:
+            print(f"Invalid phone number: {args.phone}", file=sys.stderr)
+            return 2
+    if args.max_open_jobs < 1:
+        print("--max-open-jobs must be at least 1", file=sys.stderr)
+        return 2
+    async with sessions() as session, session.begin():
+        staff = await people.add_staff(
+            session,
+            telegram_id=args.telegram_id,
+            name=args.name.strip(),
+            roles=roles,
+            language=args.language or settings.default_language,
+            now=SystemClock().now(),
+            phone=phone,
+            regions=_words(args.regions) if args.regions is not None else None,
+            skills=_words(args.skills) if args.skills is not None else None,
+            max_open_jobs=args.max_open_jobs,
+        )
+        print(f"Staff #{staff.id} {staff.name}: {staff.roles}")
+    return 0
+
+
+async def list_staff(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """Every staff member as a table."""
+    async with sessions() as session:
+        members = await people.list_staff(session)
+        loads = await people.open_job_counts(session)
+    if not members:
+        return "No staff yet."
+    header = "id  telegram_id  name  phone  roles  regions  skills  open/max  active"
+    rows = [
+        f"{s.id}  {s.telegram_id}  {s.name}  {s.phone or '-'}  {s.roles}  "
+        f"{s.regions or '-'}  {s.skills or '-'}  {loads.get(s.id, 0)}/{s.max_open_jobs}  "
+        f"{'yes' if s.active else 'no'}"
+        for s in members
+    ]
+    return "\n".join([header, *rows])

@@ -1,0 +1,160 @@
+"""The short markdown summary of a benchmark run, with the issue's targets next to the numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+RATIO_TARGET = 0.5
+P99_TARGET_MS = 100.0
+PACING_TARGET = 0.9
+SWEEP_RATIO_TARGET = 1.5
+REPORT_TARGET_MS = 1000.0
+RSS_TARGET_MB = 200.0
+
+
+def _mark(ok: bool | None) -> str:
+    """A pass/fail mark ('n/a' when not measured)."""
+    if ok is None:
+        return "n/a"
+    return "yes" if ok else "**no**"
+
+
+def _error_rows(rows: list[dict[str, Any]]) -> list[str]:
+    """Lines for measurements that failed to run."""
+    return [
+        f"- failed: `{row.get('bench')}` {row.get('error', '')}" for row in rows if "error" in row
+    ]
+
+
+def _throughput(rows: list[dict[str, Any]]) -> list[str]:
+    """The throughput table, with the ratio to the echo bot of the same crowd."""
+    echo = {r["customers"]: r for r in rows if r.get("bot") == "ptb-echo" and "error" not in r}
+    lines = [
+        "## 1. Conversation throughput (8-step fault report per customer, over HTTP)",
+        "",
+        "| bot | backend | customers | chats at once | steps/s | ratio to echo | p50 ms "
+        "| p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if "error" in row:
+            continue
+        base = echo.get(row["customers"])
+        ratio = (
+            row["steps_per_second"] / base["steps_per_second"]
+            if base and base["steps_per_second"] and row["bot"] != "ptb-echo"
+            else None
+        )
+        lines.append(
+            f"| {row['bot']} | {row['backend']} | {row['customers']} "
+            f"| {row.get('max_concurrent_chats', '-')} | {row['steps_per_second']} "
+            f"| {f'{ratio:.2f}' if ratio is not None else '-'} | {row['p50_ms']} "
+            f"| {row['p95_ms']} | {row['p99_ms']} | {row['peak_rss_mb']} | {row['errors']} "
+            f"| {row.get('failed_updates', '-')} |"
+        )
+    lines.append("")
+    for row in rows:
+        if "error" in row or row.get("bot") != "aftersales" or row["customers"] != 100:
+            continue
+        if row.get("max_concurrent_chats") == 1:
+            continue
+        base = echo.get(100)
+        ratio = row["steps_per_second"] / base["steps_per_second"] if base else None
+        lines.append(
+            f"- target at 100 customers on {row['backend']}: ratio ≥ {RATIO_TARGET} → "
+            f"{_mark(ratio >= RATIO_TARGET if ratio is not None else None)}; "
+            f"p99 ≤ {P99_TARGET_MS:.0f} ms → {_mark(row['p99_ms'] <= P99_TARGET_MS)}"
+        )
+    return [*lines, *_error_rows(rows), ""]
+
+
+def _pacing(rows: list[dict[str, Any]]) -> list[str]:
+    """The outbound pacing result."""
+    lines = ["## 2. Outbound pacing (sandbox enforces 30/s, 1/s per chat, 20/min per group)", ""]
+    for row in rows:
+        if "error" in row:
+            continue
+        lines += [
+            f"- {row['delivered_private']}/{row['customers']} survey pushes in "
+            f"{row['seconds_private']} s = **{row['private_messages_per_second']} msg/s** "
+            f"({row['share_of_cap']:.0%} of the 30/s cap; target ≥ {PACING_TARGET:.0%} → "
+            f"{_mark(row['share_of_cap'] >= PACING_TARGET)})",
+            f"- {row['delivered_group']}/{row['group_messages']} group messages, last after "
+            f"{row['seconds_group']} s (20/min allows no faster than "
+            f"{max(0, (row['group_messages'] - 1) // 20) * 60} s)",
+            f"- 429 responses: **{row['http_429']}** (target 0 → {_mark(row['http_429'] == 0)})",
+        ]
+    return [*lines, *_error_rows(rows), ""]
+
+
+def _history(rows: list[dict[str, Any]]) -> list[str]:
+    """Sweep and report cost at each history size."""
+    lines = [
+        "## 3. Sweep and monthly report cost versus history",
+        "",
+        "| backend | history cases | load s | sweep ms (100 due) | monthly report ms |",
+        "|---|---|---|---|---|",
+    ]
+    notes: list[str] = []
+    for row in rows:
+        if "error" in row:
+            continue
+        for point in row["points"]:
+            report = point.get("report_ms", point.get("report", "-"))
+            lines.append(
+                f"| {row['backend']} | {point['history_cases']:,} | {point['load_seconds']} "
+                f"| {point['sweep_ms']} | {report} |"
+            )
+        ratio = row.get("sweep_ratio")
+        notes.append(
+            f"- {row['backend']}: sweep ratio largest/smallest history = {ratio} "
+            f"(target ≤ {SWEEP_RATIO_TARGET} → "
+            f"{_mark(ratio <= SWEEP_RATIO_TARGET if ratio is not None else None)})"
+        )
+        largest = row["points"][-1]
+        if "report_ms" in largest:
+            notes.append(
+                f"- {row['backend']}: monthly report over {largest['history_cases']:,} cases "
+                f"= {largest['report_ms']} ms (report ratio {row.get('report_ratio')}; "
+                f"target < {REPORT_TARGET_MS:.0f} ms on PostgreSQL → "
+                f"{_mark(largest['report_ms'] < REPORT_TARGET_MS)})"
+            )
+    return [*lines, "", *notes, *_error_rows(rows), ""]
+
+
+def _memory(rows: list[dict[str, Any]]) -> list[str]:
+    """Resident size with history and dialogs in progress."""
+    lines = ["## 4. Memory", ""]
+    for row in rows:
+        if "error" in row:
+            continue
+        lines.append(
+            f"- {row['cases']:,} cases, {row['dialogs_in_progress']} dialogs in progress "
+            f"({row['backend']}): RSS {row['rss_with_dialogs_mb']} MB for the whole process "
+            f"(bot + sandbox server + simulated users; {row['rss_before_bot_mb']} MB before the "
+            f"bot started), peak {row['peak_rss_mb']} MB; target ≤ {RSS_TARGET_MB:.0f} MB → "
+            f"{_mark(row['rss_with_dialogs_mb'] <= RSS_TARGET_MB)}"
+        )
+    return [*lines, *_error_rows(rows), ""]
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    """The summary page of one run."""
+    machine = document["machine"]
+    lines = [
+        f"# Benchmark results ({document['size']})",
+        "",
+        f"Run `python -m bench.run --size {document['size']}` (or `make bench`) at "
+        f"{document['finished_at']} on Python {machine['python']}, {machine['platform']}, "
+        f"{machine['cpus']} CPUs; backends: {', '.join(document['backends'])}.",
+        "",
+    ]
+    sections = {
+        "throughput": _throughput,
+        "pacing": _pacing,
+        "history": _history,
+        "memory": _memory,
+    }
+    for name, rows in document["results"].items():
+        lines += sections[name](rows)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,296 @@
+"""Conversation throughput: N customers each report a fault at once, over HTTP.
+
+Every step is a real update pushed into the sandbox Bot API server; the bot fetches it with
+getUpdates, stores it, processes it and answers with sendMessage. A step's latency runs from
+the push to the bot's last new message of that step (counted per chat by the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from aftersales.clock import ManualClock
+from aftersales.runtime import Runtime
+from aftersales.settings import Settings
+from bench.common import TOKEN, CountingServer, database, ms, peak_rss_mb, percentile
+from bot.pump import UpdatePump
+from storage.models import Customer, Product
+from web.sandbox.users import SandboxUser
+
+logger = logging.getLogger(__name__)
+
+FIRST_USER = 700_000
+MODEL = "KFR-35GW"
+# A full fault report: (kind, value); "press" presses an inline button by its label.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("text", "/report"),
+    ("press", "product"),
+    ("text", "Compressor makes a loud noise, error E4"),
+    ("press", "Continue"),
+    ("text", "88 Century Ave, Pudong, Shanghai"),
+    ("press", "Tomorrow by 18:00"),
+    ("press", "Confirm"),
+    ("text", "/cases"),
+)
+
+
+@dataclass
+class Outcome:
+    """What one run of N customers measured."""
+
+    steps: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    cpu_seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        """The run as report fields."""
+        return {
+            "steps": self.steps,
+            "seconds": round(self.seconds, 3),
+            "steps_per_second": round(self.steps / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": ms(percentile(self.latencies, 50)),
+            "p95_ms": ms(percentile(self.latencies, 95)),
+            "p99_ms": ms(percentile(self.latencies, 99)),
+            "errors": self.errors,
+            # The whole process: bot, sandbox server and simulated users share one CPU.
+            "cpu_share": round(self.cpu_seconds / self.seconds, 2) if self.seconds else 0.0,
+        }
+
+
+def serial_of(user_id: int) -> str:
+    """The serial of the product a simulated customer owns."""
+    return f"BN-{user_id}"
+
+
+async def seed_customers(db_sessions: Any, count: int, clock: ManualClock) -> None:
+    """Registered customers, each owning one product under warranty (bulk insert)."""
+    now = clock.now()
+    async with db_sessions() as session, session.begin():
+        customers = [
+            Customer(
+                telegram_id=FIRST_USER + i,
+                name=f"Customer {i}",
+                phone=f"+86138{i:08d}",
+                language="en",
+                region="Pudong",
+                is_key=False,
+                created_at=now,
+                registered_at=now,
+            )
+            for i in range(count)
+        ]
+        session.add_all(customers)
+        await session.flush()
+        session.add_all(
+            Product(
+                serial=serial_of(c.telegram_id),
+                model=MODEL,
+                category="air_conditioner",
+                customer_id=c.id,
+                warranty_end=date(2028, 1, 1),
+                verified=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for c in customers
+        )
+
+
+async def drive(
+    server: CountingServer,
+    users: list[SandboxUser],
+    expected: list[int],
+    act: Callable[[SandboxUser, str, str], int],
+    steps: tuple[tuple[str, str], ...] = STEPS,
+    think: float = 0.0,
+) -> Outcome:
+    """Runs every user's script concurrently; waits for the expected replies after each step.
+
+    With `think` > 0 each customer pauses 0.5-1.5 x think seconds before every step, as people
+    do (an open, realistic load); with 0 they answer at once (saturation).
+    """
+    latencies: list[float] = []
+    errors = 0
+    pauses = random.Random(42)
+
+    async def customer(user: SandboxUser) -> None:
+        nonlocal errors
+        base = server.sent[user.chat_id]
+        for (kind, value), target in zip(steps, expected, strict=True):
+            if think:
+                await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
+            started = time.perf_counter()
+            act(user, kind, value)
+            try:
+                await server.wait_sent(user.chat_id, base + target)
+            except TimeoutError:
+                errors += 1
+                return
+            latencies.append(time.perf_counter() - started)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(customer(user) for user in users))
+    seconds = time.perf_counter() - started
+    return Outcome(len(latencies), seconds, latencies, errors, time.process_time() - cpu)
+
+
+def act_on_bot(user: SandboxUser, kind: str, value: str) -> int:
+    """One step against the aftersales bot (buttons pressed by their labels)."""
+    if kind == "text":
+        return user.send_text(value)
+    label = f"{MODEL} · {serial_of(user.user_id)}" if value == "product" else value
+    return user.press(label)
+
+
+def _act_on_echo(user: SandboxUser, kind: str, value: str) -> int:
+    """The same step against the echo bot (a button press is a callback on its last reply)."""
+    if kind == "text":
+        return user.send_text(value)
+    return user.press_data(value[:64], user.last().message_id)
+
+
+async def calibrate(
+    server: CountingServer,
+    user: SandboxUser,
+    act: Any,
+    steps: tuple[tuple[str, str], ...] = STEPS,
+) -> list[int]:
+    """Cumulative new messages after each step, learned from one customer alone."""
+    expected: list[int] = []
+    base = server.sent[user.chat_id]
+    for kind, value in steps:
+        act(user, kind, value)
+        # Let the bot finish the step: wait for one reply, then for a quiet quarter second.
+        await server.wait_sent(user.chat_id, server.sent[user.chat_id] + 1)
+        for _ in range(40):
+            before = server.sent[user.chat_id]
+            await asyncio.sleep(0.25)
+            if server.sent[user.chat_id] == before:
+                break
+        expected.append(server.sent[user.chat_id] - base)
+    return expected
+
+
+def bot_runtime(
+    server: CountingServer, engine: AsyncEngine, clock: ManualClock, max_concurrent_chats: int
+) -> Runtime:
+    """Our bot, polling the sandbox, on the given database, with a given pump width."""
+    settings = Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        telegram_base_url=server.base_url,
+        database_url="sqlite+aiosqlite:///unused.db",
+        timezone="Asia/Shanghai",
+        default_language="en",
+        sweep_interval_seconds=3600,
+    )
+    runtime = Runtime(settings, clock=clock, engine=engine, poll_timeout=1)
+    runtime.pump = UpdatePump(
+        runtime.application, runtime.sessions, clock, max_concurrent_chats=max_concurrent_chats
+    )
+    runtime.pump.after_update = runtime.sender.wake
+    return runtime
+
+
+async def run_bot(
+    backend: str, customers: int, *, max_concurrent_chats: int = 32, think: float = 0.0
+) -> dict[str, Any]:
+    """Our bot on one backend: N customers report a fault each, concurrently."""
+    clock = ManualClock()
+    server = CountingServer(token=TOKEN, now=lambda: clock.now().timestamp())
+    await server.start()
+    try:
+        async with database(backend) as db:
+            runtime = bot_runtime(server, db.engine, clock, max_concurrent_chats)
+            await seed_customers(runtime.sessions, customers + 1, clock)
+            await runtime.start()
+            try:
+                probe = SandboxUser(server, FIRST_USER + customers, "Probe")
+                expected = await calibrate(server, probe, act_on_bot)
+                users = [SandboxUser(server, FIRST_USER + i, "Li") for i in range(customers)]
+                outcome = await drive(server, users, expected, act_on_bot, think=think)
+                failed = runtime.pump.failed
+            finally:
+                await runtime.stop()
+    finally:
+        await server.stop()
+    return {
+        "bot": "aftersales",
+        "backend": backend,
+        "customers": customers,
+        "max_concurrent_chats": max_concurrent_chats,
+        "think_seconds": think,
+        "replies_per_report": expected,
+        "failed_updates": failed,
+        **outcome.summary(),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+async def _echo_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Echoes a message."""
+    if update.effective_chat is not None:
+        message = update.effective_message
+        echoed = (message.text if message is not None else None) or "ok"
+        await context.bot.send_message(update.effective_chat.id, echoed)
+
+
+async def _echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers a button press and echoes its data."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, query.data or "ok")
+
+
+async def run_echo(customers: int, *, think: float = 0.0) -> dict[str, Any]:
+    """A minimal python-telegram-bot echo bot (no database) under the same harness."""
+    server = CountingServer(token=TOKEN)
+    await server.start()
+    application = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(f"{server.base_url}/bot")
+        .base_file_url(f"{server.base_url}/file/bot")
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ALL, _echo_text))
+    application.add_handler(CallbackQueryHandler(_echo_press))
+    try:
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0.0, timeout=timedelta(seconds=1)
+            )
+            try:
+                users = [SandboxUser(server, FIRST_USER + i, "Li") for i in range(customers)]
+                expected = list(range(1, len(STEPS) + 1))
+                outcome = await drive(server, users, expected, _act_on_echo, think=think)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    finally:
+        await server.stop()
+    return {
+        "bot": "ptb-echo",
+        "backend": "none",
+        "customers": customers,
+        "think_seconds": think,
+        **outcome.summary(),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }

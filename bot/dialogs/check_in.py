@@ -1,0 +1,98 @@
+"""Checking in on site: the technician shares a location, its distance from the site is kept."""
+
+from __future__ import annotations
+
+import logging
+from enum import IntEnum
+
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.common import answer, reply, text
+from bot.context import AppContext
+from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.shared import conversation, unsupported_input
+from bot.handlers.staff import TECH_ROLES, staff_member
+from bot.handlers.technician import own_job, show_job
+from bot.keyboards import location_keyboard
+from domain.lifecycle import CaseStatus
+from storage import jobs
+
+logger = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+
+
+class State(IntEnum):
+    """Steps of the check-in."""
+
+    LOCATION = 1
+
+
+async def start(update: Update, context: AppContext) -> int | None:
+    """Asks for the technician's current location."""
+    found = await own_job(update, context, (CaseStatus.ACCEPTED,))
+    if found is None:
+        return END
+    _, case = found
+    await answer(update, context)
+    job_draft(context).clear()
+    job_draft(context)["case"] = case.id
+    label = await text(update, context, "tech.btn_share_location")
+    await reply(update, context, "tech.ask_location", location_keyboard(label), number=case.number)
+    return State.LOCATION
+
+
+async def take_location(update: Update, context: AppContext) -> int | None:
+    """Checks in with the shared location and shows the job's next steps."""
+    message = update.message
+    assert message is not None and message.location is not None
+    staff = await staff_member(update, context, TECH_ROLES)
+    case_id = job_draft(context).get("case")
+    drop_draft(context)
+    if staff is None or case_id is None:
+        return END
+    case = await jobs.job_of(context.session, case_id=int(case_id), technician=staff)
+    if case is None or case.status != CaseStatus.ACCEPTED:
+        await reply(update, context, "tech.job_gone", ReplyKeyboardRemove())
+        return END
+    distance = await jobs.check_in(
+        context.session, case=case, technician=staff, latitude=message.location.latitude,
+        longitude=message.location.longitude, now=context.services.clock.now(),
+        policy=context.services.policy,
+    )  # fmt: skip
+    if distance is None:
+        await reply(update, context, "tech.checked_in_no_site", ReplyKeyboardRemove())
+    else:
+        await reply(
+            update, context, "tech.checked_in", ReplyKeyboardRemove(), distance=f"{distance:.0f}"
+        )
+    await show_job(update, context, case)
+    return END
+
+
+async def need_location(update: Update, context: AppContext) -> None:
+    """Reminds the technician that a check-in needs the location button."""
+    label = await text(update, context, "tech.btn_share_location")
+    await reply(update, context, "tech.need_location", location_keyboard(label))
+
+
+def build() -> ConversationHandler[AppContext]:
+    """The check-in conversation."""
+    return conversation(
+        entry_points=[CallbackQueryHandler(start, pattern=r"^tj:in:\d+$")],
+        states={
+            State.LOCATION: [
+                MessageHandler(filters.LOCATION, take_location),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, need_location),
+            ]
+        },
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
+        name="check_in",
+    )

@@ -1,0 +1,204 @@
+"""A customer's complaint: about one of their cases or in general, then in their own words.
+
+Also the customer's verdict on how a closed complaint was handled (a plain button).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.common import answer, edit_or_reply, language_of, reply
+from bot.context import AppContext
+from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
+from bot.handlers.customer import registered_customer
+from bot.keyboards import inline
+from domain.complaints import DESCRIPTION_LIMIT, Source
+from domain.lifecycle import CaseKind
+from storage import complaints, workflow
+
+if TYPE_CHECKING:
+    from bot.app import BotApplication
+
+logger = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+DRAFT = "complaint_draft"
+CASE_CHOICES = 8
+
+
+class State(IntEnum):
+    """Steps of a complaint."""
+
+    ABOUT = 1
+    DESCRIBE = 2
+
+
+async def start_complaint(update: Update, context: AppContext) -> int:
+    """Asks which case the complaint is about (or a general one)."""
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return END
+    cases = [
+        case
+        for case in await workflow.cases_of_customer(context.session, customer_id=customer.id)
+        if case.kind != CaseKind.COMPLAINT
+    ][:CASE_CHOICES]
+    language = await language_of(update, context)
+    texts = context.services.texts
+    rows = [
+        [
+            (
+                texts.get(
+                    language,
+                    "complaint.case_button",
+                    number=case.number,
+                    kind=texts.get(language, f"kind.{case.kind}"),
+                ),
+                f"cpl:c:{case.id}",
+            )
+        ]
+        for case in cases
+    ]
+    rows.append([(texts.get(language, "complaint.btn_general"), "cpl:g")])
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {}
+    await reply(update, context, "complaint.ask_about", inline(rows))
+    return State.ABOUT
+
+
+async def choose_about(update: Update, context: AppContext) -> int | None:
+    """Remembers what the complaint is about and asks for the customer's account."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return END
+    parent_id: int | None = None
+    number: str | None = None
+    if query.data.startswith("cpl:c:"):
+        try:
+            case_id = int(query.data.rsplit(":", 1)[1])
+        except ValueError:
+            await answer(update, context, "common.stale_button")
+            return None
+        case = await workflow.case_of_customer(
+            context.session, case_id=case_id, customer_id=customer.id
+        )
+        if case is None or case.kind == CaseKind.COMPLAINT:
+            await answer(update, context, "common.stale_button")
+            return None
+        parent_id, number = case.id, case.number
+    await answer(update, context)
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {"parent_id": parent_id}
+    if number is None:
+        await edit_or_reply(update, context, "complaint.ask_text_general")
+    else:
+        await edit_or_reply(update, context, "complaint.ask_text_case", number=number)
+    return State.DESCRIBE
+
+
+async def take_text(update: Update, context: AppContext) -> int | None:
+    """Opens the complaint from the customer's words and tells them what happens next."""
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return END
+    description = await clean_or_complain(update, context, message.text, limit=DESCRIPTION_LIMIT)
+    if description is None:
+        return None
+    draft = context.user_data.get(DRAFT) or {}
+    parent = None
+    if draft.get("parent_id") is not None:
+        parent = await workflow.case_of_customer(
+            context.session, case_id=int(draft["parent_id"]), customer_id=customer.id
+        )
+    complaint = await complaints.open_complaint(
+        context.session,
+        customer=customer,
+        parent=parent,
+        description=description,
+        source=Source.CUSTOMER,
+        now=context.services.clock.now(),
+        policy=context.services.policy,
+    )
+    context.user_data.pop(DRAFT, None)
+    await reply(
+        update,
+        context,
+        "complaint.filed",
+        number=complaint.number,
+        response_due=complaint.response_due_at,
+    )
+    return END
+
+
+async def cancel(update: Update, context: AppContext) -> int:
+    """Drops the unsent complaint."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+    await reply(update, context, "common.cancelled")
+    return END
+
+
+async def rate_handling(update: Update, context: AppContext) -> None:
+    """Stores the customer's yes/no on how their closed complaint was handled (once)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return
+    try:
+        _, raw_id, raw_value = query.data.split(":")
+        complaint_id, satisfied = int(raw_id), raw_value == "1"
+    except ValueError:
+        await answer(update, context, "common.stale_button")
+        return
+    complaint = await complaints.get_complaint(context.session, complaint_id=complaint_id)
+    if complaint is None or complaint.customer_id != customer.id:
+        await answer(update, context, "common.stale_button")
+        return
+    stored = await complaints.record_handling(
+        context.session, complaint=complaint, satisfied=satisfied, now=context.services.clock.now()
+    )
+    if not stored:
+        await answer(update, context, "complaint.handling_already")
+        return
+    await answer(update, context)
+    await edit_or_reply(
+        update,
+        context,
+        "complaint.handling_thanks_yes" if satisfied else "complaint.handling_thanks_no",
+        number=complaint.number,
+    )
+
+
+def build() -> ConversationHandler[AppContext]:
+    """The complaint conversation."""
+    return conversation(
+        entry_points=[CommandHandler("complaint", start_complaint)],
+        states={
+            State.ABOUT: [CallbackQueryHandler(choose_about, pattern=r"^cpl:(g|c:\d+)$")],
+            State.DESCRIBE: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel), unsupported_input()],
+        name="complaint",
+    )
+
+
+def register(application: BotApplication) -> None:
+    """Adds the complaint dialog and the handling-verdict buttons."""
+    application.add_handler(build())
+    application.add_handler(CallbackQueryHandler(rate_handling, pattern=r"^cph:\d+:[01]$"))

@@ -1,0 +1,386 @@
+"""The service report: work, parts, hours, travel, root cause, quality flag, fixed or follow-up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import IntEnum
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.common import answer, edit_or_reply, language_of, reply
+from bot.context import AppContext
+from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
+from bot.handlers.staff import TECH_ROLES, quality_route, staff_member
+from bot.handlers.technician import own_job
+from bot.keyboards import inline
+from domain.costs import parse_hours, parse_money, parse_part, part_lines
+from domain.lifecycle import CaseKind, CaseStatus
+from domain.sla import DeadlinePolicy, parse_local_datetime
+from domain.validation import InputError
+from storage import jobs, reports
+from storage.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
+
+logger = logging.getLogger(__name__)
+
+WORK_LIMIT = 2000
+MAX_PARTS = 20
+END = ConversationHandler.END
+
+
+class State(IntEnum):
+    """Steps of the report."""
+
+    WORK = 1
+    PARTS = 2
+    HOURS = 3
+    TRAVEL = 4
+    CAUSE = 5
+    SUPPLIER = 6
+    MAJOR = 7
+    FIXED = 8
+    FOLLOWUP = 9
+    CHECKLIST = 10
+    CONFIRM = 11
+
+
+async def _buttons(
+    update: Update, context: AppContext, rows: list[list[tuple[str, str]]]
+) -> InlineKeyboardMarkup:
+    """An inline keyboard whose labels are catalog keys."""
+    language = await language_of(update, context)
+    texts = context.services.texts
+    return inline([[(texts.get(language, key), data) for key, data in row] for row in rows])
+
+
+async def start(update: Update, context: AppContext) -> int | None:
+    """Starts the report of an on-site job (work waits for an approved quote out of warranty)."""
+    found = await own_job(update, context, (CaseStatus.ON_SITE,))
+    if found is None:
+        return END
+    _, case = found
+    if await jobs.needs_quote(context.session, case=case):
+        await answer(update, context, "tech.quote_first")
+        return END
+    await answer(update, context)
+    draft = job_draft(context)
+    draft.clear()
+    draft.update(case=case.id, parts=[], install=case.kind == CaseKind.INSTALLATION)
+    await reply(update, context, "tech.report_ask_work", number=case.number)
+    return State.WORK
+
+
+async def take_work(update: Update, context: AppContext) -> int | None:
+    """Stores the work done and asks for the parts."""
+    assert update.message is not None
+    work = await clean_or_complain(update, context, update.message.text, limit=WORK_LIMIT)
+    if work is None:
+        return None
+    job_draft(context)["work"] = work
+    markup = await _buttons(update, context, [[("tech.btn_parts_done", "sr:pd")]])
+    await reply(update, context, "tech.report_ask_parts", markup)
+    return State.PARTS
+
+
+async def take_part(update: Update, context: AppContext) -> int | None:
+    """Adds one part used."""
+    assert update.message is not None
+    draft = job_draft(context)
+    try:
+        part = parse_part(update.message.text or "")
+    except InputError:
+        await reply(update, context, "tech.input.part")
+        return None
+    if len(draft["parts"]) >= MAX_PARTS:
+        await reply(update, context, "tech.too_many_parts", max=MAX_PARTS)
+        return None
+    draft["parts"].append(part.to_json())
+    markup = await _buttons(update, context, [[("tech.btn_parts_done", "sr:pd")]])
+    await reply(update, context, "tech.part_added", markup, lines=part_lines(draft["parts"]))
+    return None
+
+
+async def parts_done(update: Update, context: AppContext) -> int:
+    """Asks for the labour hours."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "tech.report_ask_hours")
+    return State.HOURS
+
+
+async def take_hours(update: Update, context: AppContext) -> int | None:
+    """Stores the labour hours and asks for the travel cost."""
+    assert update.message is not None
+    try:
+        job_draft(context)["hours"] = parse_hours(update.message.text or "")
+    except InputError:
+        await reply(update, context, "tech.input.hours")
+        return None
+    await reply(update, context, "tech.report_ask_travel")
+    return State.TRAVEL
+
+
+async def take_travel(update: Update, context: AppContext) -> int | None:
+    """Stores the travel cost and asks for the root cause."""
+    assert update.message is not None
+    try:
+        job_draft(context)["travel"] = parse_money(update.message.text or "")
+    except InputError:
+        await reply(update, context, "tech.input.money")
+        return None
+    rows = [
+        [(f"tech.cause.{a}", f"sr:c:{a}"), (f"tech.cause.{b}", f"sr:c:{b}")]
+        for a, b in zip(ROOT_CAUSES[::2], ROOT_CAUSES[1::2], strict=True)
+    ]
+    await reply(update, context, "tech.report_ask_cause", await _buttons(update, context, rows))
+    return State.CAUSE
+
+
+async def choose_cause(update: Update, context: AppContext) -> int | None:
+    """Stores the root cause; a supplier part asks for the supplier's name."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    cause = query.data.split(":")[2]
+    if cause not in ROOT_CAUSES:
+        await answer(update, context, "common.stale_button")
+        return None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    job_draft(context)["cause"] = cause
+    if cause == "supplier":
+        await reply(update, context, "tech.report_ask_supplier")
+        return State.SUPPLIER
+    return await _ask_major(update, context)
+
+
+async def take_supplier(update: Update, context: AppContext) -> int | None:
+    """Stores the supplier's name."""
+    assert update.message is not None
+    supplier = await clean_or_complain(update, context, update.message.text, limit=120)
+    if supplier is None:
+        return None
+    job_draft(context)["supplier"] = supplier
+    return await _ask_major(update, context)
+
+
+async def _ask_major(update: Update, context: AppContext) -> int:
+    """Asks whether this is a major quality problem."""
+    rows = [[("common.btn.yes", "sr:m:1"), ("common.btn.no", "sr:m:0")]]
+    await reply(update, context, "tech.report_ask_major", await _buttons(update, context, rows))
+    return State.MAJOR
+
+
+async def choose_major(update: Update, context: AppContext) -> int:
+    """Stores the quality flag and asks whether the fault is fixed."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    job_draft(context)["major"] = query.data.endswith(":1")
+    rows = [[("common.btn.yes", "sr:f:1"), ("common.btn.no", "sr:f:0")]]
+    await reply(update, context, "tech.report_ask_fixed", await _buttons(update, context, rows))
+    return State.FIXED
+
+
+async def choose_fixed(update: Update, context: AppContext) -> int:
+    """Fixed goes on; not fixed asks when the follow-up visit will be."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    fixed = query.data.endswith(":1")
+    job_draft(context)["fixed"] = fixed
+    if not fixed:
+        await reply(update, context, "tech.report_ask_followup")
+        return State.FOLLOWUP
+    return await _after_fixed(update, context)
+
+
+async def take_followup(update: Update, context: AppContext) -> int | None:
+    """Reads the follow-up visit's deadline."""
+    assert update.message is not None
+    policy = context.services.policy
+    now = context.services.clock.now()
+    moment = parse_local_datetime(update.message.text or "", now, policy.tz)
+    if moment is None:
+        await reply(update, context, "tech.report_ask_followup")
+        return None
+    problem = DeadlinePolicy(tz=policy.tz, max_days=policy.max_onsite_days).check(moment, now)
+    if problem is not None:
+        await reply(update, context, f"report.deadline_{problem}", days=policy.max_onsite_days)
+        return None
+    job_draft(context)["followup"] = moment.isoformat()
+    return await _after_fixed(update, context)
+
+
+async def _after_fixed(update: Update, context: AppContext) -> int:
+    """Installations go through the checklist; everything else to the summary."""
+    draft = job_draft(context)
+    if draft.get("install") and draft.get("fixed"):
+        draft["checklist"] = dict.fromkeys(CHECKLIST, False)
+        await _show_checklist(update, context, new=True)
+        return State.CHECKLIST
+    return await _summary(update, context)
+
+
+async def _show_checklist(update: Update, context: AppContext, *, new: bool) -> None:
+    """The commissioning-and-training checklist as toggle buttons."""
+    draft = job_draft(context)
+    language = await language_of(update, context)
+    texts = context.services.texts
+    rows = [
+        [
+            (
+                ("☑ " if draft["checklist"][item] else "☐ ")
+                + texts.get(language, f"tech.check.{item}"),
+                f"sr:k:{item}",
+            )
+        ]
+        for item in CHECKLIST
+    ]
+    rows.append([(texts.get(language, "common.btn.done"), "sr:k:done")])
+    if new:
+        await reply(update, context, "tech.report_checklist", inline(rows))
+    else:
+        await edit_or_reply(update, context, "tech.report_checklist", inline(rows))
+
+
+async def toggle_check(update: Update, context: AppContext) -> int | None:
+    """Ticks or unticks an item; Done needs every item ticked."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    item = query.data.split(":")[2]
+    checklist = job_draft(context).get("checklist", {})
+    if item == "done":
+        if not all(checklist.values()):
+            await answer(update, context, "tech.checklist_incomplete")
+            return None
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        return await _summary(update, context)
+    if item not in checklist:
+        await answer(update, context, "common.stale_button")
+        return None
+    await query.answer()
+    checklist[item] = not checklist[item]
+    await _show_checklist(update, context, new=False)
+    return None
+
+
+def _labour_cents(context: AppContext, hours: float) -> int:
+    """Labour at the configured hourly rate (0 leaves it to an approved quote)."""
+    return round(hours * context.services.settings.labour_rate_per_hour * 100)
+
+
+async def _summary(update: Update, context: AppContext) -> int:
+    """Shows the report for submission."""
+    draft = job_draft(context)
+    language = await language_of(update, context)
+    texts = context.services.texts
+    rows = [
+        [
+            (texts.get(language, "tech.btn_report_send"), "sr:send"),
+            (texts.get(language, "common.btn.cancel"), "sr:x"),
+        ]
+    ]
+    followup = datetime.fromisoformat(draft["followup"]) if draft.get("followup") else None
+    await reply(
+        update, context, "tech.report_summary", inline(rows), work=draft["work"],
+        parts=part_lines(draft["parts"]), hours=draft["hours"],
+        travel={"$money": draft["travel"]}, cause={"$t": f"tech.cause.{draft['cause']}"},
+        supplier=draft.get("supplier") or "-",
+        major={"$t": "common.btn.yes" if draft["major"] else "common.btn.no"},
+        fixed={"$t": "common.btn.yes" if draft["fixed"] else "common.btn.no"},
+        followup=followup or "-",
+    )  # fmt: skip
+    return State.CONFIRM
+
+
+async def send(update: Update, context: AppContext) -> int:
+    """Files the report."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    draft = dict(job_draft(context))
+    drop_draft(context)
+    staff = await staff_member(update, context, TECH_ROLES)
+    case = (
+        await jobs.job_of(context.session, case_id=int(draft["case"]), technician=staff)
+        if staff is not None
+        else None
+    )
+    if staff is None or case is None or case.status != CaseStatus.ON_SITE:
+        await edit_or_reply(update, context, "tech.job_gone")
+        return END
+    await reports.file_report(
+        context.session,
+        case=case,
+        technician=staff,
+        draft=ReportDraft(
+            work_done=draft["work"],
+            parts=draft["parts"],
+            labour_hours=float(draft["hours"]),
+            labour_cents=_labour_cents(context, float(draft["hours"])),
+            travel_cents=int(draft["travel"]),
+            root_cause=draft["cause"],
+            fixed=bool(draft["fixed"]),
+            supplier_name=draft.get("supplier"),
+            major_quality=bool(draft["major"]),
+            followup_due_at=(
+                datetime.fromisoformat(draft["followup"]) if draft.get("followup") else None
+            ),
+            checklist=draft.get("checklist"),
+        ),
+        now=context.services.clock.now(),
+        policy=context.services.policy,
+        quality=quality_route(context),
+    )
+    key = "tech.report_filed" if draft["fixed"] else "tech.report_filed_followup"
+    await edit_or_reply(update, context, key, number=case.number)
+    return END
+
+
+async def abandon(update: Update, context: AppContext) -> int:
+    """Drops the report from the summary's button."""
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    return await cancel_job_dialog(update, context)
+
+
+def build() -> ConversationHandler[AppContext]:
+    """The service report conversation."""
+    typed = filters.TEXT & ~filters.COMMAND
+    return conversation(
+        entry_points=[CallbackQueryHandler(start, pattern=r"^tj:rep:\d+$")],
+        states={
+            State.WORK: [MessageHandler(typed, take_work)],
+            State.PARTS: [
+                MessageHandler(typed, take_part),
+                CallbackQueryHandler(parts_done, pattern=r"^sr:pd$"),
+            ],
+            State.HOURS: [MessageHandler(typed, take_hours)],
+            State.TRAVEL: [MessageHandler(typed, take_travel)],
+            State.CAUSE: [CallbackQueryHandler(choose_cause, pattern=r"^sr:c:\w+$")],
+            State.SUPPLIER: [MessageHandler(typed, take_supplier)],
+            State.MAJOR: [CallbackQueryHandler(choose_major, pattern=r"^sr:m:[01]$")],
+            State.FIXED: [CallbackQueryHandler(choose_fixed, pattern=r"^sr:f:[01]$")],
+            State.FOLLOWUP: [MessageHandler(typed, take_followup)],
+            State.CHECKLIST: [CallbackQueryHandler(toggle_check, pattern=r"^sr:k:\w+$")],
+            State.CONFIRM: [
+                CallbackQueryHandler(send, pattern=r"^sr:send$"),
+                CallbackQueryHandler(abandon, pattern=r"^sr:x$"),
+            ],
+        },
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
+        name="service_report",
+    )

@@ -1,0 +1,98 @@
+"""The customer's answers to the technician: approve or decline a quote, confirm a report."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.common import answer, reply
+from bot.context import AppContext
+from bot.handlers.customer import registered_customer
+from bot.handlers.staff import desk_route
+from bot.handlers.technician import drop_buttons
+from domain.lifecycle import CaseStatus
+from storage import closing, quotes, reports
+
+if TYPE_CHECKING:
+    from bot.app import BotApplication
+
+logger = logging.getLogger(__name__)
+
+
+def _id(data: str) -> int | None:
+    """The id at the end of callback data, or None when forged."""
+    try:
+        return int(data.rsplit(":", 1)[1])
+    except ValueError:
+        return None
+
+
+async def quote_decision(update: Update, context: AppContext) -> None:
+    """Approves (qt:ok) or declines (qt:no) a pending quote of the customer's own case."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return
+    quote_id = _id(query.data)
+    found = (
+        await quotes.quote_of_customer(context.session, quote_id=quote_id, customer=customer)
+        if quote_id is not None
+        else None
+    )
+    if found is None:
+        logger.warning("user %s pressed a quote button not theirs", customer.telegram_id)
+        await answer(update, context, "common.not_allowed")
+        return
+    quote, case = found
+    if quote.status != "pending" or case.status != CaseStatus.QUOTE_PENDING:
+        await answer(update, context, "common.stale_button")
+        return
+    await answer(update, context)
+    approve = query.data.startswith("qt:ok:")
+    await quotes.decide_quote(
+        context.session, case=case, quote=quote, customer=customer, approve=approve,
+        now=context.services.clock.now(), policy=context.services.policy,
+        route=desk_route(context),
+    )  # fmt: skip
+    key = "tech.quote_you_approved" if approve else "tech.quote_you_declined"
+    await drop_buttons(update)
+    await reply(update, context, key, number=case.number)
+
+
+async def confirm_report(update: Update, context: AppContext) -> None:
+    """The customer confirms the service report: the case closes."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    customer = await registered_customer(update, context)
+    if customer is None:
+        return
+    report_id = _id(query.data)
+    found = (
+        await reports.report_of_customer(context.session, report_id=report_id, customer=customer)
+        if report_id is not None
+        else None
+    )
+    if found is None:
+        await answer(update, context, "common.not_allowed")
+        return
+    report, case = found
+    if report.confirmation != "pending" or case.status != CaseStatus.RESOLVED:
+        await answer(update, context, "common.stale_button")
+        return
+    await answer(update, context)
+    await closing.confirm(
+        context.session, case=case, report=report, customer=customer,
+        now=context.services.clock.now(), policy=context.services.policy,
+    )  # fmt: skip
+    await drop_buttons(update)
+    await reply(update, context, "tech.you_confirmed", number=case.number)
+
+
+def register(application: BotApplication) -> None:
+    """Adds the customer's quote and report buttons."""
+    application.add_handler(CallbackQueryHandler(quote_decision, pattern=r"^qt:(ok|no):\d+$"))
+    application.add_handler(CallbackQueryHandler(confirm_report, pattern=r"^cf:ok:\d+$"))

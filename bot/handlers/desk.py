@@ -1,0 +1,304 @@
+"""The desk: the queue, assigning and reassigning technicians, messages to customers, closing."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.common import answer, edit_or_reply, language_of, reply
+from bot.context import AppContext
+from bot.handlers.staff import DESK_ROLES, desk_actor, staff_member
+from bot.keyboards import inline
+from domain.dispatch import Ranked
+from domain.lifecycle import CaseStatus, IllegalTransition
+from domain.validation import InputError, clean_text
+from storage import closing, desk, dispatch, workflow
+from storage.models import Case, Staff
+
+if TYPE_CHECKING:
+    from bot.app import BotApplication
+
+logger = logging.getLogger(__name__)
+
+SUGGESTED = 3
+REASON_LIMIT = 300
+MESSAGE_LIMIT = 2000
+
+
+def _ids(data: str) -> list[int] | None:
+    """The numeric ids after the prefix of callback data, or None when forged."""
+    try:
+        return [int(part) for part in data.split(":")[1:]]
+    except ValueError:
+        return None
+
+
+async def _case_from_args(
+    update: Update, context: AppContext, usage: str, *, min_words: int = 1
+) -> tuple[Case, str] | None:
+    """The case named by the first argument and the rest of the text, or a usage answer."""
+    args = context.args or []
+    if len(args) < min_words:
+        await reply(update, context, usage)
+        return None
+    case = await workflow.get_case_by_number(context.session, number=args[0])
+    if case is None:
+        await reply(update, context, "desk.case_unknown", number=args[0])
+        return None
+    return case, " ".join(args[1:])
+
+
+async def queue_command(update: Update, context: AppContext) -> None:
+    """Lists unassigned and overdue cases, oldest deadline first."""
+    staff = await staff_member(update, context, DESK_ROLES)
+    if staff is None:
+        return
+    now = context.services.clock.now()
+    cases = await desk.queue(context.session, now=now)
+    if not cases:
+        await reply(update, context, "desk.queue_empty")
+        return
+    language = await language_of(update, context)
+    texts = context.services.texts
+    lines = []
+    rows: list[list[tuple[str, str]]] = []
+    for case in cases:
+        overdue = case.response_due_at < now and case.responded_at is None
+        late = case.onsite_due_at is not None and case.onsite_due_at < now
+        flag = "desk.flag_overdue" if overdue or late else "desk.flag_in_time"
+        lines.append(
+            texts.get(
+                language,
+                "desk.queue_line",
+                number=case.number,
+                status=texts.get(language, f"status.{case.status}"),
+                response_due=case.response_due_at,
+                onsite_due=case.onsite_due_at,
+                flag=texts.get(language, flag),
+            )
+        )
+        if case.status == CaseStatus.NEW:
+            label = texts.get(language, "desk.btn_assign_case", number=case.number)
+            rows.append([(label, f"as:{case.id}")])
+    await reply(
+        update, context, "desk.queue", inline(rows) if rows else None, lines="\n".join(lines)
+    )
+
+
+def _reasons(context: AppContext, language: str, item: Ranked) -> str:
+    """Why a technician is proposed, in the reader's language."""
+    texts = context.services.texts
+    return ", ".join(texts.get(language, r.key, **dict(r.args)) for r in item.reasons)
+
+
+async def _offer(
+    update: Update, context: AppContext, case: Case, prefix: str, *, everyone: bool
+) -> None:
+    """Shows the ranked technicians (the best few, or all) as buttons with the reasons."""
+    ranked = await dispatch.candidates(context.session, case=case)
+    if case.technician_id is not None:
+        ranked = [r for r in ranked if r.candidate.staff_id != case.technician_id]
+    if not ranked:
+        await edit_or_reply(update, context, "desk.no_technicians", number=case.number)
+        return
+    language = await language_of(update, context)
+    texts = context.services.texts
+    shown = ranked if everyone else ranked[:SUGGESTED]
+    lines = [
+        texts.get(
+            language,
+            "desk.candidate_line",
+            pos=i,
+            name=item.candidate.name,
+            reasons=_reasons(context, language, item),
+        )
+        for i, item in enumerate(shown, 1)
+    ]
+    rows = [
+        [
+            (
+                texts.get(language, "desk.btn_candidate", pos=i, name=item.candidate.name),
+                f"{prefix}:{case.id}:{item.candidate.staff_id}",
+            )
+        ]
+        for i, item in enumerate(shown, 1)
+    ]
+    if not everyone and len(ranked) > SUGGESTED:
+        rows.append([(texts.get(language, "desk.btn_other"), f"{prefix}o:{case.id}")])
+    await edit_or_reply(
+        update, context, "desk.choose_technician", inline(rows), number=case.number,
+        lines="\n".join(lines),
+    )  # fmt: skip
+
+
+async def _desk_case(update: Update, context: AppContext) -> tuple[Staff, Case, list[int]] | None:
+    """The desk member, the case a button names and the button's ids; refuses otherwise."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    staff = await staff_member(update, context, DESK_ROLES)
+    if staff is None:
+        return None
+    ids = _ids(query.data)
+    case = await workflow.get_case(context.session, case_id=ids[0]) if ids else None
+    if case is None or ids is None:
+        await answer(update, context, "common.stale_button")
+        return None
+    return staff, case, ids
+
+
+async def assign_button(update: Update, context: AppContext) -> None:
+    """Proposes technicians for a case in the queue."""
+    found = await _desk_case(update, context)
+    if found is None:
+        return
+    _, case, _ = found
+    if case.status != CaseStatus.NEW:
+        await answer(update, context, "desk.already_assigned", number=case.number)
+        return
+    await answer(update, context)
+    everyone = (update.callback_query.data or "").startswith("asgo:")  # type: ignore[union-attr]
+    await _offer(update, context, case, "asg", everyone=everyone)
+
+
+async def pick_technician(update: Update, context: AppContext) -> None:
+    """Assigns (asg) or reassigns (rsg) the case to the chosen technician."""
+    found = await _desk_case(update, context)
+    if found is None:
+        return
+    staff, case, ids = found
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    reassigning = query.data.startswith("rsg:")
+    if len(ids) != 2:
+        await answer(update, context, "common.stale_button")
+        return
+    reason: str | None = None
+    if reassigning:
+        pending = (context.user_data or {}).get("reassign", {})
+        reason = pending.get(str(case.id))
+        if reason is None or case.status not in (CaseStatus.ASSIGNED, CaseStatus.ACCEPTED):
+            await answer(update, context, "common.stale_button")
+            return
+    elif case.status != CaseStatus.NEW:
+        await answer(update, context, "desk.already_assigned", number=case.number)
+        return
+    ranked = {
+        r.candidate.staff_id: r for r in await dispatch.candidates(context.session, case=case)
+    }
+    choice = ranked.get(ids[1])
+    technician = await context.session.get(Staff, ids[1]) if choice else None
+    if choice is None or technician is None or technician.id == case.technician_id:
+        await answer(update, context, "common.stale_button")
+        return
+    await answer(update, context)
+    await dispatch.assign(
+        context.session, case=case, technician=technician, by=staff, actor=desk_actor(staff),
+        now=context.services.clock.now(), policy=context.services.policy,
+        rank_reason=choice.code(), reason=reason,
+    )  # fmt: skip
+    if reassigning and context.user_data is not None:
+        context.user_data.get("reassign", {}).pop(str(case.id), None)
+    await edit_or_reply(
+        update, context, "desk.assigned", number=case.number, name=technician.name,
+        reasons=_reasons(context, await language_of(update, context), choice),
+    )  # fmt: skip
+
+
+async def reassign_command(update: Update, context: AppContext) -> None:
+    """/reassign <case> <reason>: proposes another technician."""
+    if await staff_member(update, context, DESK_ROLES) is None:
+        return
+    found = await _case_from_args(update, context, "desk.usage_reassign", min_words=2)
+    if found is None:
+        return
+    case, raw_reason = found
+    if case.status not in (CaseStatus.ASSIGNED, CaseStatus.ACCEPTED):
+        await reply(update, context, "desk.cannot_reassign", number=case.number)
+        return
+    try:
+        reason = clean_text(raw_reason, max_length=REASON_LIMIT)
+    except InputError as exc:
+        await reply(update, context, f"common.input.{exc.reason}", limit=REASON_LIMIT)
+        return
+    assert context.user_data is not None
+    context.user_data.setdefault("reassign", {})[str(case.id)] = reason
+    await _offer(update, context, case, "rsg", everyone=True)
+
+
+async def unassign_command(update: Update, context: AppContext) -> None:
+    """/unassign <case> <reason>: takes the case back into the queue."""
+    staff = await staff_member(update, context, DESK_ROLES)
+    if staff is None:
+        return
+    found = await _case_from_args(update, context, "desk.usage_unassign", min_words=2)
+    if found is None:
+        return
+    case, raw_reason = found
+    try:
+        reason = clean_text(raw_reason, max_length=REASON_LIMIT)
+    except InputError as exc:
+        await reply(update, context, f"common.input.{exc.reason}", limit=REASON_LIMIT)
+        return
+    try:
+        await dispatch.unassign(
+            context.session, case=case, by=staff, actor=desk_actor(staff),
+            now=context.services.clock.now(), reason=reason,
+        )  # fmt: skip
+    except IllegalTransition:
+        await reply(update, context, "desk.cannot_unassign", number=case.number)
+        return
+    await reply(update, context, "desk.unassigned", number=case.number)
+
+
+async def reply_command(update: Update, context: AppContext) -> None:
+    """/reply <case> <text>: a message to the customer from the desk."""
+    staff = await staff_member(update, context, DESK_ROLES)
+    if staff is None:
+        return
+    found = await _case_from_args(update, context, "desk.usage_reply", min_words=2)
+    if found is None:
+        return
+    case, raw = found
+    try:
+        body = clean_text(raw, max_length=MESSAGE_LIMIT)
+    except InputError as exc:
+        await reply(update, context, f"common.input.{exc.reason}", limit=MESSAGE_LIMIT)
+        return
+    await desk.reply_to_customer(
+        context.session, case=case, staff=staff, actor=desk_actor(staff), text=body,
+        now=context.services.clock.now(),
+    )  # fmt: skip
+    await reply(update, context, "desk.reply_sent", number=case.number)
+
+
+async def close_command(update: Update, context: AppContext) -> None:
+    """/close <case> [note]: the desk closes a resolved case."""
+    staff = await staff_member(update, context, DESK_ROLES)
+    if staff is None:
+        return
+    found = await _case_from_args(update, context, "desk.usage_close")
+    if found is None:
+        return
+    case, note = found
+    if case.status != CaseStatus.RESOLVED:
+        await reply(update, context, "desk.cannot_close", number=case.number)
+        return
+    await closing.desk_close(
+        context.session, case=case, staff=staff, actor=desk_actor(staff), note=note[:500] or None,
+        now=context.services.clock.now(), policy=context.services.policy,
+    )  # fmt: skip
+    await reply(update, context, "desk.closed", number=case.number)
+
+
+def register(application: BotApplication) -> None:
+    """Adds the desk commands and buttons."""
+    application.add_handler(CommandHandler("queue", queue_command))
+    application.add_handler(CallbackQueryHandler(assign_button, pattern=r"^(as|asgo):\d+$"))
+    application.add_handler(CallbackQueryHandler(pick_technician, pattern=r"^(asg|rsg):"))
+    application.add_handler(CommandHandler("reassign", reassign_command))
+    application.add_handler(CommandHandler("unassign", unassign_command))
+    application.add_handler(CommandHandler("reply", reply_command))
+    application.add_handler(CommandHandler("close", close_command))

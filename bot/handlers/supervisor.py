@@ -1,0 +1,137 @@
+"""Supervisor commands and buttons: the open complaints, taking ownership of one."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.common import answer, edit_or_reply, language_of, reply
+from bot.context import AppContext
+from bot.keyboards import inline
+from domain.messages import Message
+from storage import complaints, notify
+from storage.complaints import ComplaintError
+from storage.models import Staff
+from storage.repos import people
+
+if TYPE_CHECKING:
+    from bot.app import BotApplication
+
+logger = logging.getLogger(__name__)
+
+ROLE = "supervisor"
+
+
+async def supervisor_of(update: Update, context: AppContext) -> Staff | None:
+    """The supervisor behind an update, or None after telling the user it is not for them."""
+    user = update.effective_user
+    staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
+    if staff is None or ROLE not in staff.role_set:
+        if update.callback_query is not None:
+            await answer(update, context, "common.not_allowed")
+        else:
+            await reply(update, context, "common.not_allowed")
+        return None
+    return staff
+
+
+async def list_complaints(update: Update, context: AppContext) -> None:
+    """Lists the open complaints, oldest first, with a button to take or close each."""
+    staff = await supervisor_of(update, context)
+    if staff is None:
+        return
+    open_ones = await complaints.open_complaints(context.session)
+    if not open_ones:
+        await reply(update, context, "complaint.list_empty")
+        return
+    language = await language_of(update, context)
+    texts = context.services.texts
+    lines: list[str] = []
+    buttons: list[list[tuple[str, str]]] = []
+    for complaint in open_ones:
+        owner = None
+        if complaint.owner_id is not None:
+            owner = await people.get_staff_by_id(context.session, staff_id=complaint.owner_id)
+        lines.append(
+            texts.get(
+                language,
+                "complaint.list_line",
+                number=complaint.number,
+                opened=complaint.created_at,
+                severity=texts.get(language, f"complaint.severity.{complaint.severity}"),
+                owner=owner.name if owner else texts.get(language, "complaint.no_owner"),
+                description=_short(complaint.description),
+            )
+        )
+        if complaint.owner_id is None:
+            label = texts.get(language, "complaint.btn_take_number", number=complaint.number)
+            buttons.append([(label, f"cpo:{complaint.id}")])
+        elif complaint.owner_id == staff.id:
+            label = texts.get(language, "complaint.btn_close_number", number=complaint.number)
+            buttons.append([(label, f"cpc:{complaint.id}")])
+    await reply(
+        update,
+        context,
+        "complaint.list",
+        inline(buttons) if buttons else None,
+        count=len(open_ones),
+        lines="\n\n".join(lines),
+    )
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """A description cut to fit a list."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def take_ownership(update: Update, context: AppContext) -> None:
+    """Makes the presser the owner of a complaint; the customer learns who handles it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    staff = await supervisor_of(update, context)
+    if staff is None:
+        return
+    try:
+        complaint_id = int(query.data.split(":", 1)[1])
+    except ValueError:
+        await answer(update, context, "common.stale_button")
+        return
+    complaint = await complaints.get_complaint(context.session, complaint_id=complaint_id)
+    if complaint is None:
+        await answer(update, context, "common.stale_button")
+        return
+    now = context.services.clock.now()
+    try:
+        await complaints.take_ownership(context.session, complaint=complaint, staff=staff, now=now)
+    except ComplaintError as exc:
+        await answer(update, context, f"complaint.err.{exc.reason}", number=complaint.number)
+        return
+    await answer(update, context)
+    language = await language_of(update, context)
+    label = context.services.texts.get(language, "complaint.btn_close")
+    await edit_or_reply(
+        update,
+        context,
+        "complaint.taken",
+        inline([[(label, f"cpc:{complaint.id}")]]),
+        number=complaint.number,
+        description=complaint.description,
+    )
+    await notify.to_customer(
+        context.session,
+        case=complaint,
+        message=Message(
+            "complaint.owner_notice", {"number": complaint.number, "name": staff.name}
+        ),
+        key=f"complaint:{complaint.id}:owner",
+        now=now,
+    )
+
+
+def register(application: BotApplication) -> None:
+    """Adds the supervisor commands and buttons."""
+    application.add_handler(CommandHandler("complaints", list_complaints))
+    application.add_handler(CallbackQueryHandler(take_ownership, pattern=r"^cpo:\d+$"))

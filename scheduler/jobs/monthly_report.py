@@ -1,0 +1,158 @@
+"""The monthly service-standard report, sent to the supervisors on the 1st of each month.
+
+The calendar row comes from scheduler.recurring (one per month, at the digest hour on the 1st).
+A row that fires more than a week late (a long outage, a brand-new database) is not pushed:
+`aftersales report monthly` prints any month on demand.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.i18n import Texts
+from domain.messages import Message
+from domain.metrics import Metric, ServiceReport, month_range, previous_month
+from scheduler.notices import to_admins
+from scheduler.recurring import monthly_at, recurring
+from scheduler.registry import JobContext
+from storage import notify, service_standard
+from storage.models import Reminder
+from storage.repos import people
+
+logger = logging.getLogger(__name__)
+
+KIND = "monthly_report"
+LATE_LIMIT = timedelta(days=7)
+# Telegram allows 4096 characters: the message keeps the busiest rows, the CLI has them all.
+MAX_ROWS = 15
+
+
+def format_value(texts: Texts, language: str, metric: Metric) -> str:
+    """A figure as people read it: 96.5 %, 4.20, 123.00 (money), 5.0 h, or a dash."""
+    if metric.value is None:
+        return "-"
+    return format_number(texts, language, metric.value, metric.unit)
+
+
+def format_number(texts: Texts, language: str, value: float, unit: str) -> str:
+    """A number in a unit."""
+    if unit == "%":
+        return f"{value:.1f} %"
+    if unit == "count":
+        return str(int(value))
+    if unit == "money":
+        return f"{value / 100:.2f}"
+    if unit == "hours":
+        return texts.get(language, "standard.hours", hours=f"{value:.1f}")
+    return f"{value:.2f}" if value != int(value) else str(int(value))
+
+
+def report_rows(texts: Texts, language: str, report: ServiceReport) -> list[tuple[str, ...]]:
+    """(figure, value, target, verdict) rows of the report, labelled from the catalogs."""
+    rows: list[tuple[str, ...]] = []
+    for metric in report.metrics:
+        target = "-"
+        if metric.target is not None:
+            sign = "≥" if metric.higher_is_better else "<"
+            target = f"{sign} {format_number(texts, language, metric.target, metric.unit)}"
+        verdict = {True: "standard.met", False: "standard.missed", None: "standard.no_target"}[
+            metric.met
+        ]
+        rows.append(
+            (
+                texts.get(language, f"metric.{metric.key}"),
+                format_value(texts, language, metric),
+                target,
+                texts.get(language, verdict),
+            )
+        )
+    return rows
+
+
+def report_text(texts: Texts, language: str, report: ServiceReport, month: str) -> str:
+    """The report as one Telegram message."""
+    lines = [texts.get(language, "standard.title", month=month)]
+    for label, value, target, verdict in report_rows(texts, language, report):
+        if target == "-":
+            lines.append(texts.get(language, "standard.line", label=label, value=value))
+        else:
+            lines.append(
+                texts.get(
+                    language,
+                    "standard.line_target",
+                    label=label,
+                    value=value,
+                    target=target,
+                    verdict=verdict,
+                )
+            )
+    if report.by_technician:
+        lines.append(texts.get(language, "standard.by_technician"))
+        for row in sorted(report.by_technician, key=lambda r: -int(r["closed"]))[:MAX_ROWS]:
+            lines.append(
+                texts.get(
+                    language,
+                    "standard.technician_line",
+                    name=row["technician_name"],
+                    closed=row["closed"],
+                    ftf=_pct(row["first_time_fix_pct"]),
+                    satisfaction=_score(row["avg_satisfaction"]),
+                    complaints=row["complaints"],
+                )
+            )
+    if report.by_category:
+        lines.append(texts.get(language, "standard.by_category"))
+        for row in sorted(report.by_category, key=lambda r: -int(r["closed"]))[:MAX_ROWS]:
+            lines.append(
+                texts.get(
+                    language,
+                    "standard.category_line",
+                    category=row["category"] or texts.get(language, "standard.no_category"),
+                    closed=row["closed"],
+                    ftf=_pct(row["first_time_fix_pct"]),
+                    repeats=row["repeat_repairs"],
+                    complaints=row["complaints"],
+                )
+            )
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    """A percentage or a dash."""
+    return "-" if value is None else f"{value:.1f} %"
+
+
+def _score(value: float | None) -> str:
+    """A score or a dash."""
+    return "-" if value is None else f"{value:.2f}"
+
+
+@recurring(KIND, next_due=monthly_at(1, lambda settings: settings.digest_hour))
+async def send_monthly_report(ctx: JobContext, reminder: Reminder) -> None:
+    """Sends last month's report to every supervisor (the admins when there is none)."""
+    if ctx.now - reminder.due_at > LATE_LIMIT:
+        logger.info("monthly report row %s is too late to push; skipped", reminder.key)
+        return
+    month = previous_month(reminder.due_at, ctx.settings.tz)
+    start, end = month_range(month, ctx.settings.tz)
+    report = await service_standard.service_report(
+        ctx.session, start=start, end=end, settings_targets=ctx.settings.targets, as_of=ctx.now
+    )
+    texts = Texts(ctx.settings.tz)
+    rendered: dict[str, str] = {}
+
+    def body(language: str) -> Message:
+        if language not in rendered:
+            rendered[language] = report_text(texts, language, report, month)
+        return Message("standard.monthly", {"text": rendered[language]})
+
+    key = f"monthly:{month}"
+    sent = 0
+    for supervisor in await people.staff_with_role(ctx.session, role="supervisor"):
+        sent += await notify.to_staff(
+            ctx.session, staff=supervisor, message=body(supervisor.language), key=key, now=ctx.now
+        )
+    if sent == 0:
+        await to_admins(ctx, message=body(ctx.settings.default_language), key=key, case=None)
+    logger.info("monthly report %s queued for %s supervisor(s)", month, sent)

@@ -1,0 +1,61 @@
+"""The response clock: the desk is reminded at 75 % of the window, supervisors told at breach.
+
+Complaint cases go to the supervisors at both stages. Every handler re-checks that nobody has
+responded yet: a human response stops the clock even if its reminder row is still there.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from domain.lifecycle import CaseKind, CaseStatus
+from domain.messages import Message
+from domain.reminders import ReminderKind
+from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
+from scheduler.registry import JobContext, handles
+from storage.models import Case, Reminder
+
+logger = logging.getLogger(__name__)
+
+
+async def _unanswered(ctx: JobContext, reminder: Reminder) -> Case | None:
+    """The reminder's case if it is still new and unanswered, else None (the row is moot)."""
+    if reminder.case_id is None:
+        return None
+    case = await ctx.session.get(Case, reminder.case_id)
+    if case is None or case.responded_at is not None or case.status != CaseStatus.NEW:
+        return None
+    return case
+
+
+@handles(ReminderKind.RESPONSE, "remind")
+async def remind_desk(ctx: JobContext, reminder: Reminder) -> None:
+    """Reminds the desk (supervisors, for a complaint) of a case nobody has answered."""
+    case = await _unanswered(ctx, reminder)
+    if case is None:
+        return
+    hours = round((ctx.now - case.created_at).total_seconds() / 3600)
+    if case.kind == CaseKind.COMPLAINT:
+        message = Message("scheduler.complaint.remind", {**case_args(case), "hours": hours})
+        await to_supervisors(ctx, message=message, key=notice_key(reminder, "sup"), case=case)
+    else:
+        message = Message("scheduler.response.remind", {**case_args(case), "hours": hours})
+        await to_desk(ctx, message=message, key=notice_key(reminder, "desk"), case=case)
+    logger.info("response reminder for case %s", case.number)
+
+
+@handles(ReminderKind.RESPONSE, "breach")
+async def escalate_breach(ctx: JobContext, reminder: Reminder) -> None:
+    """Escalates an unanswered case to the supervisors at the end of the response window."""
+    case = await _unanswered(ctx, reminder)
+    if case is None:
+        return
+    key = (
+        "scheduler.complaint.breach"
+        if case.kind == CaseKind.COMPLAINT
+        else ("scheduler.response.breach")
+    )
+    hours = round(ctx.policy.response.total_seconds() / 3600)
+    message = Message(key, {**case_args(case), "hours": hours})
+    await to_supervisors(ctx, message=message, key=notice_key(reminder, "sup"), case=case)
+    logger.warning("case %s breached the response window", case.number)

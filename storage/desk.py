@@ -1,0 +1,130 @@
+"""The desk's view: where its notices go, what a case card shows, the queue, its messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.lifecycle import Actor, CaseKind, CaseStatus
+from domain.messages import Button, Message, at, term
+from domain.reminders import ReminderKind
+from storage import notify, workflow
+from storage.models import Case, Product, Staff
+from storage.repos import reminders
+
+# Reasons the system gives (shown from the catalog); anything else was typed by a person.
+SYSTEM_REASONS = frozenset({"reassigned", "cancelled", "timeout"})
+
+
+def shown_reason(reason: str) -> Any:
+    """A reason as a message argument: a catalog term for system reasons, else the text."""
+    return term(f"desk.why.{reason}") if reason in SYSTEM_REASONS else reason
+
+
+@dataclass(frozen=True)
+class DeskRoute:
+    """Where desk notices go: a configured group chat, else each dispatcher privately."""
+
+    chat_id: int | None = None
+    language: str = "zh_CN"
+    auto_assign: bool = False
+
+
+async def to_desk(
+    session: AsyncSession,
+    *,
+    message: Message,
+    key: str,
+    now: datetime,
+    case: Case | None,
+    route: DeskRoute | None,
+) -> int:
+    """Queues a notice to the desk."""
+    route = route or DeskRoute()
+    return await notify.to_role(
+        session,
+        role="dispatcher",
+        message=message,
+        key=key,
+        now=now,
+        case=case,
+        group_chat_id=route.chat_id,
+        group_language=route.language,
+    )
+
+
+async def product_label(session: AsyncSession, *, case: Case) -> str:
+    """ "Model · serial" of the case's product, or empty."""
+    if case.product_id is None:
+        return "-"
+    product = await session.get(Product, case.product_id)
+    return f"{product.model} · {product.serial}" if product else "-"
+
+
+async def case_card(session: AsyncSession, *, case: Case) -> dict[str, Any]:
+    """The arguments every notice about a case shows (number, product, fault, site, clocks)."""
+    return {
+        "number": case.number,
+        "kind": term(f"kind.{case.kind}"),
+        "product": await product_label(session, case=case),
+        "description": case.description,
+        "address": case.address or term("desk.location_only"),
+        "response_due": at(case.response_due_at),
+        "onsite_due": at(case.onsite_due_at) if case.onsite_due_at else "-",
+        "warranty": term(f"warranty.{case.warranty}"),
+        "repeat": term("desk.repeat_flag" if case.is_repeat else "desk.repeat_no"),
+    }
+
+
+def assign_button(case: Case) -> tuple[tuple[Button, ...], ...]:
+    """The desk's "Assign" button for a case."""
+    return ((Button("desk.btn_assign", f"as:{case.id}"),),)
+
+
+async def queue(session: AsyncSession, *, now: datetime, limit: int = 30) -> list[Case]:
+    """Unassigned cases and overdue ones (not answered, or not reached), oldest deadline first."""
+    waiting = (CaseStatus.ASSIGNED, CaseStatus.ACCEPTED, CaseStatus.QUOTE_PENDING)
+    rows = await session.scalars(
+        select(Case).where(
+            or_(
+                Case.status == CaseStatus.NEW,
+                (Case.status.in_(waiting))
+                & (
+                    (Case.responded_at.is_(None) & (Case.response_due_at < now))
+                    | (Case.arrived_at.is_(None) & (Case.onsite_due_at < now))
+                ),
+            ),
+            Case.kind != CaseKind.COMPLAINT,
+        )
+    )
+
+    def deadline(case: Case) -> datetime:
+        if case.responded_at is None:
+            return case.response_due_at
+        return case.onsite_due_at or case.response_due_at
+
+    return sorted(rows, key=lambda c: (deadline(c), c.id))[:limit]
+
+
+async def reply_to_customer(
+    session: AsyncSession, *, case: Case, staff: Staff, actor: Actor, text: str, now: datetime
+) -> None:
+    """Sends the customer a message from the desk; the first one stops the response clock."""
+    event = await workflow.add_event(
+        session, case=case, actor=actor, actor_id=staff.telegram_id, action="message",
+        now=now, note=text,
+    )  # fmt: skip
+    await notify.to_customer(
+        session,
+        case=case,
+        message=Message("desk.message_to_customer", {"number": case.number, "text": text}),
+        key=f"reply:{case.id}:{event.id}",
+        now=now,
+    )
+    if case.responded_at is None:
+        case.responded_at = now
+        await reminders.cancel(session, case_id=case.id, kinds=[ReminderKind.RESPONSE], now=now)

@@ -1,0 +1,296 @@
+"""The desk's side of dispatch: announcing cases, ranking and assigning technicians, the queue."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.dispatch import Candidate, Ranked, auto_pick, rank
+from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
+from domain.messages import Button, Message
+from domain.policy import ServicePolicy
+from domain.reminders import accept_window
+from storage import notify, workflow
+from storage.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
+from storage.models import Assignment, Case, Customer, Staff
+from storage.repos import people, reminders
+
+logger = logging.getLogger(__name__)
+
+ASSIGNABLE = (CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACCEPTED)
+
+
+async def announce_new_case(
+    session: AsyncSession,
+    *,
+    case: Case,
+    now: datetime,
+    route: DeskRoute | None = None,
+    policy: ServicePolicy | None = None,
+) -> int:
+    """Tells the desk about a new (or reopened) case; auto-assigns it if the policy says so."""
+    if case.kind == CaseKind.COMPLAINT:
+        return 0  # complaints have an owner and skip dispatch
+    card = await case_card(session, case=case)
+    if route is not None and route.auto_assign and policy is not None:
+        pick = auto_pick(await candidates(session, case=case))
+        technician = await session.get(Staff, pick.candidate.staff_id) if pick else None
+        if pick is not None and technician is not None:
+            await assign(
+                session, case=case, technician=technician, by=None, actor=Actor.SYSTEM,
+                now=now, policy=policy, rank_reason=pick.code(),
+            )  # fmt: skip
+            card["name"] = technician.name
+            return await to_desk(
+                session,
+                message=Message("desk.auto_assigned", card),
+                key=f"new:{case.id}:{case.reopen_count}",
+                now=now,
+                case=case,
+                route=route,
+            )
+    message = Message("desk.new_case", card, buttons=assign_button(case))
+    return await to_desk(
+        session,
+        message=message,
+        key=f"new:{case.id}:{case.reopen_count}",
+        now=now,
+        case=case,
+        route=route,
+    )
+
+
+async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
+    """Every active technician, ranked for this case."""
+    loads = await people.open_job_counts(session)
+    techs = await people.staff_with_role(session, role="technician")
+    pool = [
+        Candidate(
+            staff_id=t.id,
+            name=t.name,
+            regions=tuple(t.region_list),
+            skills=tuple(t.skill_list),
+            open_jobs=loads.get(t.id, 0),
+            max_open_jobs=t.max_open_jobs,
+        )
+        for t in techs
+    ]
+    return rank(pool, region=case.region, category=case.category)
+
+
+async def current_assignment(session: AsyncSession, *, case_id: int) -> Assignment | None:
+    """The case's running assignment, if any."""
+    return await session.scalar(
+        select(Assignment)
+        .where(Assignment.case_id == case_id, Assignment.ended_at.is_(None))
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
+
+
+async def lock_case(session: AsyncSession, *, case_id: int) -> Case | None:
+    """The case, row-locked on PostgreSQL so concurrent presses on it run one after another."""
+    return await session.scalar(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def end_assignment(
+    session: AsyncSession,
+    *,
+    case: Case,
+    now: datetime,
+    reason: str,
+    tell_technician: bool,
+    release: bool = True,
+) -> Assignment | None:
+    """Ends the running assignment; release frees the case (closed cases keep their technician)."""
+    running = await current_assignment(session, case_id=case.id)
+    if running is None:
+        return None
+    running.ended_at = now
+    running.end_reason = reason[:500]
+    if release:
+        case.technician_id = None
+    if tell_technician:
+        tech = await session.get(Staff, running.technician_id)
+        if tech is not None:
+            await notify.to_staff(
+                session,
+                staff=tech,
+                message=Message(
+                    "tech.withdrawn", {"number": case.number, "reason": shown_reason(reason)}
+                ),
+                key=f"withdrawn:{case.id}:{running.id}",
+                now=now,
+                case=case,
+            )
+    await session.flush()
+    return running
+
+
+async def dispatch_notice(
+    session: AsyncSession, *, case: Case, assignment: Assignment, technician: Staff, now: datetime
+) -> None:
+    """Sends the job to the technician's phone: details, photos, map pin, Accept / Decline."""
+    customer = await session.get(Customer, case.customer_id)
+    args = await case_card(session, case=case)
+    args["customer"] = (customer.name if customer else None) or "-"
+    args["phone"] = (customer.phone if customer else None) or "-"
+    location = (
+        (case.latitude, case.longitude)
+        if case.latitude is not None and case.longitude is not None
+        else None
+    )
+    buttons = (
+        (
+            Button("tech.btn_accept", f"tk:a:{assignment.id}"),
+            Button("tech.btn_decline", f"tk:d:{assignment.id}"),
+        ),
+    )
+    key = f"dispatch:{case.id}:{assignment.id}"
+    await notify.to_staff(
+        session,
+        staff=technician,
+        message=Message("tech.dispatch", args, buttons=buttons, location=location),
+        key=key,
+        now=now,
+        case=case,
+    )
+    for photo in await workflow.photos_of(session, case_id=case.id):
+        await notify.to_staff(
+            session,
+            staff=technician,
+            message=Message("tech.photo", {"number": case.number}, photo_file_id=photo.file_id),
+            key=f"{key}:photo:{photo.id}",
+            now=now,
+            case=case,
+        )
+
+
+async def assign(
+    session: AsyncSession,
+    *,
+    case: Case,
+    technician: Staff,
+    by: Staff | None,
+    actor: Actor,
+    now: datetime,
+    policy: ServicePolicy,
+    rank_reason: str | None = None,
+    reason: str | None = None,
+) -> Assignment:
+    """Gives the case to a technician (or to another one), starts the accept window."""
+    if CaseStatus(case.status) == CaseStatus.NEW:
+        action = Action.ASSIGN
+    else:
+        action = Action.REASSIGN
+        await end_assignment(
+            session,
+            case=case,
+            now=now,
+            reason=reason or "reassigned",
+            tell_technician=True,
+        )
+    note = f"to {technician.name} (#{technician.id})" + (f": {reason}" if reason else "")
+    await workflow.move(
+        session,
+        case=case,
+        action=action,
+        actor=actor,
+        actor_id=by.telegram_id if by else None,
+        now=now,
+        note=note,
+    )
+    assignment = Assignment(
+        case_id=case.id,
+        technician_id=technician.id,
+        assigned_by=by.id if by else None,
+        assigned_at=now,
+        rank_reason=(rank_reason or "")[:200] or None,
+    )
+    session.add(assignment)
+    case.technician_id = technician.id
+    if by is not None and case.responded_at is None:
+        case.responded_at = now  # the first human response stops the response clock
+    await session.flush()
+    await reminders.schedule_plan(
+        session, case_id=case.id, plan=accept_window(now, policy, assignment.id)
+    )
+    await dispatch_notice(
+        session, case=case, assignment=assignment, technician=technician, now=now
+    )
+    logger.info("case %s assigned to staff %s", case.number, technician.id)
+    return assignment
+
+
+async def unassign(
+    session: AsyncSession, *, case: Case, by: Staff, actor: Actor, now: datetime, reason: str
+) -> None:
+    """Takes the case back from its technician into the queue, with the reason."""
+    await workflow.move(
+        session,
+        case=case,
+        action=Action.UNASSIGN,
+        actor=actor,
+        actor_id=by.telegram_id,
+        now=now,
+        note=reason,
+    )
+    await end_assignment(session, case=case, now=now, reason=reason, tell_technician=True)
+
+
+async def back_to_queue(
+    session: AsyncSession,
+    *,
+    case: Case,
+    action: Action,
+    actor: Actor,
+    actor_id: int | None,
+    now: datetime,
+    reason: str,
+    route: DeskRoute | None,
+) -> None:
+    """A declined or unanswered job: the case returns to the queue and the desk is told."""
+    await workflow.move(
+        session, case=case, action=action, actor=actor, actor_id=actor_id, now=now, note=reason
+    )
+    running = await end_assignment(
+        session, case=case, now=now, reason=reason, tell_technician=action != Action.DECLINE
+    )
+    tech = await session.get(Staff, running.technician_id) if running else None
+    key = "desk.declined" if action == Action.DECLINE else "desk.accept_timeout"
+    args = {
+        "number": case.number,
+        "name": tech.name if tech else "-",
+        "reason": shown_reason(reason),
+    }
+    await to_desk(
+        session,
+        message=Message(key, args, buttons=assign_button(case)),
+        key=f"{action}:{case.id}:{running.id if running else 0}",
+        now=now,
+        case=case,
+        route=route,
+    )
+
+
+async def on_customer_cancel(
+    session: AsyncSession, *, case: Case, now: datetime, route: DeskRoute | None = None
+) -> None:
+    """After a customer cancelled: the technician's job ends and the desk is told."""
+    await end_assignment(session, case=case, now=now, reason="cancelled", tell_technician=True)
+    await to_desk(
+        session,
+        message=Message("desk.case_cancelled", {"number": case.number}),
+        key=f"cancelled:{case.id}",
+        now=now,
+        case=case,
+        route=route,
+    )

@@ -1,0 +1,158 @@
+"""Quotes for out-of-warranty work: proposed by the technician or desk, decided by the customer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.costs import part_lines
+from domain.lifecycle import Action, Actor, CaseStatus
+from domain.messages import Button, Message, money
+from domain.policy import ServicePolicy
+from domain.reminders import quote_clock
+from storage import notify, workflow
+from storage.closing import close_case
+from storage.desk import DeskRoute, to_desk
+from storage.models import Case, Customer, Quote, Staff
+from storage.repos import reminders
+
+logger = logging.getLogger(__name__)
+
+
+def quote_message(case: Case, quote: Quote, *, reminder: bool = False) -> Message:
+    """The quote as the customer sees it, with Approve / Decline."""
+    return Message(
+        "tech.quote_reminder" if reminder else "tech.quote_for_customer",
+        {
+            "number": case.number,
+            "parts": part_lines(quote.parts),
+            "parts_total": money(quote.parts_cents),
+            "labour": money(quote.labour_cents),
+            "travel": money(quote.travel_cents),
+            "total": money(quote.total_cents),
+        },
+        buttons=(
+            (
+                Button("tech.btn_quote_approve", f"qt:ok:{quote.id}"),
+                Button("tech.btn_quote_decline", f"qt:no:{quote.id}"),
+            ),
+        ),
+    )
+
+
+async def create_quote(
+    session: AsyncSession,
+    *,
+    case: Case,
+    by: Staff,
+    actor: Actor,
+    parts: list[dict[str, Any]],
+    labour_cents: int,
+    travel_cents: int,
+    now: datetime,
+    policy: ServicePolicy,
+) -> Quote:
+    """Stores the quote, puts the case on hold and sends the quote to the customer."""
+    parts_cents = sum(int(p["qty"]) * int(p["unit_cents"]) for p in parts)
+    for old in await session.scalars(
+        select(Quote).where(Quote.case_id == case.id, Quote.status == "pending")
+    ):
+        old.status = "replaced"
+    quote = Quote(
+        case_id=case.id,
+        created_by=by.id,
+        created_at=now,
+        parts=parts,
+        parts_cents=parts_cents,
+        labour_cents=labour_cents,
+        travel_cents=travel_cents,
+        total_cents=parts_cents + labour_cents + travel_cents,
+        status="pending",
+    )
+    session.add(quote)
+    await session.flush()
+    await workflow.move(
+        session,
+        case=case,
+        action=Action.QUOTE,
+        actor=actor,
+        actor_id=by.telegram_id,
+        now=now,
+        note=f"total {quote.total_cents / 100:.2f}",
+    )
+    await reminders.schedule_plan(
+        session, case_id=case.id, plan=quote_clock(now, policy, quote.id)
+    )
+    await notify.to_customer(
+        session, case=case, message=quote_message(case, quote), key=f"quote:{quote.id}", now=now
+    )
+    return quote
+
+
+async def quote_of_customer(
+    session: AsyncSession, *, quote_id: int, customer: Customer
+) -> tuple[Quote, Case] | None:
+    """The quote and its case, only if the case belongs to this customer."""
+    quote = await session.get(Quote, quote_id)
+    if quote is None:
+        return None
+    case = await session.get(Case, quote.case_id)
+    if case is None or case.customer_id != customer.id:
+        return None
+    return quote, case
+
+
+async def decide_quote(
+    session: AsyncSession,
+    *,
+    case: Case,
+    quote: Quote,
+    customer: Customer,
+    approve: bool,
+    now: datetime,
+    policy: ServicePolicy,
+    route: DeskRoute | None,
+) -> None:
+    """Approval lets work go on; declining closes the case as "quote declined"."""
+    await workflow.move(
+        session,
+        case=case,
+        action=Action.APPROVE_QUOTE if approve else Action.DECLINE_QUOTE,
+        actor=Actor.CUSTOMER,
+        actor_id=customer.telegram_id,
+        now=now,
+        note=f"quote #{quote.id}",
+    )
+    quote.status = "approved" if approve else "declined"
+    quote.decided_at = now
+    key = "tech.quote_approved" if approve else "tech.quote_declined"
+    message = Message(key, {"number": case.number, "total": money(quote.total_cents)})
+    tech = await session.get(Staff, case.technician_id) if case.technician_id else None
+    if tech is not None:
+        await notify.to_staff(
+            session, staff=tech, message=message, key=f"qdecided:{quote.id}", now=now, case=case
+        )
+    if not approve:
+        await close_case(session, case=case, now=now, policy=policy, reason="quote_declined")
+        await to_desk(
+            session, message=message, key=f"qdecided:{quote.id}", now=now, case=case, route=route
+        )
+
+
+async def pending_quote(session: AsyncSession, *, case_id: int) -> Quote | None:
+    """The quote the customer has not decided yet."""
+    return await session.scalar(
+        select(Quote)
+        .where(Quote.case_id == case_id, Quote.status == "pending")
+        .order_by(Quote.id.desc())
+        .limit(1)
+    )
+
+
+def is_waiting(case: Case) -> bool:
+    """Whether the case waits for the customer's decision on a quote."""
+    return CaseStatus(case.status) == CaseStatus.QUOTE_PENDING

@@ -1,0 +1,210 @@
+"""Service reports: filing one, the customer's confirmation or dispute, and closing the case."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.costs import part_lines
+from domain.lifecycle import Action, Actor, CaseStatus
+from domain.messages import Button, Message, at, money, term
+from domain.policy import ServicePolicy
+from domain.reminders import confirm_clock, onsite_clock
+from domain.warranty import Warranty, customer_cost
+from storage import notify, workflow
+from storage.desk import case_card
+from storage.dispatch import current_assignment
+from storage.jobs import approved_quote, round_of
+from storage.models import Case, Customer, ServiceReport, Staff
+from storage.repos import outbox, reminders
+
+logger = logging.getLogger(__name__)
+
+ROOT_CAUSES = (
+    "manufacturing",
+    "assembly",
+    "material",
+    "supplier",
+    "installation",
+    "misuse",
+    "wear",
+    "other",
+)
+CHECKLIST = ("commissioned", "tested", "trained", "handed_over")
+
+
+@dataclass
+class ReportDraft:
+    """What the technician entered in the report dialog."""
+
+    work_done: str
+    parts: list[dict[str, Any]]
+    labour_hours: float
+    labour_cents: int
+    travel_cents: int
+    root_cause: str
+    fixed: bool
+    supplier_name: str | None = None
+    major_quality: bool = False
+    followup_due_at: datetime | None = None
+    checklist: dict[str, bool] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class QualityRoute:
+    """Where major quality problems are reported: the quality chat, else the supervisors."""
+
+    chat_id: int | None
+    language: str
+
+
+async def file_report(
+    session: AsyncSession,
+    *,
+    case: Case,
+    technician: Staff,
+    draft: ReportDraft,
+    now: datetime,
+    policy: ServicePolicy,
+    quality: QualityRoute,
+) -> ServiceReport:
+    """Stores the report; fixed → the customer confirms, not fixed → a follow-up visit."""
+    parts_cents = sum(int(p["qty"]) * int(p["unit_cents"]) for p in draft.parts)
+    labour_cents = draft.labour_cents
+    quote = await approved_quote(session, case_id=case.id)
+    if quote is not None and not labour_cents:
+        labour_cents = quote.labour_cents
+    cost = customer_cost(Warranty(case.warranty), parts_cents, labour_cents, draft.travel_cents)
+    report = ServiceReport(
+        case_id=case.id,
+        technician_id=technician.id,
+        filed_at=now,
+        work_done=draft.work_done,
+        parts=draft.parts,
+        parts_cents=parts_cents,
+        labour_hours=draft.labour_hours,
+        labour_cents=labour_cents,
+        travel_cents=draft.travel_cents,
+        customer_cost_cents=cost,
+        warranty=case.warranty,
+        root_cause=draft.root_cause,
+        supplier_name=draft.supplier_name,
+        major_quality=draft.major_quality,
+        fixed=draft.fixed,
+        checklist=draft.checklist,
+        confirmation="pending" if draft.fixed else "n/a",
+    )
+    session.add(report)
+    case.visits += 1
+    case.root_cause = draft.root_cause
+    await session.flush()
+    note = f"report #{report.id}: {draft.root_cause}"
+    args: dict[str, Any] = {
+        "number": case.number,
+        "work": draft.work_done,
+        "parts": part_lines(draft.parts),
+        "cost": money(cost),
+        "root_cause": term(f"tech.cause.{draft.root_cause}"),
+    }
+    if draft.fixed:
+        await workflow.move(
+            session, case=case, action=Action.REPORT_FIXED, actor=Actor.TECHNICIAN,
+            actor_id=technician.telegram_id, now=now, note=note,
+        )  # fmt: skip
+        case.resolved_at = now
+        await reminders.schedule_plan(
+            session, case_id=case.id, plan=confirm_clock(now, policy, case.visits)
+        )
+        buttons = (
+            (
+                Button("tech.btn_confirm_report", f"cf:ok:{report.id}"),
+                Button("tech.btn_dispute_report", f"cf:no:{report.id}"),
+            ),
+        )
+        args["hours"] = int(policy.confirm_autoclose.total_seconds() // 3600)
+        await notify.to_customer(
+            session,
+            case=case,
+            message=Message("tech.report_for_customer", args, buttons=buttons),
+            key=f"report:{report.id}",
+            now=now,
+        )
+    else:
+        await workflow.move(
+            session, case=case, action=Action.REPORT_NOT_FIXED, actor=Actor.TECHNICIAN,
+            actor_id=technician.telegram_id, now=now, note=note,
+        )  # fmt: skip
+        if draft.followup_due_at is not None:
+            case.onsite_due_at = draft.followup_due_at
+            running = await current_assignment(session, case_id=case.id)
+            rnd = round_of(running, case) if running else case.visits
+            plan = onsite_clock(draft.followup_due_at, now, policy, rnd)
+            await reminders.schedule_plan(session, case_id=case.id, plan=plan)
+        args["onsite_due"] = at(case.onsite_due_at) if case.onsite_due_at else "-"
+        await notify.to_customer(
+            session,
+            case=case,
+            message=Message("tech.followup_for_customer", args),
+            key=f"report:{report.id}",
+            now=now,
+        )
+    if draft.major_quality:
+        await _tell_quality(session, case=case, report=report, now=now, quality=quality)
+    return report
+
+
+async def _tell_quality(
+    session: AsyncSession,
+    *,
+    case: Case,
+    report: ServiceReport,
+    now: datetime,
+    quality: QualityRoute,
+) -> None:
+    """Reports a major quality problem to the quality chat (or the supervisors)."""
+    args = await case_card(session, case=case)
+    args["root_cause"] = term(f"tech.cause.{report.root_cause}")
+    args["supplier"] = report.supplier_name or "-"
+    args["work"] = report.work_done
+    message = Message("desk.major_quality", args)
+    key = f"quality:{report.id}"
+    if quality.chat_id is not None:
+        await outbox.enqueue(
+            session, chat_id=quality.chat_id, message=message, language=quality.language,
+            dedupe_key=key, now=now, case_id=case.id,
+        )  # fmt: skip
+        return
+    await notify.to_role(session, role="supervisor", message=message, key=key, now=now, case=case)
+
+
+async def report_of_customer(
+    session: AsyncSession, *, report_id: int, customer: Customer
+) -> tuple[ServiceReport, Case] | None:
+    """The report and its case, only if the case is this customer's."""
+    report = await session.get(ServiceReport, report_id)
+    if report is None:
+        return None
+    case = await session.get(Case, report.case_id)
+    if case is None or case.customer_id != customer.id:
+        return None
+    return report, case
+
+
+async def latest_report(session: AsyncSession, *, case_id: int) -> ServiceReport | None:
+    """The case's newest report."""
+    return await session.scalar(
+        select(ServiceReport)
+        .where(ServiceReport.case_id == case_id)
+        .order_by(ServiceReport.id.desc())
+        .limit(1)
+    )
+
+
+def is_resolved(case: Case) -> bool:
+    """Whether the case waits for the customer's confirmation."""
+    return CaseStatus(case.status) == CaseStatus.RESOLVED

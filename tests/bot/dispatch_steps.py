@@ -1,0 +1,142 @@
+"""Steps of the desk and the technicians, shared by the dispatch tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aftersales.clock import ManualClock
+from storage.models import Case, CaseEvent, Product
+from tests.bot.customer_steps import press, register, report_fault, say
+from tests.factories import make_product, make_staff
+from tests.harness import Harness
+from web.sandbox.botapi import BotApiServer
+from web.sandbox.users import SandboxUser
+
+ADMIN = 9000
+DISPATCHER = 5001
+TECH_A = 6001
+TECH_B = 6002
+CUSTOMER = 7001
+QUALITY_CHAT = -100777
+
+
+@pytest.fixture
+async def harness(
+    botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
+) -> AsyncIterator[Harness]:
+    """The bot with an admin from the settings and a quality chat."""
+    running = Harness(botapi, engine, clock, admin_ids=[ADMIN], quality_chat_id=QUALITY_CHAT)
+    try:
+        await running.start()
+        yield running
+    finally:
+        await running.stop()
+
+
+async def staff_team(harness: Harness) -> tuple[SandboxUser, SandboxUser, SandboxUser]:
+    """A dispatcher and two technicians (A: Pudong, hvac, light load; B: Minhang, hvac)."""
+    now = harness.clock.now()
+    async with harness.session() as session, session.begin():
+        await make_staff(session, telegram_id=DISPATCHER, roles=["dispatcher"], now=now,
+                         name="Desk Zhou")  # fmt: skip
+        await make_staff(session, telegram_id=TECH_A, roles=["technician"], now=now,
+                         name="Tech An", regions=["Pudong"], skills=["hvac"])  # fmt: skip
+        await make_staff(session, telegram_id=TECH_B, roles=["technician"], now=now,
+                         name="Tech Bo", regions=["Minhang"], skills=["hvac"])  # fmt: skip
+    return (
+        harness.user(DISPATCHER, "Zhou"),
+        harness.user(TECH_A, "An"),
+        harness.user(TECH_B, "Bo"),
+    )
+
+
+async def customer_with_case(
+    harness: Harness, *, warranty_end: date | None = None, serial: str = "SN-1001"
+) -> SandboxUser:
+    """A registered customer who reported a fault through the dialog."""
+    async with harness.session() as session, session.begin():
+        await make_product(session, serial=serial, now=harness.clock.now(),
+                           warranty_end=warranty_end)  # fmt: skip
+    user = await register(harness, CUSTOMER)
+    answer = await report_fault(harness, user, serial=serial)
+    assert "registered as" in answer
+    return user
+
+
+async def only_case(harness: Harness) -> Case:
+    """The one case of the test."""
+    async with harness.session() as session:
+        [case] = list(await session.scalars(select(Case)))
+        return case
+
+
+async def timeline(harness: Harness, case_id: int) -> list[str]:
+    """The actions of a case's events, oldest first."""
+    async with harness.session() as session:
+        rows = await session.scalars(
+            select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        )
+        return list(rows)
+
+
+async def assign_to(harness: Harness, desk: SandboxUser, name: str) -> None:
+    """The dispatcher presses Assign on the newest notice and picks a technician."""
+    await press(harness, desk, "Assign")
+    if not any(name in b.text for row in desk.last().buttons() for b in row):
+        await press(harness, desk, "Other…")
+    await press(harness, desk, name)
+
+
+async def check_in(harness: Harness, tech: SandboxUser, lat: float = 31.2304,
+                   lon: float = 121.4737) -> str:  # fmt: skip
+    """The technician opens /jobs, presses Check in and shares a location."""
+    await say(harness, tech, "/jobs")
+    await press(harness, tech, "Check in")
+    tech.send_location(lat, lon)
+    await harness.settle()
+    return "\n".join(tech.texts()[-2:])
+
+
+async def file_report(
+    harness: Harness,
+    tech: SandboxUser,
+    *,
+    fixed: bool = True,
+    parts: tuple[str, ...] = (),
+    cause: str = "Wear",
+    major: bool = False,
+    followup: str = "2026-11-26 10:00",
+) -> str:
+    """The technician walks through the service report from /jobs; returns the last answer."""
+    await say(harness, tech, "/jobs")
+    await press(harness, tech, "Report")
+    await say(harness, tech, "Replaced the start relay and tested.")
+    for part in parts:
+        await say(harness, tech, part)
+    await press(harness, tech, "No more parts")
+    await say(harness, tech, "1.5")
+    await say(harness, tech, "20")
+    await press(harness, tech, cause)
+    await press(harness, tech, "Yes" if major else "No")
+    await press(harness, tech, "Yes" if fixed else "No")
+    if not fixed:
+        await say(harness, tech, followup)
+    return await press(harness, tech, "Submit")
+
+
+async def product_of(harness: Harness, serial: str) -> Product:
+    """A product by serial."""
+    async with harness.session() as session:
+        product = await session.scalar(select(Product).where(Product.serial == serial))
+        assert product is not None
+        return product
+
+
+def past(harness: Harness, days: int = 10) -> date:
+    """A day in the past (an ended warranty)."""
+    return harness.clock.now().date() - timedelta(days=days)

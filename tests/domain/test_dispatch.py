@@ -1,0 +1,92 @@
+"""Ranking technicians and reading money and part lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.costs import parse_hours, parse_money, parse_part
+from domain.dispatch import Candidate, auto_pick, rank
+from domain.validation import InputError
+
+
+def tech(staff_id: int, name: str, regions: tuple[str, ...], skills: tuple[str, ...],
+         load: int = 0, cap: int = 5) -> Candidate:  # fmt: skip
+    return Candidate(staff_id, name, regions, skills, load, cap)
+
+
+def test_region_then_skill_then_load() -> None:
+    ranked = rank(
+        [
+            tech(1, "Skill only", ("Minhang",), ("hvac",)),
+            tech(2, "Region busy", ("Pudong",), ("hvac",), load=3),
+            tech(3, "Region free", ("pudong ",), ("HVAC",), load=1),
+            tech(4, "Region no skill", ("Pudong",), ("boilers",)),
+        ],
+        region="Pudong",
+        category="hvac",
+    )
+    assert [r.candidate.name for r in ranked] == [
+        "Region free", "Region busy", "Region no skill", "Skill only",
+    ]  # fmt: skip
+    top = ranked[0]
+    assert top.region_match and top.skill_match and not top.full
+    assert [r.key for r in top.reasons] == [
+        "desk.reason.region_yes", "desk.reason.skill_yes", "desk.reason.load",
+    ]  # fmt: skip
+    assert dict(top.reasons[2].args) == {"open": 1, "max": 5}
+    assert top.code() == "region, skill, load 1/5"
+
+
+def test_full_technicians_go_last_and_are_never_auto_picked() -> None:
+    ranked = rank(
+        [tech(1, "Full", ("Pudong",), ("hvac",), load=5), tech(2, "Far", ("Minhang",), ())],
+        region="Pudong",
+        category="hvac",
+    )
+    assert [r.candidate.name for r in ranked] == ["Far", "Full"]
+    assert ranked[1].reasons[2].key == "desk.reason.full"
+    assert auto_pick(ranked) is None
+
+
+def test_auto_pick_needs_region_and_skill() -> None:
+    ranked = rank([tech(1, "Good", ("Pudong",), ("hvac",))], region="Pudong", category="hvac")
+    picked = auto_pick(ranked)
+    assert picked is not None and picked.candidate.staff_id == 1
+    assert rank([], region=None, category=None) == []
+
+
+def test_unknown_region_and_category_match_nobody() -> None:
+    [only] = rank([tech(1, "A", ("Pudong",), ("hvac",))], region=None, category=None)
+    assert not only.region_match and not only.skill_match
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("35", 3500), ("35.5", 3550), ("¥1,200.00", 120000), (" 0 ", 0), ("12.05元", 1205)],
+)
+def test_money(text: str, cents: int) -> None:
+    assert parse_money(text) == cents
+
+
+@pytest.mark.parametrize("text", ["", "-5", "1.234", "abc", "99999999999"])
+def test_bad_money(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_money(text)
+
+
+def test_part_lines() -> None:
+    part = parse_part("Start relay, 2, 35.50")
+    assert (part.name, part.quantity, part.unit_cents, part.total_cents) == (
+        "Start relay", 2, 3550, 7100,
+    )  # fmt: skip
+    assert parse_part("继电器，1，20").unit_cents == 2000
+    for bad in ("relay", "relay, two, 5", "relay, 0, 5", ", 1, 5", "relay, 1, x"):
+        with pytest.raises(InputError):
+            parse_part(bad)
+
+
+def test_hours() -> None:
+    assert parse_hours("1.5") == 1.5
+    for bad in ("-1", "x", "101"):
+        with pytest.raises(InputError):
+            parse_hours(bad)

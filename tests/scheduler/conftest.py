@@ -1,0 +1,35 @@
+"""A harness with settings overrides, for tests of the sender's limits and timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aftersales.clock import ManualClock
+from tests.harness import Harness
+from web.sandbox.botapi import BotApiServer
+
+MakeHarness = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def make_harness(engine: AsyncEngine, clock: ManualClock) -> AsyncIterator[MakeHarness]:
+    """Starts a bot with settings overrides, on its own Bot API server if given one."""
+    started: list[tuple[Harness, BotApiServer]] = []
+
+    async def make(server: BotApiServer | None = None, **overrides: Any) -> Harness:
+        if server is None:
+            server = BotApiServer(now=lambda: clock.now().timestamp())
+        await server.start()
+        harness = Harness(server, engine, clock, **overrides)
+        started.append((harness, server))
+        await harness.start()
+        return harness
+
+    yield make
+    for harness, server in started:
+        await harness.stop()
+        await server.stop()

@@ -1,0 +1,48 @@
+"""What the web app shares between its views: the process's objects under typed app keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import aiohttp
+import jinja2
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from aftersales.clock import Clock
+from aftersales.settings import Settings
+from bot.i18n import Texts
+from domain.policy import ServicePolicy
+from web.metrics import Metrics
+
+
+class Inbox(Protocol):
+    """Where webhook updates go: stored durably before Telegram hears 200."""
+
+    async def ingest(self, payloads: Sequence[dict[str, Any]]) -> int:
+        """Stores updates (duplicates ignored); returns how many were new."""
+        ...
+
+
+@dataclass
+class WebDeps:
+    """What the web app needs from the running process."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    inbox: Inbox | None = None
+    policy: ServicePolicy = field(default_factory=ServicePolicy)
+    last_tick: Callable[[], datetime | None] = lambda: None
+    active: Callable[[], bool] = lambda: True
+    after_change: Callable[[], None] = lambda: None
+    metrics: Metrics = field(default_factory=Metrics)
+
+
+deps_key = web.AppKey("deps", WebDeps)
+texts_key = web.AppKey("texts", Texts)
+templates_key = web.AppKey("templates", jinja2.Environment)
+http_key = web.AppKey("http", aiohttp.ClientSession)

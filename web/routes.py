@@ -1,0 +1,32 @@
+"""URL table of the web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from web.views import auth, board, cases, exports, ops, standards, technicians, webhook
+
+
+def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> None:
+    """Adds every route; the webhook only when the bot runs in webhook mode."""
+    if with_webhook:
+        app.router.add_post("/telegram/webhook", webhook.receive)
+    app.router.add_get("/healthz", ops.healthz)
+    app.router.add_get("/readyz", ops.readyz)
+    app.router.add_get("/metrics", ops.metrics)
+    app.router.add_get("/login", auth.login_help, name="login")
+    app.router.add_get("/login/{token}", auth.login_page)
+    app.router.add_post("/login/{token}", auth.login)
+    app.router.add_post("/logout", auth.logout)
+    app.router.add_get("/lang/{code}", auth.switch_language)
+    app.router.add_get("/", board.board_page, name="board")
+    app.router.add_get("/cases/{case_id:\\d+}", cases.case_page, name="case")
+    app.router.add_post("/cases/{case_id:\\d+}/assign", cases.assign)
+    app.router.add_get("/cases/{case_id:\\d+}/photos/{photo_id:\\d+}", cases.photo)
+    app.router.add_get("/technicians", technicians.technicians_page)
+    app.router.add_get("/standards", standards.standards_page)
+    app.router.add_get("/exports", exports.exports_page)
+    app.router.add_get("/exports/{register}.csv", exports.download)
+    app.router.add_static("/static", static, name="static")

@@ -1,0 +1,156 @@
+"""The case page: details, photos, timeline, assignments, quote, report, survey, links."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from domain.lifecycle import Actor, IllegalTransition
+from storage import dispatch, workflow
+from storage import web as web_store
+from storage.models import CasePhoto, Staff
+from web.access import Refused, Viewer, check_csrf, viewer
+from web.badges import badges
+from web.deps import deps_key, http_key
+from web.render import render
+
+logger = logging.getLogger(__name__)
+
+
+def _may_see(found: Viewer, technician_id: int | None) -> bool:
+    """The desk sees every case; a technician only the ones assigned to them."""
+    return found.desk or technician_id == found.staff_id
+
+
+async def case_page(request: web.Request) -> web.Response:
+    """Renders one case with everything known about it."""
+    found = viewer(request)
+    deps = request.app[deps_key]
+    case_id = int(request.match_info["case_id"])
+    async with deps.sessions() as session:
+        file = await web_store.case_file(session, case_id=case_id)
+        if file is None or not _may_see(found, file.case.technician_id):
+            raise web.HTTPNotFound()
+        events = await workflow.events_of(session, case_id=case_id)
+        photos = await workflow.photos_of(session, case_id=case_id)
+        technicians = await web_store.technicians(session) if found.may_assign else []
+    return render(
+        request,
+        "case.html",
+        file=file,
+        events=events,
+        photos=photos,
+        badges=badges(file.case, deps.clock.now()),
+        technicians=technicians,
+        notice=request.query.get("notice") if request.query.get("notice") in NOTICES else None,
+        **assign_form_context(file.case.status),
+    )
+
+
+def assign_form_context(status: str) -> dict[str, Any]:
+    """Whether the assign form applies to a case in this status."""
+    return {"assignable": status in ("new", "assigned", "accepted")}
+
+
+NOTICES = frozenset(
+    {"assigned", "not_assignable", "bad_technician", "same_technician", "reason_too_long"}
+)
+REASON_LIMIT = 200
+
+
+async def assign(request: web.Request) -> web.Response:
+    """Assigns or reassigns a technician from the case page (dispatchers and admins)."""
+    found = viewer(request)
+    form = await request.post()
+    check_csrf(found, form.get("csrf"))
+    if not found.may_assign:
+        raise Refused("web.refused.role")
+    deps = request.app[deps_key]
+    case_id = int(request.match_info["case_id"])
+    chosen = str(form.get("technician", ""))
+    reason = str(form.get("reason", "")).strip() or None
+    now = deps.clock.now()
+    async with deps.sessions() as session, session.begin():
+        case = await dispatch.lock_case(session, case_id=case_id)
+        if case is None:
+            raise web.HTTPNotFound()
+        by = await session.get(Staff, found.staff_id)
+        technician = await session.get(Staff, int(chosen)) if chosen.isdigit() else None
+        if case.status not in dispatch.ASSIGNABLE:
+            notice = "not_assignable"
+        elif (
+            technician is None
+            or not technician.active
+            or ("technician" not in technician.role_set)
+        ):
+            notice = "bad_technician"
+        elif technician.id == case.technician_id:
+            notice = "same_technician"
+        elif reason is not None and len(reason) > REASON_LIMIT:
+            notice = "reason_too_long"
+        else:
+            ranked = {
+                r.candidate.staff_id: r for r in await dispatch.candidates(session, case=case)
+            }
+            rank = ranked.get(technician.id)
+            try:
+                await dispatch.assign(
+                    session,
+                    case=case,
+                    technician=technician,
+                    by=by,
+                    actor=Actor.DESK,
+                    now=now,
+                    policy=deps.policy,
+                    rank_reason=rank.code() if rank else None,
+                    reason=reason,
+                )
+            except IllegalTransition:
+                notice = "not_assignable"
+            else:
+                notice = "assigned"
+                logger.info(
+                    "case assigned from the dashboard by staff %s",
+                    found.staff_id,
+                    extra={"case": case.number},
+                )
+    if notice == "assigned":
+        deps.after_change()
+    raise web.HTTPFound(f"/cases/{case_id}?notice={notice}")
+
+
+async def photo(request: web.Request) -> web.StreamResponse:
+    """Streams a case photo from the Bot API to a viewer allowed to see the case."""
+    found = viewer(request)
+    deps = request.app[deps_key]
+    case_id = int(request.match_info["case_id"])
+    async with deps.sessions() as session:
+        case = await workflow.get_case(session, case_id=case_id)
+        row = await session.get(CasePhoto, int(request.match_info["photo_id"]))
+    if case is None or row is None or row.case_id != case_id:
+        raise web.HTTPNotFound()
+    if not _may_see(found, case.technician_id) or deps.settings.bot_token is None:
+        raise web.HTTPNotFound()
+    base = deps.settings.telegram_base_url.rstrip("/")
+    token = deps.settings.bot_token.get_secret_value()
+    client = request.app[http_key]
+    try:
+        async with client.get(f"{base}/bot{token}/getFile", params={"file_id": row.file_id}) as r:
+            answer = await r.json()
+        path = answer.get("result", {}).get("file_path") if answer.get("ok") else None
+        if not path:
+            raise web.HTTPNotFound()
+        async with client.get(f"{base}/file/bot{token}/{path}") as r:
+            if r.status != 200:
+                raise web.HTTPNotFound()
+            data = await r.read()
+    except (aiohttp.ClientError, TimeoutError):
+        logger.warning("photo %s could not be fetched from Telegram", row.id)
+        raise web.HTTPBadGateway() from None
+    content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return web.Response(
+        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )

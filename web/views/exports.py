@@ -1,0 +1,108 @@
+"""CSV exports of the registers for a date range (UTF-8 with BOM, so Excel reads Chinese)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from storage import exports
+from web.access import desk_viewer
+from web.deps import deps_key, texts_key
+from web.render import language, render
+
+MAX_DAYS = 366
+TERMS = {"kind": "kind", "status": "status", "warranty": "warranty"}
+NUMBER = re.compile(r"^[+-]?[\d .()-]+$")
+
+
+def _range(request: web.Request, today: date) -> tuple[date, date] | str:
+    """The requested local date range, or the catalog key of what is wrong with it."""
+    try:
+        start = date.fromisoformat(request.query.get("start") or today.replace(day=1).isoformat())
+        end = date.fromisoformat(request.query.get("end") or today.isoformat())
+    except ValueError:
+        return "web.exports.bad_date"
+    if end < start:
+        return "web.exports.bad_order"
+    if (end - start).days >= MAX_DAYS:
+        return "web.exports.too_long"
+    return start, end
+
+
+async def exports_page(request: web.Request) -> web.Response:
+    """The export form: a date range and one download per register."""
+    desk_viewer(request)
+    deps = request.app[deps_key]
+    today = deps.clock.now().astimezone(deps.settings.tz).date()
+    chosen = _range(request, today)
+    start, end = chosen if isinstance(chosen, tuple) else (today.replace(day=1), today)
+    return render(
+        request,
+        "exports.html",
+        start=start.isoformat(),
+        end=end.isoformat(),
+        registers=list(exports.REGISTERS),
+        error=None if isinstance(chosen, tuple) else chosen,
+    )
+
+
+def _cell(texts: Any, lang: str, column: str, value: Any) -> str:
+    """One value as people read it in a spreadsheet."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return str(texts.when(value))
+    if isinstance(value, bool):
+        return str(texts.get(lang, "common.btn.yes" if value else "common.btn.no"))
+    if column.endswith("_cents") and isinstance(value, int):
+        return f"{value / 100:.2f}"
+    if column in TERMS and isinstance(value, str):
+        return str(texts.get(lang, f"{TERMS[column]}.{value}"))
+    text = str(value)
+    # A cell starting with = + - @ is a formula to Excel; customers' text must stay text.
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in "+-" and not NUMBER.match(text)):
+        return "'" + text
+    return text
+
+
+async def download(request: web.Request) -> web.Response:
+    """One register as CSV for the requested range."""
+    desk_viewer(request)
+    deps = request.app[deps_key]
+    name = request.match_info["register"]
+    if name not in exports.REGISTERS:
+        raise web.HTTPNotFound()
+    tz = deps.settings.tz
+    chosen = _range(request, deps.clock.now().astimezone(tz).date())
+    if not isinstance(chosen, tuple):
+        page = await exports_page(request)
+        page.set_status(400)
+        return page
+    start, end = chosen
+    columns, query = exports.REGISTERS[name]
+    async with deps.sessions() as session:
+        rows = await query(
+            session,
+            start=datetime.combine(start, time(), tz),
+            end=datetime.combine(end + timedelta(days=1), time(), tz),
+        )
+    texts = request.app[texts_key]
+    lang = language(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([texts.get(lang, f"web.col.{column}") for column in columns])
+    for row in rows:
+        writer.writerow([_cell(texts, lang, c, v) for c, v in zip(columns, row, strict=True)])
+    filename = f"{name}_{start.isoformat()}_{end.isoformat()}.csv"
+    return web.Response(
+        body=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )

@@ -1,0 +1,66 @@
+"""The standards page: the monthly service-standard report, charts, targets, month picker."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.i18n import Texts, catalog
+from domain.metrics import month_range, previous_month
+from storage.service_standard import service_report
+from web.access import desk_viewer
+from web.charts import Bar, percent_bars
+from web.deps import deps_key, texts_key
+from web.render import language, render
+
+
+def show(value: float | None, unit: str) -> str:
+    """A figure as people read it, by its unit."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value:.1f} %"
+    if unit == "money":
+        return f"{value / 100:.2f}"
+    if unit == "count":
+        return str(int(value))
+    if unit == "hours":
+        return f"{value:.1f} h"
+    return f"{value:.2f}"
+
+
+def label(texts: Texts, lang: str, key: str) -> str:
+    """A figure's name from the catalog (the key itself if the catalog lacks it)."""
+    return texts.get(lang, f"metric.{key}") if f"metric.{key}" in catalog(lang) else key
+
+
+async def standards_page(request: web.Request) -> web.Response:
+    """Renders one month's report (default: the current month) against the targets."""
+    desk_viewer(request)
+    deps = request.app[deps_key]
+    tz = deps.settings.tz
+    now = deps.clock.now()
+    current = now.astimezone(tz).strftime("%Y-%m")
+    month = request.query.get("month") or current
+    error = None
+    try:
+        start, end = month_range(month, tz)
+    except ValueError:
+        error = "web.standards.bad_month"
+        month = current
+        start, end = month_range(month, tz)
+    async with deps.sessions() as session:
+        report = await service_report(
+            session, start=start, end=end, settings_targets=deps.settings.targets, as_of=now
+        )
+    texts = request.app[texts_key]
+    lang = language(request)
+    bars = [
+        Bar(label(texts, lang, m.key), m.value, m.target, m.met)
+        for m in report.metrics
+        if m.unit == "%" and m.key != "complaint_rate_pct"
+    ]
+    chart = percent_bars(bars, title=texts.get(lang, "web.standards.chart")) if bars else None
+    return render(
+        request, "standards.html", month=month, report=report, chart=chart, error=error,
+        previous=previous_month(start, tz), show=show,
+    )  # fmt: skip
