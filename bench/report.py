@@ -27,19 +27,27 @@ def _error_rows(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _throughput(rows: list[dict[str, Any]]) -> list[str]:
-    """The throughput table, with the ratio to the echo bot of the same crowd."""
-    echo = {r["customers"]: r for r in rows if r.get("bot") == "ptb-echo" and "error" not in r}
+    """The throughput table, with the ratio to the echo bot under the same load."""
+
+    def load(row: dict[str, Any]) -> tuple[int, float]:
+        return row["customers"], row.get("think_seconds", 0.0)
+
+    echo = {load(r): r for r in rows if r.get("bot") == "ptb-echo" and "error" not in r}
     lines = [
         "## 1. Conversation throughput (8-step fault report per customer, over HTTP)",
         "",
-        "| bot | backend | customers | chats at once | steps/s | ratio to echo | p50 ms "
-        "| p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Think 0 s: customers answer at once (saturation: throughput). Think 1 s: they pause "
+        "0.5-1.5 s between steps (a realistic load: latency).",
+        "",
+        "| bot | backend | customers | think s | chats at once | steps/s | ratio to echo "
+        "| p50 ms | p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    notes: list[str] = []
     for row in rows:
         if "error" in row:
             continue
-        base = echo.get(row["customers"])
+        base = echo.get(load(row))
         ratio = (
             row["steps_per_second"] / base["steps_per_second"]
             if base and base["steps_per_second"] and row["bot"] != "ptb-echo"
@@ -47,25 +55,25 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
         )
         lines.append(
             f"| {row['bot']} | {row['backend']} | {row['customers']} "
-            f"| {row.get('max_concurrent_chats', '-')} | {row['steps_per_second']} "
-            f"| {f'{ratio:.2f}' if ratio is not None else '-'} | {row['p50_ms']} "
-            f"| {row['p95_ms']} | {row['p99_ms']} | {row['peak_rss_mb']} | {row['errors']} "
-            f"| {row.get('failed_updates', '-')} |"
+            f"| {row.get('think_seconds', 0.0)} | {row.get('max_concurrent_chats', '-')} "
+            f"| {row['steps_per_second']} | {f'{ratio:.2f}' if ratio is not None else '-'} "
+            f"| {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['peak_rss_mb']} "
+            f"| {row['errors']} | {row.get('failed_updates', '-')} |"
         )
-    lines.append("")
-    for row in rows:
-        if "error" in row or row.get("bot") != "aftersales" or row["customers"] != 100:
-            continue
-        if row.get("max_concurrent_chats") == 1:
-            continue
-        base = echo.get(100)
-        ratio = row["steps_per_second"] / base["steps_per_second"] if base else None
-        lines.append(
-            f"- target at 100 customers on {row['backend']}: ratio ≥ {RATIO_TARGET} → "
-            f"{_mark(ratio >= RATIO_TARGET if ratio is not None else None)}; "
-            f"p99 ≤ {P99_TARGET_MS:.0f} ms → {_mark(row['p99_ms'] <= P99_TARGET_MS)}"
-        )
-    return [*lines, *_error_rows(rows), ""]
+        default_width = row.get("max_concurrent_chats") != 1
+        if row["bot"] == "aftersales" and row["customers"] == 100 and default_width:
+            if load(row)[1] == 0.0 and ratio is not None:
+                notes.append(
+                    f"- {row['backend']}, 100 customers at once: ratio {ratio:.2f} "
+                    f"(target ≥ {RATIO_TARGET} → {_mark(ratio >= RATIO_TARGET)})"
+                )
+            if load(row)[1] > 0.0:
+                notes.append(
+                    f"- {row['backend']}, 100 customers thinking {load(row)[1]} s: p99 "
+                    f"{row['p99_ms']} ms (target ≤ {P99_TARGET_MS:.0f} ms → "
+                    f"{_mark(row['p99_ms'] <= P99_TARGET_MS)})"
+                )
+    return [*lines, "", *notes, *_error_rows(rows), ""]
 
 
 def _pacing(rows: list[dict[str, Any]]) -> list[str]:

@@ -30,6 +30,9 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
     if schema:
         kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     kwargs["pool_pre_ping"] = True
+    # The pump works up to 32 chats at once, each holding a connection for its transaction.
+    kwargs["pool_size"] = 20
+    kwargs["max_overflow"] = 20
     return create_async_engine(url, **kwargs)
 
 
