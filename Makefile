@@ -27,10 +27,10 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 
 test: lint chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 	@if [ -n "$$AFTERSALES_TEST_DATABASE_URL" ]; then \
 		echo "== again on $$AFTERSALES_TEST_DATABASE_URL"; \
-		AFTERSALES_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider; \
+		AFTERSALES_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider -n 2; \
 	fi
 
 # Benchmarks (not timed tests): writes bench/results/latest.json and latest.md. PostgreSQL runs
