@@ -98,9 +98,10 @@ async def answer(update: Update, context: AppContext, key: str | None = None, **
 
 
 async def drop_buttons(query: CallbackQuery) -> None:
-    """Removes the pressed message's buttons; already gone (a double tap) is fine."""
+    """Removes the pressed message's buttons; already gone (a double tap) or too old is fine."""
     try:
         await query.edit_message_reply_markup(None)
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        tolerated = ("not modified", "can't be edited", "not found")
+        if not any(part in exc.message.lower() for part in tolerated):
             raise

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, edit_or_reply, language_of, reply, text
+from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import conversation, unsupported_input
@@ -113,7 +113,7 @@ async def parts_done(update: Update, context: AppContext) -> int | None:
     """Goes on to the labour cost."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, context, "tech.quote_ask_labour")
     return State.LABOUR
 
@@ -202,7 +202,7 @@ async def abandon(update: Update, context: AppContext) -> int:
     """Drops the quote from the summary's button."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     return await cancel_job_dialog(update, context)
 
 

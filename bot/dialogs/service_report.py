@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, edit_or_reply, language_of, reply
+from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
@@ -112,7 +112,7 @@ async def parts_done(update: Update, context: AppContext) -> int:
     """Asks for the labour hours."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     await reply(update, context, "tech.report_ask_hours")
     return State.HOURS
 
@@ -154,7 +154,7 @@ async def choose_cause(update: Update, context: AppContext) -> int | None:
         await answer(update, context, "common.stale_button")
         return None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     job_draft(context)["cause"] = cause
     if cause == "supplier":
         await reply(update, context, "tech.report_ask_supplier")
@@ -184,7 +184,7 @@ async def choose_major(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     job_draft(context)["major"] = query.data.endswith(":1")
     rows = [[("common.btn.yes", "sr:f:1"), ("common.btn.no", "sr:f:0")]]
     await reply(update, context, "tech.report_ask_fixed", await _buttons(update, context, rows))
@@ -196,7 +196,7 @@ async def choose_fixed(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(query)
     fixed = query.data.endswith(":1")
     job_draft(context)["fixed"] = fixed
     if not fixed:
@@ -265,7 +265,7 @@ async def toggle_check(update: Update, context: AppContext) -> int | None:
             await answer(update, context, "tech.checklist_incomplete")
             return None
         await query.answer()
-        await query.edit_message_reply_markup(None)
+        await drop_buttons(query)
         return await _summary(update, context)
     if item not in checklist:
         await answer(update, context, "common.stale_button")
@@ -353,7 +353,7 @@ async def abandon(update: Update, context: AppContext) -> int:
     """Drops the report from the summary's button."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await drop_buttons(update.callback_query)
     return await cancel_job_dialog(update, context)
 
 

@@ -6,10 +6,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.common import answer, edit_or_reply, language_of, reply
+from bot.common import drop_buttons as remove_buttons
 from bot.context import AppContext
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.keyboards import inline
@@ -69,13 +69,8 @@ async def running_assignment(
 
 async def drop_buttons(update: Update) -> None:
     """Removes the buttons of the pressed message, keeping its text (the job's details)."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:  # too old or already without buttons; nothing to tidy
-        logger.debug("could not remove the buttons")
+    if update.callback_query is not None and update.callback_query.message is not None:
+        await remove_buttons(update.callback_query)
 
 
 async def accept_button(update: Update, context: AppContext) -> None:
