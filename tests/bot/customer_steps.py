@@ -43,6 +43,25 @@ async def press(harness: Harness, user: SandboxUser, label: str) -> str:
     return user.texts()[-1]
 
 
+async def fill_report(
+    harness: Harness,
+    user: SandboxUser,
+    *,
+    serial: str = "SN-1001",
+    description: str = "Compressor makes a loud noise, error E4",
+    address: str = "88 Century Ave, Pudong, Shanghai",
+) -> str:
+    """Runs /report up to the deadline question (product by button or typed serial)."""
+    await say(harness, user, "/report")
+    if "Which product" in user.texts()[-1]:
+        await press(harness, user, serial)
+    else:
+        await say(harness, user, serial)
+    await say(harness, user, description)
+    await press(harness, user, "Continue")
+    return await say(harness, user, address)
+
+
 async def report_fault(
     harness: Harness,
     user: SandboxUser,
@@ -53,13 +72,6 @@ async def report_fault(
     deadline_button: str = "Tomorrow by 18:00",
 ) -> str:
     """Reports a fault for a product typed by serial (first product); returns the answer."""
-    await say(harness, user, "/report")
-    if "Which product" in user.texts()[-1]:
-        await press(harness, user, serial)
-    else:
-        await say(harness, user, serial)
-    await say(harness, user, description)
-    await press(harness, user, "Continue")
-    await say(harness, user, address)
+    await fill_report(harness, user, serial=serial, description=description, address=address)
     await press(harness, user, deadline_button)
     return await press(harness, user, "Confirm")

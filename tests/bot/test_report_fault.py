@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from domain.lifecycle import CaseStatus
 from storage.models import Case, CaseEvent, CasePhoto, Product, Reminder
-from tests.bot.customer_steps import press, register, report_fault, say
+from tests.bot.customer_steps import fill_report, press, register, report_fault, say
 from tests.factories import make_product
 from tests.harness import Harness
 
@@ -137,11 +137,7 @@ async def test_bad_inputs_are_refused_and_the_step_repeats(harness: Harness) -> 
 async def test_picking_a_day_and_hour_from_buttons(harness: Harness) -> None:
     await _known_product(harness)
     user = await register(harness, 2006)
-    await say(harness, user, "/report")
-    await say(harness, user, "SN-1001")
-    await say(harness, user, "Noise")
-    await press(harness, user, "Continue")
-    await say(harness, user, "1 Main St")
+    await fill_report(harness, user, description="Noise", address="1 Main St")
     await press(harness, user, "Pick a date")
     await press(harness, user, "11-26")
     answer = await press(harness, user, "14:00")
@@ -151,11 +147,7 @@ async def test_picking_a_day_and_hour_from_buttons(harness: Harness) -> None:
 async def test_edit_from_the_summary_then_confirm(harness: Harness) -> None:
     await _known_product(harness)
     user = await register(harness, 2007)
-    await say(harness, user, "/report")
-    await say(harness, user, "SN-1001")
-    await say(harness, user, "Old text")
-    await press(harness, user, "Continue")
-    await say(harness, user, "1 Main St")
+    await fill_report(harness, user, description="Old text", address="1 Main St")
     await press(harness, user, "Tomorrow by 18:00")
     await press(harness, user, "Edit")
     await press(harness, user, "Problem description")
@@ -179,11 +171,7 @@ async def test_cancel_leaves_nothing_saved(harness: Harness) -> None:
     answer = await say(harness, user, "/cancel")
     assert "Cancelled" in answer
     assert await _cases(harness) == []
-    await say(harness, user, "/report")
-    await press(harness, user, "SN-1001")
-    await say(harness, user, "Noise")
-    await press(harness, user, "Continue")
-    await say(harness, user, "1 Main St")
+    await fill_report(harness, user, description="Noise", address="1 Main St")
     await press(harness, user, "Tomorrow by 18:00")
     await press(harness, user, "Cancel")
     assert await _cases(harness) == []
@@ -210,11 +198,7 @@ async def test_restart_in_the_middle_of_a_report_continues(harness: Harness) -> 
 async def test_a_redelivered_update_is_processed_once(harness: Harness) -> None:
     await _known_product(harness)
     user = await register(harness, 2010)
-    await say(harness, user, "/report")
-    await say(harness, user, "SN-1001")
-    await say(harness, user, "Noise")
-    await press(harness, user, "Continue")
-    await say(harness, user, "1 Main St")
+    await fill_report(harness, user, description="Noise", address="1 Main St")
     await press(harness, user, "Tomorrow by 18:00")
     user.press("Confirm")
     await harness.settle()
