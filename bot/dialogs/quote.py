@@ -16,12 +16,12 @@ from telegram.ext import (
 
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
-from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import add_part, cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import conversation, unsupported_input
 from bot.handlers.staff import DESK_ROLES, TECH_ROLES, desk_actor, staff_member
 from bot.handlers.technician import own_job
 from bot.keyboards import inline
-from domain.costs import parse_money, parse_part, part_lines
+from domain.costs import parse_money, part_lines
 from domain.lifecycle import Actor, CaseStatus
 from domain.validation import InputError
 from storage import jobs, quotes, workflow
@@ -30,7 +30,6 @@ from storage.models import Case, Staff
 logger = logging.getLogger(__name__)
 
 QUOTABLE = (CaseStatus.ACCEPTED, CaseStatus.ON_SITE)
-MAX_PARTS = 20
 END = ConversationHandler.END
 
 
@@ -91,21 +90,7 @@ async def _done_button(update: Update, context: AppContext) -> InlineKeyboardMar
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part line (name, quantity, unit price)."""
-    assert update.message is not None
-    draft = job_draft(context)
-    try:
-        part = parse_part(update.message.text or "")
-    except InputError:
-        await reply(update, context, "tech.input.part")
-        return None
-    if len(draft["parts"]) >= MAX_PARTS:
-        await reply(update, context, "tech.too_many_parts", max=MAX_PARTS)
-        return None
-    draft["parts"].append(part.to_json())
-    await reply(
-        update, context, "tech.part_added", await _done_button(update, context),
-        lines=part_lines(draft["parts"]),
-    )  # fmt: skip
+    await add_part(update, context, done_data="qd:done")
     return None
 
 

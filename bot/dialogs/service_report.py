@@ -17,12 +17,12 @@ from telegram.ext import (
 
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
 from bot.context import AppContext
-from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import add_part, cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
 from bot.handlers.staff import TECH_ROLES, quality_route, staff_member
 from bot.handlers.technician import own_job
 from bot.keyboards import inline
-from domain.costs import parse_hours, parse_money, parse_part, part_lines
+from domain.costs import parse_hours, parse_money, part_lines
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.sla import DeadlinePolicy, parse_local_datetime
 from domain.validation import InputError
@@ -32,7 +32,6 @@ from storage.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
 logger = logging.getLogger(__name__)
 
 WORK_LIMIT = 2000
-MAX_PARTS = 20
 END = ConversationHandler.END
 
 
@@ -92,19 +91,7 @@ async def take_work(update: Update, context: AppContext) -> int | None:
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part used."""
-    assert update.message is not None
-    draft = job_draft(context)
-    try:
-        part = parse_part(update.message.text or "")
-    except InputError:
-        await reply(update, context, "tech.input.part")
-        return None
-    if len(draft["parts"]) >= MAX_PARTS:
-        await reply(update, context, "tech.too_many_parts", max=MAX_PARTS)
-        return None
-    draft["parts"].append(part.to_json())
-    markup = await _buttons(update, context, [[("tech.btn_parts_done", "sr:pd")]])
-    await reply(update, context, "tech.part_added", markup, lines=part_lines(draft["parts"]))
+    await add_part(update, context, done_data="sr:pd")
     return None
 
 
