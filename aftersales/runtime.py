@@ -218,6 +218,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self._active:
+            await self.pump.close()
         self._active = False
         if self.application.running:
             await self.application.stop()

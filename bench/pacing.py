@@ -11,11 +11,11 @@ import time
 from typing import Any
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from aftersales.clock import SystemClock
 from aftersales.settings import Settings
 from bench.common import TOKEN, CountingServer, database, peak_rss_mb
+from bot.http import AiohttpRequest
 from bot.i18n import Texts
 from domain.messages import Message
 from scheduler.outbox_sender import OutboxSender
@@ -45,7 +45,7 @@ async def run(
     bot = Bot(
         TOKEN,
         base_url=f"{server.base_url}/bot",
-        request=HTTPXRequest(connection_pool_size=8),
+        request=AiohttpRequest(connection_pool_size=8),
     )
     try:
         async with database("sqlite") as db, bot:

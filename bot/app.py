@@ -8,15 +8,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
-from telegram.request import HTTPXRequest
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from aftersales.clock import Clock
 from aftersales.settings import Settings
 from bot.context import AppContext, BotData, Services, current_unit
+from bot.http import AiohttpRequest
 from bot.i18n import Texts, normalize_language
 from bot.persistence import DbPersistence
+from bot.replies import ReplyBot
 from domain.policy import ServicePolicy
 
 logger = logging.getLogger(__name__)
@@ -49,25 +50,6 @@ def policy_from(settings: Settings) -> ServicePolicy:
     )
 
 
-class ReplayTolerantBot(ExtBot[None]):
-    """An ExtBot for which a button answered before is no error.
-
-    After a crash, a stored update is processed again; if its button was answered the first
-    time, Telegram refuses the second answer. The handler's work must go on regardless.
-    """
-
-    async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
-        """Answers a button; an answer refused as already given or too old returns False."""
-        try:
-            return await super().answer_callback_query(*args, **kwargs)
-        except BadRequest as exc:
-            text = exc.message.lower()
-            if "query is too old" not in text and "query id is invalid" not in text:
-                raise
-            logger.info("button answer refused (answered before, or too old)")
-            return False
-
-
 def build_application(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
 ) -> BotApplication:
@@ -76,12 +58,12 @@ def build_application(
         raise ValueError("AFTERSALES_BOT_TOKEN is not set")
     base = settings.telegram_base_url.rstrip("/")
     context_types = ContextTypes(context=AppContext, bot_data=BotData)
-    bot = ReplayTolerantBot(
+    bot = ReplyBot(
         settings.bot_token.get_secret_value(),
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(connection_pool_size=256),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=AiohttpRequest(connection_pool_size=256),
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
     application: BotApplication = (
         ApplicationBuilder()
@@ -152,10 +134,14 @@ def register_fallbacks(application: BotApplication) -> None:
 
 
 async def on_error(update: object, context: AppContext) -> None:
-    """Marks the update's transaction failed, logs the error, tells the user."""
+    """Marks the update's transaction failed, logs the error, tells the user.
+
+    The answers queued before the failure are dropped: the user is told only of the error.
+    """
     unit = current_unit.get()
     if unit is not None:
         unit.failed = True
+        unit.replies.clear()
     logger.error("handler error", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

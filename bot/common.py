@@ -12,7 +12,6 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
 
 from bot.context import AppContext
 from bot.i18n import normalize_language
@@ -66,42 +65,35 @@ async def edit_or_reply(
     markup: InlineKeyboardMarkup | None = None,
     **args: Any,
 ) -> None:
-    """Edits the message whose button was pressed, or sends a new one."""
+    """Edits the message whose button was pressed, or sends a new one.
+
+    An edit Telegram refuses (the message is too old) becomes a new message (bot.replies).
+    """
     query = update.callback_query
     body = await text(update, context, key, **args)
     if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(body, reply_markup=markup)
-            return
-        except Exception:  # the message may be too old or unchanged; a new one does
-            logger.debug("could not edit; sending a new message")
+        await query.edit_message_text(body, reply_markup=markup)
+        return
     chat = update.effective_chat
     if chat is not None:
         await context.bot.send_message(chat.id, body, reply_markup=markup)
 
 
 async def answer(update: Update, context: AppContext, key: str | None = None, **args: Any) -> None:
-    """Answers a button press (with an optional short notice)."""
+    """Answers a button press (with an optional short notice).
+
+    A notice on a button too old to answer (or answered before) comes as a message instead
+    (bot.replies).
+    """
     query = update.callback_query
     if query is None:
         return
-    try:
-        if key is None:
-            await query.answer()
-            return
-        if await query.answer(await text(update, context, key, **args), show_alert=True):
-            return
-    except BadRequest:
-        pass
-    if key is not None:  # answered already (a query takes one answer) or too old: say it in chat
-        await reply(update, context, key, **args)
+    if key is None:
+        await query.answer()
+        return
+    await query.answer(await text(update, context, key, **args), show_alert=True)
 
 
 async def drop_buttons(query: CallbackQuery) -> None:
     """Removes the pressed message's buttons; already gone (a double tap) or too old is fine."""
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as exc:
-        tolerated = ("not modified", "can't be edited", "not found")
-        if not any(part in exc.message.lower() for part in tolerated):
-            raise
+    await query.edit_message_reply_markup(None)

@@ -34,12 +34,17 @@ class BotData(dict[str, Any]):
 
 @dataclass
 class UnitOfWork:
-    """The one database session of the update being processed, and whether it failed."""
+    """The one database session of the update being processed, and whether it failed.
+
+    With `queue_replies`, the answers the handlers make wait in `replies` until the pump has
+    committed (bot.replies).
+    """
 
     session: AsyncSession
     failed: bool = False
-    language: str | None = None
     writes: list[Any] = field(default_factory=list)
+    queue_replies: bool = False
+    replies: list[Any] = field(default_factory=list)
 
 
 current_unit: ContextVar[UnitOfWork | None] = ContextVar("current_unit", default=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,8 @@ from storage.repos import state
 logger = logging.getLogger(__name__)
 
 DELETE = object()
+REFRESH = timedelta(hours=1)
+MAX_REMEMBERED = 50_000
 
 
 class PendingWrite:
@@ -48,6 +50,31 @@ class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
         self.sessions = sessions
         self.clock = clock
         self.ttl = ttl
+        # What each key last committed as (canonical JSON) and when: PTB hands over a user's
+        # and a chat's data after every update, changed or not; unchanged data is written only
+        # to push its expiry on, at most every REFRESH.
+        self._committed: dict[tuple[str, str], tuple[str, datetime]] = {}
+
+    def changed(self, writes: list[PendingWrite], now: datetime) -> list[PendingWrite]:
+        """The writes that change something, or whose key's expiry is due to be pushed on."""
+        return [write for write in writes if self._changes(write, now)]
+
+    def _changes(self, write: PendingWrite, now: datetime) -> bool:
+        if write.data is DELETE:
+            return True
+        last = self._committed.get((write.namespace, write.key))
+        return last is None or last[0] != _canonical(write.data) or now - last[1] >= REFRESH
+
+    def committed(self, writes: list[PendingWrite], now: datetime) -> None:
+        """Remembers writes their transaction has committed."""
+        if len(self._committed) > MAX_REMEMBERED:
+            self._committed.clear()  # a forgotten key costs one write, nothing more
+        for write in writes:
+            where = (write.namespace, write.key)
+            if write.data is DELETE:
+                self._committed.pop(where, None)
+            else:
+                self._committed[where] = (_canonical(write.data), now)
 
     async def _load(self, namespace: str) -> dict[str, Any]:
         async with self.sessions() as session:
@@ -124,6 +151,11 @@ class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
             return
         async with self.sessions() as session, session.begin():
             await apply_write(session, PendingWrite(namespace, key, data), self.clock, self.ttl)
+
+
+def _canonical(data: Any) -> str:
+    """The data as comparable text."""
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def _owner_unit(namespace: str, key: str) -> UnitOfWork | None:

@@ -20,12 +20,20 @@ from telegram.ext import Application
 
 from aftersales.clock import Clock
 from aftersales.logs import log_context
+from aftersales.waiting import wait_event
 from bot.context import UnitOfWork, current_unit, units_by_owner
-from bot.persistence import apply_write
+from bot.i18n import normalize_language
+from bot.persistence import DbPersistence, PendingWrite, apply_write
+from bot.replies import QueuedCall, ReplyBot
 from storage.models import InboxUpdate
 from storage.repos import inbox
+from storage.repos.outbox import OUTBOX_WRITTEN
 
 logger = logging.getLogger(__name__)
+
+# Seconds between clearings of sent answers under load: after a crash, at most the answers of
+# about this long before it go out a second time.
+FORGET_EVERY = 0.5
 
 
 class UpdatePump:
@@ -41,7 +49,13 @@ class UpdatePump:
         max_concurrent_chats: int = 32,
         poll_interval: float = 1.0,
     ) -> None:
+        if not isinstance(application.bot, ReplyBot):
+            raise TypeError("the pump needs the application's bot to be a bot.replies.ReplyBot")
         self.application = application
+        self._bot: ReplyBot = application.bot
+        if not isinstance(application.persistence, DbPersistence):
+            raise TypeError("the pump needs the application's persistence to be a DbPersistence")
+        self._persistence: DbPersistence = application.persistence
         self.sessions = sessions
         self.clock = clock
         self.dialog_ttl = dialog_ttl
@@ -49,25 +63,33 @@ class UpdatePump:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._slots = asyncio.Semaphore(max_concurrent_chats)
-        # SQLite admits one writer, and an update's transaction is open while its handlers
-        # talk to Telegram: queue the updates here, in order, instead of in SQLite's busy
-        # handler, which polls with sleeps and lets unlucky chats starve (bench: p99).
+        # SQLite admits one writer: queue this process's write transactions here, in order,
+        # instead of in SQLite's busy handler, which polls with sleeps and lets unlucky chats
+        # starve (bench: p99). The answers to an update go out after its commit, outside.
         bind = sessions.kw.get("bind")
         on_sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._one_writer = asyncio.Lock() if on_sqlite else None
         self._busy_chats: set[str] = set()
+        # Inbox rows whose answers have gone out; forgotten in a later transaction.
+        self._replies_sent: set[int] = set()
+        self._forget_after = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self.processed = 0
         self.received = 0
         # Seconds each update took through the handlers (the web app's latency histogram).
         self.observe_latency: Callable[[float], None] | None = None
         self.failed = 0
+        # Called after an update that queued outbox messages has committed (wakes the sender).
         self.after_update: Callable[[], None] | None = None
+
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Holds SQLite's one writer for this process (FIFO); nothing on PostgreSQL."""
+        return self._one_writer or contextlib.nullcontext()
 
     async def ingest(self, payloads: Sequence[dict[str, Any]]) -> int:
         """Stores updates durably (duplicates ignored); returns how many were new."""
         new = 0
-        async with self.sessions() as session, session.begin():
+        async with self._writing(), self.sessions() as session, session.begin():
             for payload in payloads:
                 if await inbox.store(session, payload=payload, now=self.clock.now()):
                     new += 1
@@ -84,17 +106,51 @@ class UpdatePump:
 
     async def run(self) -> None:
         """Processes the inbox until cancelled; replays what a crash left unprocessed."""
+        await self.resend_unsent()
         while True:
             await self.pump_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            await wait_event(self._wake, self.poll_interval)
             self._wake.clear()
+
+    async def resend_unsent(self) -> None:
+        """Sends the answers a crash kept from going out after their update committed.
+
+        An answer sent just before the crash (not yet marked) goes out a second time.
+        """
+        async with self.sessions() as session:
+            rows = await inbox.unsent_replies(session)
+        for row in rows:
+            calls = [QueuedCall.restored(stored) for stored in row.replies or ()]
+            logger.info("sending %s answers of update %s again", len(calls), row.update_id)
+            await self._bot.send_queued(calls, _chat_of(row))
+            self._replies_sent.add(row.id)
+        await self._forget_sent_replies()
+
+    async def close(self, within: float = 10.0) -> None:
+        """After run() is cancelled: lets updates in progress finish, then notes what was sent."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=within)
+        try:
+            await self._forget_sent_replies()
+        except Exception:  # the database is gone: the next start sends them once more
+            logger.warning("could not note the answers sent", exc_info=True)
+
+    async def _forget_sent_replies(self) -> None:
+        if not self._replies_sent:
+            return
+        self._forget_after = time.monotonic() + FORGET_EVERY
+        done = set(self._replies_sent)
+        async with self._writing(), self.sessions() as session, session.begin():
+            await inbox.replies_sent(session, inbox_ids=done)
+        self._replies_sent -= done
 
     async def pump_once(self) -> None:
         """Starts work on every pending update whose chat is not already being worked."""
         async with self.sessions() as session:
             rows = await inbox.pending(session)
-        by_chat: dict[str, list[InboxUpdate]] = {}
+        if not rows and time.monotonic() >= self._forget_after:
+            await self._forget_sent_replies()  # quiet: no transaction takes them along
+        by_chat: dict[str, list[inbox.Waiting]] = {}
         for row in rows:
             by_chat.setdefault(row.chat_key, []).append(row)
         for chat, chat_rows in by_chat.items():
@@ -107,11 +163,15 @@ class UpdatePump:
         if not self._tasks and not rows:
             self._idle.set()
 
-    async def _work_chat(self, chat: str, rows: list[InboxUpdate]) -> None:
+    async def _work_chat(self, chat: str, waiting: list[inbox.Waiting]) -> None:
         """Processes one chat's updates strictly in order."""
         try:
             async with self._slots:
-                for row in rows:
+                for item in waiting:
+                    async with self.sessions() as session:
+                        row = await inbox.get(session, inbox_id=item.id)
+                    if row is None or row.processed_at is not None:
+                        continue  # processed meanwhile (by a standby that took over)
                     with log_context(update_id=row.update_id):
                         await self.process(row)
         finally:
@@ -127,34 +187,36 @@ class UpdatePump:
                 raise ValueError("message without a chat")
         except Exception as exc:  # not a Telegram update (forged or corrupt): set it aside
             logger.warning("update %s is malformed (%s); skipped", row.update_id, exc)
-            async with self.sessions() as session, session.begin():
-                await inbox.mark_processed(
-                    session, inbox_id=row.id, now=self.clock.now(), error=f"malformed: {exc}"
-                )
-            self.failed += 1
+            await self._finish_failed(row, f"malformed: {exc}", [])
             return
-        error: str | None = None
         started = time.perf_counter()
-        async with self._one_writer or contextlib.nullcontext(), self.sessions() as session:
-            unit = UnitOfWork(session=session)
+        error: str | None = None
+        forgotten: set[int] = set()
+        writes: list[PendingWrite] = []
+        now = self.clock.now()
+        async with self._writing(), self.sessions() as session:
+            unit = UnitOfWork(session=session, queue_replies=True)
             token = current_unit.set(unit)
             owners = _owners(update)
             for owner in owners:
                 units_by_owner[owner] = unit
             try:
                 async with session.begin():
-                    if not await inbox.mark_processed(
-                        session, inbox_id=row.id, now=self.clock.now()
-                    ):
-                        return  # another worker processed it already
                     await self.application.process_update(update)
                     if unit.failed:
                         raise HandlerFailed
                     await self.application.update_persistence()
-                    for write in unit.writes:
+                    writes = self._persistence.changed(unit.writes, now)
+                    for write in writes:
                         await apply_write(session, write, self.clock, self.dialog_ttl)
+                    replies = _stored(unit.replies)
+                    if not await inbox.finish(session, inbox_id=row.id, now=now, replies=replies):
+                        raise AlreadyProcessed
+                    forgotten = await self._forget_sent_replies_in(session)
+            except AlreadyProcessed:
+                return  # another processor committed it first; its answers went out
             except HandlerFailed:
-                error = "handler failed"
+                error = "handler failed"  # on_error left only its notice to the user queued
             except Exception as exc:  # the transaction failed: record it, do not loop on it
                 logger.exception(
                     "update %s could not be committed",
@@ -162,21 +224,61 @@ class UpdatePump:
                     extra={"update_id": row.update_id},
                 )
                 error = f"{type(exc).__name__}: {exc}"
+                unit.replies[:] = self._error_notice(update)
             finally:
                 current_unit.reset(token)
                 for owner in owners:
                     if units_by_owner.get(owner) is unit:
                         del units_by_owner[owner]
+        if error is None:
+            self._replies_sent -= forgotten
+            self._persistence.committed(writes, now)
+        else:
+            await self._finish_failed(row, error, unit.replies)
+        # The writer is free again: only now do the answers go out (bot.replies).
+        chat = update.effective_chat
+        await self._bot.send_queued(unit.replies, chat.id if chat else None)
+        if unit.replies:
+            self._replies_sent.add(row.id)
         if self.observe_latency is not None:
             self.observe_latency(time.perf_counter() - started)
         if error is None:
             self.processed += 1
-            if self.after_update is not None:
+            if self.after_update is not None and session.info.get(OUTBOX_WRITTEN):
                 self.after_update()
-            return
+
+    async def _finish_failed(
+        self, row: InboxUpdate, error: str, replies: list[QueuedCall]
+    ) -> None:
+        """Marks an update failed, in a transaction of its own, with the notice to the user."""
         self.failed += 1
-        async with self.sessions() as session, session.begin():
-            await inbox.mark_processed(session, inbox_id=row.id, now=self.clock.now(), error=error)
+        async with self._writing(), self.sessions() as session, session.begin():
+            await inbox.finish(
+                session,
+                inbox_id=row.id,
+                now=self.clock.now(),
+                replies=_stored(replies),
+                error=error,
+            )
+
+    async def _forget_sent_replies_in(self, session: AsyncSession) -> set[int]:
+        """Takes the clearing of sent answers along, now and then (a crash resends the rest)."""
+        if not self._replies_sent or time.monotonic() < self._forget_after:
+            return set()
+        self._forget_after = time.monotonic() + FORGET_EVERY
+        done = set(self._replies_sent)
+        await inbox.replies_sent(session, inbox_ids=done)
+        return done
+
+    def _error_notice(self, update: Update) -> list[QueuedCall]:
+        """The one answer left when the update's changes could not be saved."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None:
+            return []
+        chosen = self.application.user_data.get(user.id, {}).get("lang") if user else None
+        language = chosen or normalize_language(user.language_code if user else None)
+        body = self.application.bot_data.services.texts.get(language, "common.error")
+        return [QueuedCall("sendMessage", {"chat_id": chat.id, "text": body}, {})]
 
     async def wait_idle(self, within: float = 10.0) -> None:
         """Waits until every stored update has been processed (tests, shutdown)."""
@@ -193,6 +295,12 @@ class UpdatePump:
         await asyncio.wait_for(_settled(), timeout=within)
 
 
+def _chat_of(row: InboxUpdate) -> int | None:
+    """The chat an update came from, if its key names one."""
+    key = row.chat_key
+    return int(key[1:]) if key.startswith("c") and key[1:].lstrip("-").isdigit() else None
+
+
 def _owners(update: Update) -> list[tuple[str, int]]:
     """The chat and user whose persisted data this update may change."""
     owners: list[tuple[str, int]] = []
@@ -205,3 +313,12 @@ def _owners(update: Update) -> list[tuple[str, int]]:
 
 class HandlerFailed(Exception):
     """A handler raised; its transaction must not commit."""
+
+
+class AlreadyProcessed(Exception):
+    """Another processor finished the update first; this run must not commit."""
+
+
+def _stored(calls: list[QueuedCall]) -> list[dict[str, Any]]:
+    """Answers in their stored form (uploads, kept in memory only, left out)."""
+    return [kept for kept in (call.stored() for call in calls) if kept is not None]

@@ -10,13 +10,11 @@ duplicate. A dead row is reported to the admins by an outbox row of its own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import (
@@ -31,6 +29,8 @@ from telegram.error import (
 
 from aftersales.clock import Clock
 from aftersales.settings import Settings
+from aftersales.waiting import wait_event
+from bot.http import may_have_arrived
 from bot.i18n import Texts
 from domain.messages import Message
 from scheduler.pacing import Pacer
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 # Longer pacing waits leave the row queued for the next pass instead of holding this one.
 MAX_PAUSE = 3.0
-# Transport errors raised before the request left this process: safe to send again.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class DeliveryUnknown(Exception):
@@ -100,8 +98,7 @@ class OutboxSender:
                 await self.drain()
             except Exception:  # a database hiccup must not end delivery for good
                 logger.exception("outbox pass failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+            await wait_event(self._wake, 1.0)
             self._wake.clear()
 
     async def drain(self) -> int:
@@ -180,9 +177,7 @@ class OutboxSender:
                     read_timeout=timeout,
                 )
         except NetworkError as exc:
-            if isinstance(exc.__cause__, httpx.HTTPError) and not isinstance(
-                exc.__cause__, NOT_SENT
-            ):
+            if may_have_arrived(exc):
                 self.pacer.record(row.chat_id)  # it may have gone out: count it
                 raise DeliveryUnknown(f"{type(exc.__cause__).__name__}: {exc}") from exc
             raise

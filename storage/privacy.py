@@ -187,7 +187,7 @@ async def forget_customer(
             InboxUpdate.chat_key.in_(_chat_keys(telegram_id)),
             InboxUpdate.processed_at.is_not(None),
         )
-        .values(payload=ERASED_PAYLOAD, error=None)
+        .values(payload=ERASED_PAYLOAD, error=None, replies=None)
     )
     dialogs = await session.execute(delete(PersistedState).where(_state_filter(telegram_id)))
     await session.flush()

@@ -181,8 +181,13 @@ async def processed(
     deadline = loop.time() + timeout
     while True:
         async with sessions() as session:
+            # Processed, and its answers sent (they go out after the commit).
             done = await session.scalar(
-                select(InboxUpdate.processed_at).where(InboxUpdate.update_id == update_id)
+                select(InboxUpdate.id).where(
+                    InboxUpdate.update_id == update_id,
+                    InboxUpdate.processed_at.is_not(None),
+                    InboxUpdate.replies.is_(None),
+                )
             )
         if done is not None:
             return

@@ -11,7 +11,6 @@ import logging
 from enum import IntEnum
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -55,11 +54,8 @@ async def _show(update: Update, context: AppContext, message: Message) -> None:
     body, markup = context.services.texts.render(message, language)
     query = update.callback_query
     if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(body, reply_markup=markup)
-            return
-        except TelegramError:  # too old to edit, or unchanged: a new message does
-            logger.debug("survey message not edited; sending a new one")
+        await query.edit_message_text(body, reply_markup=markup)  # too old: sent anew
+        return
     if update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, body, reply_markup=markup)
 

@@ -22,6 +22,12 @@ class InboxUpdate(Base):
             sqlite_where=text("processed_at IS NULL"),
             postgresql_where=text("processed_at IS NULL"),
         ),
+        Index(
+            "ix_inbox_unsent_replies",
+            "id",
+            sqlite_where=text("replies IS NOT NULL"),
+            postgresql_where=text("replies IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -32,6 +38,9 @@ class InboxUpdate(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # The answers to this update, committed with its effects and cleared once sent: a crash
+    # between the commit and the sending cannot lose them (bot.replies).
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class OutboxMessage(Base):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,28 +48,73 @@ async def store(session: AsyncSession, *, payload: dict[str, Any], now: datetime
     return await insert_ignore(session, InboxUpdate, values, ["update_id"])
 
 
-async def pending(session: AsyncSession, *, limit: int = 200) -> list[InboxUpdate]:
-    """Unprocessed updates in arrival order."""
-    rows = await session.scalars(
-        select(InboxUpdate)
+class Waiting(NamedTuple):
+    """An unprocessed update, without its payload."""
+
+    id: int
+    update_id: int
+    chat_key: str
+
+
+async def pending(session: AsyncSession, *, limit: int = 200) -> list[Waiting]:
+    """Unprocessed updates in arrival order (ids and chats only: the pump looks often)."""
+    rows = await session.execute(
+        select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.chat_key)
         .where(InboxUpdate.processed_at.is_(None))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
-    return list(rows)
+    return [Waiting(*row) for row in rows]
 
 
-async def mark_processed(
-    session: AsyncSession, *, inbox_id: int, now: datetime, error: str | None = None
+async def get(session: AsyncSession, *, inbox_id: int) -> InboxUpdate | None:
+    """One stored update."""
+    return await session.get(InboxUpdate, inbox_id)
+
+
+async def finish(
+    session: AsyncSession,
+    *,
+    inbox_id: int,
+    now: datetime,
+    replies: list[dict[str, Any]] | None,
+    error: str | None = None,
 ) -> bool:
-    """Marks an update done; False if someone else already did (it must not run twice)."""
+    """Marks an update done with the answers still to send; False if it was done before.
+
+    One statement, at the end of the update's transaction: a second processor of the same
+    update (a standby that took over) finds it done and rolls its work back.
+    """
     result = await session.execute(
         update(InboxUpdate)
         .where(InboxUpdate.id == inbox_id, InboxUpdate.processed_at.is_(None))
-        .values(processed_at=now, error=error, attempts=InboxUpdate.attempts + 1)
+        .values(
+            processed_at=now,
+            error=error,
+            attempts=InboxUpdate.attempts + 1,
+            replies=replies or None,
+        )
         .returning(InboxUpdate.id)
     )
     return result.first() is not None
+
+
+async def replies_sent(session: AsyncSession, *, inbox_ids: Collection[int]) -> None:
+    """Forgets the answers that have gone out."""
+    if inbox_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.id.in_(sorted(inbox_ids)), InboxUpdate.replies.is_not(None))
+            .values(replies=None)
+        )
+
+
+async def unsent_replies(session: AsyncSession) -> list[InboxUpdate]:
+    """Processed updates whose answers may not have gone out (a crash came between)."""
+    rows = await session.scalars(
+        select(InboxUpdate).where(InboxUpdate.replies.is_not(None)).order_by(InboxUpdate.id)
+    )
+    return list(rows)
 
 
 async def max_update_id(session: AsyncSession) -> int | None:

@@ -11,6 +11,9 @@ from domain.messages import Message
 from storage.models import OutboxMessage
 from storage.upsert import insert_ignore
 
+# Set in a session's info when it queued something: its owner wakes the sender after commit.
+OUTBOX_WRITTEN = "outbox_written"
+
 
 async def enqueue(
     session: AsyncSession,
@@ -35,7 +38,10 @@ async def enqueue(
         "status": "pending",
         "attempts": 0,
     }
-    return await insert_ignore(session, OutboxMessage, values, ["dedupe_key"])
+    queued = await insert_ignore(session, OutboxMessage, values, ["dedupe_key"])
+    if queued:
+        session.info[OUTBOX_WRITTEN] = True
+    return queued
 
 
 async def due_messages(session: AsyncSession, *, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -152,4 +158,7 @@ async def requeue_dead(session: AsyncSession, *, message_id: int, now: datetime)
         .values(status="pending", attempts=0, not_before=now)
         .returning(OutboxMessage.id)
     )
-    return result.first() is not None
+    requeued = result.first() is not None
+    if requeued:
+        session.info[OUTBOX_WRITTEN] = True
+    return requeued

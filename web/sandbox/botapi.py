@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -12,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from aftersales.waiting import wait_event
 from web.sandbox.chats import ChatStore
 from web.sandbox.files import FileStore
 from web.sandbox.limits import SENDING_METHODS, RateLimiter
@@ -293,8 +293,7 @@ class BotApiServer:
             if error is not None:
                 raise error
             if isinstance(fault, Timeout):
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closed.wait(), fault.delay)
+                await wait_event(self._closed, fault.delay)
         handler = self._handlers.get(method)
         if handler is None:
             raise ApiError(404, "Not Found")

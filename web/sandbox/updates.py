@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from aftersales.waiting import wait_event
 from web.sandbox.models import ApiError, bad_request
 from web.sandbox.params import opt_bool, opt_int, opt_json, opt_str
 
@@ -61,12 +62,7 @@ class UpdateQueue:
         self._changed = asyncio.Event()
 
     async def _wait_change(self, seconds: float) -> bool:
-        event = self._changed
-        try:
-            await asyncio.wait_for(event.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_event(self._changed, seconds)
 
     def _allows(self, update: dict[str, Any]) -> bool:
         kind = update_type(update)

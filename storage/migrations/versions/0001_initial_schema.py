@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 20:19:31.294828
+Create Date: 2026-11-23 22:39:13.239150
 """
 
 from collections.abc import Sequence
@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("processed_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("replies", sa.JSON(none_as_null=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox")),
         sa.UniqueConstraint("update_id", name=op.f("uq_inbox_update_id")),
     )
@@ -69,6 +70,13 @@ def upgrade() -> None:
             unique=False,
             sqlite_where=sa.text("processed_at IS NULL"),
             postgresql_where=sa.text("processed_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_inbox_unsent_replies",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("replies IS NOT NULL"),
+            postgresql_where=sa.text("replies IS NOT NULL"),
         )
 
     op.create_table(
@@ -536,6 +544,11 @@ def downgrade() -> None:
 
     op.drop_table("persisted_state")
     with op.batch_alter_table("inbox", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_inbox_unsent_replies",
+            sqlite_where=sa.text("replies IS NOT NULL"),
+            postgresql_where=sa.text("replies IS NOT NULL"),
+        )
         batch_op.drop_index(
             "ix_inbox_pending",
             sqlite_where=sa.text("processed_at IS NULL"),
