@@ -147,10 +147,10 @@ class UpdatePump:
     async def pump_once(self) -> None:
         """Starts work on every pending update whose chat is not already being worked."""
         async with self.sessions() as session:
-            rows = await inbox.pending(session)
+            rows = await inbox.pending(session, skip_chats=set(self._busy_chats))
         if not rows and time.monotonic() >= self._forget_after:
             await self._forget_sent_replies()  # quiet: no transaction takes them along
-        by_chat: dict[str, list[inbox.Waiting]] = {}
+        by_chat: dict[str, list[InboxUpdate]] = {}
         for row in rows:
             by_chat.setdefault(row.chat_key, []).append(row)
         for chat, chat_rows in by_chat.items():
@@ -163,15 +163,11 @@ class UpdatePump:
         if not self._tasks and not rows:
             self._idle.set()
 
-    async def _work_chat(self, chat: str, waiting: list[inbox.Waiting]) -> None:
+    async def _work_chat(self, chat: str, rows: list[InboxUpdate]) -> None:
         """Processes one chat's updates strictly in order."""
         try:
             async with self._slots:
-                for item in waiting:
-                    async with self.sessions() as session:
-                        row = await inbox.get(session, inbox_id=item.id)
-                    if row is None or row.processed_at is not None:
-                        continue  # processed meanwhile (by a standby that took over)
+                for row in rows:
                     with log_context(update_id=row.update_id):
                         await self.process(row)
         finally:

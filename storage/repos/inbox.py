@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,28 +48,15 @@ async def store(session: AsyncSession, *, payload: dict[str, Any], now: datetime
     return await insert_ignore(session, InboxUpdate, values, ["update_id"])
 
 
-class Waiting(NamedTuple):
-    """An unprocessed update, without its payload."""
-
-    id: int
-    update_id: int
-    chat_key: str
-
-
-async def pending(session: AsyncSession, *, limit: int = 200) -> list[Waiting]:
-    """Unprocessed updates in arrival order (ids and chats only: the pump looks often)."""
-    rows = await session.execute(
-        select(InboxUpdate.id, InboxUpdate.update_id, InboxUpdate.chat_key)
-        .where(InboxUpdate.processed_at.is_(None))
-        .order_by(InboxUpdate.id)
-        .limit(limit)
-    )
-    return [Waiting(*row) for row in rows]
-
-
-async def get(session: AsyncSession, *, inbox_id: int) -> InboxUpdate | None:
-    """One stored update."""
-    return await session.get(InboxUpdate, inbox_id)
+async def pending(
+    session: AsyncSession, *, skip_chats: Collection[str] = (), limit: int = 200
+) -> list[InboxUpdate]:
+    """Unprocessed updates in arrival order, leaving out chats being worked on already."""
+    query = select(InboxUpdate).where(InboxUpdate.processed_at.is_(None))
+    if skip_chats:
+        query = query.where(InboxUpdate.chat_key.not_in(sorted(skip_chats)))
+    rows = await session.scalars(query.order_by(InboxUpdate.id).limit(limit))
+    return list(rows)
 
 
 async def finish(
@@ -95,6 +82,7 @@ async def finish(
             replies=replies or None,
         )
         .returning(InboxUpdate.id)
+        .execution_options(synchronize_session=False)  # no loaded row to keep in step
     )
     return result.first() is not None
 
@@ -106,6 +94,7 @@ async def replies_sent(session: AsyncSession, *, inbox_ids: Collection[int]) -> 
             update(InboxUpdate)
             .where(InboxUpdate.id.in_(sorted(inbox_ids)), InboxUpdate.replies.is_not(None))
             .values(replies=None)
+            .execution_options(synchronize_session=False)
         )
 
 
