@@ -2,7 +2,9 @@
 
 Every figure is a grouped COUNT/SUM/AVG over indexed columns (cases.created_at, closed_at,
 onsite_due_at, surveys.created_at, survey_answers.survey_id, service_reports.case_id); no
-query loads the cases themselves. Populations, all within [start, end):
+query loads the cases themselves. "Has a repeat fault" is an outer join to the (few) cases
+with a parent, not a subquery per closed case: cheap on both backends whatever the history.
+Populations, all within [start, end):
 
 - response: service cases created, not cancelled, whose response window has run out by the
   cutoff or that were answered (pending ones are left out);
@@ -17,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -51,13 +53,24 @@ def _closed(start: datetime, end: datetime) -> ColumnElement[bool]:
     )
 
 
-def _first_time_fixed() -> ColumnElement[bool]:
-    """Fixed at the first visit, never reopened, no repeat fault linked to it."""
+def _repeated() -> Subquery:
+    """The cases a repeat fault is linked to, once each (outer-joined by _first_time_fixed)."""
     repeat = aliased(Case)
+    return (
+        select(repeat.parent_id.label("case_id"))
+        # IS NOT NULL lets both backends read the partial index ix_cases_parent_id.
+        .where(repeat.parent_id.is_not(None), repeat.is_repeat.is_(True))
+        .distinct()
+        .subquery("repeated")
+    )
+
+
+def _first_time_fixed(repeated: Subquery) -> ColumnElement[bool]:
+    """Fixed at the first visit, never reopened, no repeat fault linked to it."""
     return and_(
         Case.first_time_fix.is_(True),
         Case.reopen_count == 0,
-        ~exists().where(repeat.parent_id == Case.id, repeat.is_repeat.is_(True)),
+        repeated.c.case_id.is_(None),
     )
 
 
@@ -105,13 +118,17 @@ async def service_report(
             )
         )
     ).one()
+    repeated = _repeated()
     closures = (
         await session.execute(
             select(
                 func.count(),
                 _flag(_ftf_counted()),
-                _flag(and_(_ftf_counted(), _first_time_fixed())),
-            ).where(_closed(start, end))
+                _flag(and_(_ftf_counted(), _first_time_fixed(repeated))),
+            )
+            .select_from(Case)
+            .outerjoin(repeated, repeated.c.case_id == Case.id)
+            .where(_closed(start, end))
         )
     ).one()
     repeats = await session.scalar(
@@ -305,15 +322,18 @@ async def _grouped(
 ) -> dict[Any, dict[str, Any]]:
     """Closures, first-time fixes, on-time visits, satisfaction and cost, grouped."""
     rows: dict[Any, dict[str, Any]] = {}
+    repeated = _repeated()
     closures = await session.execute(
         select(
             group,
             func.count(),
             _flag(_ftf_counted()),
-            _flag(and_(_ftf_counted(), _first_time_fixed())),
+            _flag(and_(_ftf_counted(), _first_time_fixed(repeated))),
             _flag(Case.onsite_due_at.is_not(None)),
             _flag(and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)),
         )
+        .select_from(Case)
+        .outerjoin(repeated, repeated.c.case_id == Case.id)
         .where(_closed(start, end))
         .group_by(group)
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 22:39:13.239150
+Create Date: 2026-11-23 22:38:49.457577
 """
 
 from collections.abc import Sequence
@@ -233,7 +233,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_created_at", ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index("ix_cases_onsite_due_at", ["onsite_due_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cases_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index(
+            "ix_cases_parent_id",
+            ["parent_id"],
+            unique=False,
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
         batch_op.create_index("ix_cases_product_closed", ["product_id", "closed_at"], unique=False)
         batch_op.create_index("ix_cases_status_created", ["status", "created_at"], unique=False)
         batch_op.create_index(
@@ -524,7 +530,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_technician_status")
         batch_op.drop_index("ix_cases_status_created")
         batch_op.drop_index("ix_cases_product_closed")
-        batch_op.drop_index(batch_op.f("ix_cases_parent_id"))
+        batch_op.drop_index(
+            "ix_cases_parent_id",
+            sqlite_where=sa.text("parent_id IS NOT NULL"),
+            postgresql_where=sa.text("parent_id IS NOT NULL"),
+        )
         batch_op.drop_index("ix_cases_onsite_due_at")
         batch_op.drop_index(batch_op.f("ix_cases_customer_id"))
         batch_op.drop_index("ix_cases_created_at")
