@@ -150,3 +150,68 @@ async def make_closed_case(
     await close_case(session, case=case, now=now, policy=policy, reason="confirmed")
     await session.flush()
     return case
+
+
+JOB_STAGES = ("assigned", "accepted", "on_site", "quote_pending", "resolved")
+
+
+async def make_job(
+    session: AsyncSession,
+    *,
+    customer: Customer,
+    technician: Staff,
+    now: datetime,
+    stage: str = "assigned",
+    product: Product | None = None,
+    kind: CaseKind = CaseKind.FAULT,
+    description: str = "The unit does not start; error E4.",
+    policy: ServicePolicy | None = None,
+) -> Case:
+    """A case taken to a technician's job stage the way the bot gets it there.
+
+    assigned → accepted → on_site; quote_pending is an accepted job with a quote sent (the
+    product should be out of warranty); resolved is an on-site job with a fixed report filed.
+    """
+    from domain.lifecycle import Actor
+    from storage import dispatch, jobs, quotes, reports
+    from storage.reports import QualityRoute, ReportDraft
+
+    assert stage in JOB_STAGES, stage
+    policy = policy or ServicePolicy()
+    case = await make_case(
+        session, customer=customer, now=now, product=product, kind=kind,
+        description=description, policy=policy,
+    )  # fmt: skip
+    assignment = await dispatch.assign(
+        session, case=case, technician=technician, by=None, actor=Actor.DESK, now=now,
+        policy=policy,
+    )  # fmt: skip
+    if stage == "assigned":
+        return case
+    await jobs.accept(
+        session, case=case, assignment=assignment, technician=technician, now=now, policy=policy
+    )
+    if stage == "quote_pending":
+        await quotes.create_quote(
+            session, case=case, by=technician, actor=Actor.TECHNICIAN,
+            parts=[{"name": "Relay", "qty": 1, "unit_cents": 3550}], labour_cents=10_000,
+            travel_cents=2_000, now=now, policy=policy,
+        )  # fmt: skip
+        return case
+    if stage == "accepted":
+        return case
+    await jobs.check_in(
+        session, case=case, technician=technician, latitude=31.2304, longitude=121.4737,
+        now=now, policy=policy,
+    )  # fmt: skip
+    if stage == "resolved":
+        await reports.file_report(
+            session, case=case, technician=technician,
+            draft=ReportDraft(
+                work_done="Replaced the start relay.", parts=[], labour_hours=1.0,
+                labour_cents=0, travel_cents=0, root_cause="wear", fixed=True,
+            ),
+            now=now, policy=policy, quality=QualityRoute(None, "en"),
+        )  # fmt: skip
+    await session.flush()
+    return case

@@ -27,6 +27,7 @@ from storage import jobs
 logger = logging.getLogger(__name__)
 
 END = ConversationHandler.END
+DIALOG = "check_in"
 
 
 class State(IntEnum):
@@ -42,8 +43,8 @@ async def start(update: Update, context: AppContext) -> int | None:
         return END
     _, case = found
     await answer(update, context)
-    job_draft(context).clear()
-    job_draft(context)["case"] = case.id
+    job_draft(context, DIALOG).clear()
+    job_draft(context, DIALOG)["case"] = case.id
     label = await text(update, context, "tech.btn_share_location")
     await reply(update, context, "tech.ask_location", location_keyboard(label), number=case.number)
     return State.LOCATION
@@ -54,11 +55,15 @@ async def take_location(update: Update, context: AppContext) -> int | None:
     message = update.message
     assert message is not None and message.location is not None
     staff = await staff_member(update, context, TECH_ROLES)
-    case_id = job_draft(context).get("case")
-    drop_draft(context)
-    if staff is None or case_id is None:
+    case_id = job_draft(context, DIALOG).get("case")
+    drop_draft(context, DIALOG)
+    if staff is None:
         return END
-    case = await jobs.job_of(context.session, case_id=int(case_id), technician=staff)
+    case = (
+        await jobs.job_of(context.session, case_id=int(case_id), technician=staff)
+        if case_id is not None
+        else None
+    )
     if case is None or case.status != CaseStatus.ACCEPTED:
         await reply(update, context, "tech.job_gone", ReplyKeyboardRemove())
         return END
@@ -93,6 +98,6 @@ def build() -> ConversationHandler[AppContext]:
                 MessageHandler(filters.TEXT & ~filters.COMMAND, need_location),
             ]
         },
-        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
-        name="check_in",
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
+        name=DIALOG,
     )

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 REASON_LIMIT = 300
 END = ConversationHandler.END
+DIALOG = "decline_job"
 
 
 class State(IntEnum):
@@ -41,8 +42,8 @@ async def start(update: Update, context: AppContext) -> int | None:
         return END
     _, assignment, case = found
     await answer(update, context)
-    job_draft(context).clear()
-    job_draft(context)["assignment"] = assignment.id
+    job_draft(context, DIALOG).clear()
+    job_draft(context, DIALOG)["assignment"] = assignment.id
     await reply(update, context, "tech.ask_decline_reason", number=case.number)
     return State.REASON
 
@@ -54,13 +55,15 @@ async def take_reason(update: Update, context: AppContext) -> int | None:
     if reason is None:
         return None
     staff = await staff_member(update, context, TECH_ROLES)
-    assignment_id = job_draft(context).get("assignment")
+    assignment_id = job_draft(context, DIALOG).get("assignment")
     found = (
         await running_assignment(update, context, staff, int(assignment_id), lock=True)
         if staff is not None and assignment_id is not None
         else None
     )
-    drop_draft(context)
+    drop_draft(context, DIALOG)
+    if staff is not None and assignment_id is None:
+        await reply(update, context, "tech.job_gone")
     if staff is None or found is None:
         return END
     _, case = found
@@ -77,6 +80,6 @@ def build() -> ConversationHandler[AppContext]:
     return conversation(
         entry_points=[CallbackQueryHandler(start, pattern=r"^tk:d:\d+$")],
         states={State.REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_reason)]},
-        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
-        name="decline_job",
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
+        name=DIALOG,
     )

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 TEXT_LIMIT = 1000
 END = ConversationHandler.END
+DIALOG = "dispute_report"
 
 
 class State(IntEnum):
@@ -57,8 +58,8 @@ async def start(update: Update, context: AppContext) -> int | None:
         await answer(update, context, "common.stale_button")
         return END
     await answer(update, context)
-    job_draft(context).clear()
-    job_draft(context)["report"] = report.id
+    job_draft(context, DIALOG).clear()
+    job_draft(context, DIALOG)["report"] = report.id
     await reply(update, context, "tech.ask_dispute", number=case.number)
     return State.TEXT
 
@@ -70,12 +71,16 @@ async def take_text(update: Update, context: AppContext) -> int | None:
     if words is None:
         return None
     customer = await registered_customer(update, context)
-    report_id = job_draft(context).get("report")
-    drop_draft(context)
-    if customer is None or report_id is None:
+    report_id = job_draft(context, DIALOG).get("report")
+    drop_draft(context, DIALOG)
+    if customer is None:
         return END
-    found = await reports.report_of_customer(
-        context.session, report_id=int(report_id), customer=customer
+    found = (
+        await reports.report_of_customer(
+            context.session, report_id=int(report_id), customer=customer
+        )
+        if report_id is not None
+        else None
     )
     if found is None or found[0].confirmation != "pending" or found[1].status != "resolved":
         await reply(update, context, "common.stale_button")
@@ -95,6 +100,6 @@ def build() -> ConversationHandler[AppContext]:
     return conversation(
         entry_points=[CallbackQueryHandler(start, pattern=r"^cf:no:\d+$")],
         states={State.TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text)]},
-        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
-        name="dispute_report",
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
+        name=DIALOG,
     )

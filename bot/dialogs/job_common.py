@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from telegram import Update
@@ -11,43 +13,65 @@ from bot.context import AppContext
 from bot.dialogs.shared import cancel_command
 from bot.keyboards import inline
 from domain.costs import parse_part, part_lines
-from domain.validation import InputError
+from domain.validation import InputError, clean_text
 
 DRAFT = "job_draft"
 
 
-def job_draft(context: AppContext) -> dict[str, Any]:
-    """The technician's dialog draft, kept in the user's persisted data."""
+def _key(dialog: str) -> str:
+    """Where one dialog's draft lives in the user's data."""
+    return f"{DRAFT}:{dialog}"
+
+
+def job_draft(context: AppContext, dialog: str) -> dict[str, Any]:
+    """One job dialog's draft, kept in the user's persisted data.
+
+    Each dialog has its own: a technician may open a note in the middle of a quote or a
+    report, and one dialog must neither clear nor fill in the other's draft.
+    """
     assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
+    draft: dict[str, Any] = context.user_data.setdefault(_key(dialog), {})
     return draft
 
 
-async def cancel_job_dialog(update: Update, context: AppContext) -> int:
-    """Leaves a job dialog and drops its draft."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-    return await cancel_command(update, context)
+def cancel_job_dialog(dialog: str) -> Callable[[Update, AppContext], Coroutine[Any, Any, int]]:
+    """The /cancel of a job dialog: leaves it and drops its draft (only its own)."""
+
+    async def cancel(update: Update, context: AppContext) -> int:
+        """Leaves the dialog and drops its draft."""
+        drop_draft(context, dialog)
+        return await cancel_command(update, context)
+
+    return cancel
 
 
-def drop_draft(context: AppContext) -> None:
-    """Forgets the draft after it was saved."""
+def drop_draft(context: AppContext, dialog: str) -> None:
+    """Forgets a dialog's draft after it was saved (or dropped)."""
     if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+        context.user_data.pop(_key(dialog), None)
+
+
+def has_fields(draft: dict[str, Any], *fields: str) -> bool:
+    """Whether a draft holds everything a step needs (a stale or emptied one does not)."""
+    return all(name in draft for name in fields)
 
 
 MAX_PARTS = 20
+PART_NAME_LIMIT = 100
 
 
-async def add_part(update: Update, context: AppContext, *, done_data: str) -> None:
+async def add_part(update: Update, context: AppContext, *, dialog: str, done_data: str) -> None:
     """Adds one typed part line (name, quantity, unit price) to the draft and lists them."""
     assert update.message is not None
-    draft = job_draft(context)
+    draft = job_draft(context, dialog)
     try:
         part = parse_part(update.message.text or "")
+        # The name is shown to the customer and stored: no invisible or control characters.
+        part = replace(part, name=clean_text(part.name, max_length=PART_NAME_LIMIT))
     except InputError:
         await reply(update, context, "tech.input.part")
         return
+    draft.setdefault("parts", [])
     if len(draft["parts"]) >= MAX_PARTS:
         await reply(update, context, "tech.too_many_parts", max=MAX_PARTS)
         return

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 NOTE_LIMIT = 1000
 END = ConversationHandler.END
+DIALOG = "job_note"
 
 
 class State(IntEnum):
@@ -42,8 +43,8 @@ async def start(update: Update, context: AppContext) -> int | None:
         return END
     _, case = found
     await answer(update, context)
-    job_draft(context).clear()
-    job_draft(context)["case"] = case.id
+    job_draft(context, DIALOG).clear()
+    job_draft(context, DIALOG)["case"] = case.id
     await reply(update, context, "tech.ask_note", number=case.number)
     return State.TEXT
 
@@ -55,11 +56,15 @@ async def take_text(update: Update, context: AppContext) -> int | None:
     if note is None:
         return None
     staff = await staff_member(update, context, TECH_ROLES)
-    case_id = job_draft(context).get("case")
-    drop_draft(context)
-    if staff is None or case_id is None:
+    case_id = job_draft(context, DIALOG).get("case")
+    drop_draft(context, DIALOG)
+    if staff is None:
         return END
-    case = await jobs.job_of(context.session, case_id=int(case_id), technician=staff)
+    case = (
+        await jobs.job_of(context.session, case_id=int(case_id), technician=staff)
+        if case_id is not None
+        else None
+    )
     if case is None:
         await reply(update, context, "tech.job_gone")
         return END
@@ -75,6 +80,6 @@ def build() -> ConversationHandler[AppContext]:
     return conversation(
         entry_points=[CallbackQueryHandler(start, pattern=r"^tj:note:\d+$")],
         states={State.TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text)]},
-        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
-        name="job_note",
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
+        name=DIALOG,
     )

@@ -16,7 +16,13 @@ from telegram.ext import (
 
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
-from bot.dialogs.job_common import add_part, cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import (
+    add_part,
+    cancel_job_dialog,
+    drop_draft,
+    has_fields,
+    job_draft,
+)
 from bot.dialogs.shared import conversation, unsupported_input
 from bot.handlers.staff import DESK_ROLES, TECH_ROLES, desk_actor, staff_member
 from bot.handlers.technician import own_job
@@ -31,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 QUOTABLE = (CaseStatus.ACCEPTED, CaseStatus.ON_SITE)
 END = ConversationHandler.END
+DIALOG = "quote"
 
 
 class State(IntEnum):
@@ -47,8 +54,14 @@ async def start_from_job(update: Update, context: AppContext) -> int | None:
     found = await own_job(update, context, QUOTABLE)
     if found is None:
         return END
+    case = found[1]
+    # The job card offers a quote only out of warranty and until one is approved; a forged or
+    # stale button must not tell a warranty customer they are out of warranty and must pay.
+    if not await jobs.needs_quote(context.session, case=case):
+        await answer(update, context, "tech.quote_not_wanted", number=case.number)
+        return END
     await answer(update, context)
-    return await _begin(update, context, found[1], "tech")
+    return await _begin(update, context, case, "tech")
 
 
 async def start_from_desk(update: Update, context: AppContext) -> int | None:
@@ -69,7 +82,7 @@ async def start_from_desk(update: Update, context: AppContext) -> int | None:
 
 async def _begin(update: Update, context: AppContext, case: Case, who: str) -> int:
     """Starts an empty quote and asks for the parts."""
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     draft.clear()
     draft.update(case=case.id, who=who, parts=[])
     await reply(
@@ -90,7 +103,7 @@ async def _done_button(update: Update, context: AppContext) -> InlineKeyboardMar
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part line (name, quantity, unit price)."""
-    await add_part(update, context, done_data="qd:done")
+    await add_part(update, context, dialog=DIALOG, done_data="qd:done")
     return None
 
 
@@ -107,7 +120,7 @@ async def take_labour(update: Update, context: AppContext) -> int | None:
     """Stores the labour cost and asks for travel."""
     assert update.message is not None
     try:
-        job_draft(context)["labour"] = parse_money(update.message.text or "")
+        job_draft(context, DIALOG)["labour"] = parse_money(update.message.text or "")
     except InputError:
         await reply(update, context, "tech.input.money")
         return None
@@ -118,7 +131,7 @@ async def take_labour(update: Update, context: AppContext) -> int | None:
 async def take_travel(update: Update, context: AppContext) -> int | None:
     """Stores the travel cost and shows the quote for sending."""
     assert update.message is not None
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     try:
         draft["travel"] = parse_money(update.message.text or "")
     except InputError:
@@ -144,7 +157,7 @@ async def take_travel(update: Update, context: AppContext) -> int | None:
 
 async def _author(update: Update, context: AppContext) -> tuple[Staff, Case, Actor] | None:
     """Re-checks who sends the quote and that the case can still take it."""
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     if draft.get("who") == "desk":
         staff = await staff_member(update, context, DESK_ROLES)
         case = await workflow.get_case(context.session, case_id=int(draft["case"]))
@@ -167,9 +180,13 @@ async def send(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    found = await _author(update, context)
-    draft = dict(job_draft(context))
-    drop_draft(context)
+    draft = dict(job_draft(context, DIALOG))
+    found = (
+        await _author(update, context)
+        if has_fields(draft, "case", "parts", "labour", "travel")
+        else None
+    )
+    drop_draft(context, DIALOG)
     if found is None:
         await edit_or_reply(update, context, "tech.job_gone")
         return END
@@ -188,7 +205,7 @@ async def abandon(update: Update, context: AppContext) -> int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     await drop_buttons(update.callback_query)
-    return await cancel_job_dialog(update, context)
+    return await cancel_job_dialog(DIALOG)(update, context)
 
 
 def build() -> ConversationHandler[AppContext]:
@@ -211,6 +228,6 @@ def build() -> ConversationHandler[AppContext]:
                 CallbackQueryHandler(abandon, pattern=r"^qd:x$"),
             ],
         },
-        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
-        name="quote",
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
+        name=DIALOG,
     )

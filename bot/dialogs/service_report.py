@@ -17,7 +17,13 @@ from telegram.ext import (
 
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
 from bot.context import AppContext
-from bot.dialogs.job_common import add_part, cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import (
+    add_part,
+    cancel_job_dialog,
+    drop_draft,
+    has_fields,
+    job_draft,
+)
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
 from bot.handlers.staff import TECH_ROLES, quality_route, staff_member
 from bot.handlers.technician import own_job
@@ -32,7 +38,9 @@ from storage.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
 logger = logging.getLogger(__name__)
 
 WORK_LIMIT = 2000
+REPORT_FIELDS = ("case", "work", "parts", "hours", "travel", "cause", "major", "fixed")
 END = ConversationHandler.END
+DIALOG = "service_report"
 
 
 class State(IntEnum):
@@ -70,7 +78,7 @@ async def start(update: Update, context: AppContext) -> int | None:
         await answer(update, context, "tech.quote_first")
         return END
     await answer(update, context)
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     draft.clear()
     draft.update(case=case.id, parts=[], install=case.kind == CaseKind.INSTALLATION)
     await reply(update, context, "tech.report_ask_work", number=case.number)
@@ -83,7 +91,7 @@ async def take_work(update: Update, context: AppContext) -> int | None:
     work = await clean_or_complain(update, context, update.message.text, limit=WORK_LIMIT)
     if work is None:
         return None
-    job_draft(context)["work"] = work
+    job_draft(context, DIALOG)["work"] = work
     markup = await _buttons(update, context, [[("tech.btn_parts_done", "sr:pd")]])
     await reply(update, context, "tech.report_ask_parts", markup)
     return State.PARTS
@@ -91,7 +99,7 @@ async def take_work(update: Update, context: AppContext) -> int | None:
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part used."""
-    await add_part(update, context, done_data="sr:pd")
+    await add_part(update, context, dialog=DIALOG, done_data="sr:pd")
     return None
 
 
@@ -108,7 +116,7 @@ async def take_hours(update: Update, context: AppContext) -> int | None:
     """Stores the labour hours and asks for the travel cost."""
     assert update.message is not None
     try:
-        job_draft(context)["hours"] = parse_hours(update.message.text or "")
+        job_draft(context, DIALOG)["hours"] = parse_hours(update.message.text or "")
     except InputError:
         await reply(update, context, "tech.input.hours")
         return None
@@ -120,7 +128,7 @@ async def take_travel(update: Update, context: AppContext) -> int | None:
     """Stores the travel cost and asks for the root cause."""
     assert update.message is not None
     try:
-        job_draft(context)["travel"] = parse_money(update.message.text or "")
+        job_draft(context, DIALOG)["travel"] = parse_money(update.message.text or "")
     except InputError:
         await reply(update, context, "tech.input.money")
         return None
@@ -142,7 +150,7 @@ async def choose_cause(update: Update, context: AppContext) -> int | None:
         return None
     await query.answer()
     await drop_buttons(query)
-    job_draft(context)["cause"] = cause
+    job_draft(context, DIALOG)["cause"] = cause
     if cause == "supplier":
         await reply(update, context, "tech.report_ask_supplier")
         return State.SUPPLIER
@@ -155,7 +163,7 @@ async def take_supplier(update: Update, context: AppContext) -> int | None:
     supplier = await clean_or_complain(update, context, update.message.text, limit=120)
     if supplier is None:
         return None
-    job_draft(context)["supplier"] = supplier
+    job_draft(context, DIALOG)["supplier"] = supplier
     return await _ask_major(update, context)
 
 
@@ -172,7 +180,7 @@ async def choose_major(update: Update, context: AppContext) -> int:
     assert query is not None and query.data is not None
     await query.answer()
     await drop_buttons(query)
-    job_draft(context)["major"] = query.data.endswith(":1")
+    job_draft(context, DIALOG)["major"] = query.data.endswith(":1")
     rows = [[("common.btn.yes", "sr:f:1"), ("common.btn.no", "sr:f:0")]]
     await reply(update, context, "tech.report_ask_fixed", await _buttons(update, context, rows))
     return State.FIXED
@@ -185,7 +193,7 @@ async def choose_fixed(update: Update, context: AppContext) -> int:
     await query.answer()
     await drop_buttons(query)
     fixed = query.data.endswith(":1")
-    job_draft(context)["fixed"] = fixed
+    job_draft(context, DIALOG)["fixed"] = fixed
     if not fixed:
         await reply(update, context, "tech.report_ask_followup")
         return State.FOLLOWUP
@@ -205,13 +213,13 @@ async def take_followup(update: Update, context: AppContext) -> int | None:
     if problem is not None:
         await reply(update, context, f"report.deadline_{problem}", days=policy.max_onsite_days)
         return None
-    job_draft(context)["followup"] = moment.isoformat()
+    job_draft(context, DIALOG)["followup"] = moment.isoformat()
     return await _after_fixed(update, context)
 
 
 async def _after_fixed(update: Update, context: AppContext) -> int:
     """Installations go through the checklist; everything else to the summary."""
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     if draft.get("install") and draft.get("fixed"):
         draft["checklist"] = dict.fromkeys(CHECKLIST, False)
         await _show_checklist(update, context, new=True)
@@ -221,7 +229,7 @@ async def _after_fixed(update: Update, context: AppContext) -> int:
 
 async def _show_checklist(update: Update, context: AppContext, *, new: bool) -> None:
     """The commissioning-and-training checklist as toggle buttons."""
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     language = await language_of(update, context)
     texts = context.services.texts
     rows = [
@@ -246,7 +254,7 @@ async def toggle_check(update: Update, context: AppContext) -> int | None:
     query = update.callback_query
     assert query is not None and query.data is not None
     item = query.data.split(":")[2]
-    checklist = job_draft(context).get("checklist", {})
+    checklist = job_draft(context, DIALOG).get("checklist", {})
     if item == "done":
         if not all(checklist.values()):
             await answer(update, context, "tech.checklist_incomplete")
@@ -270,7 +278,7 @@ def _labour_cents(context: AppContext, hours: float) -> int:
 
 async def _summary(update: Update, context: AppContext) -> int:
     """Shows the report for submission."""
-    draft = job_draft(context)
+    draft = job_draft(context, DIALOG)
     language = await language_of(update, context)
     texts = context.services.texts
     rows = [
@@ -297,12 +305,13 @@ async def send(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    draft = dict(job_draft(context))
-    drop_draft(context)
+    draft = dict(job_draft(context, DIALOG))
+    drop_draft(context, DIALOG)
     staff = await staff_member(update, context, TECH_ROLES)
+    complete = has_fields(draft, *REPORT_FIELDS)
     case = (
         await jobs.job_of(context.session, case_id=int(draft["case"]), technician=staff)
-        if staff is not None
+        if staff is not None and complete
         else None
     )
     if staff is None or case is None or case.status != CaseStatus.ON_SITE:
@@ -341,7 +350,7 @@ async def abandon(update: Update, context: AppContext) -> int:
     assert update.callback_query is not None
     await update.callback_query.answer()
     await drop_buttons(update.callback_query)
-    return await cancel_job_dialog(update, context)
+    return await cancel_job_dialog(DIALOG)(update, context)
 
 
 def build() -> ConversationHandler[AppContext]:
@@ -368,6 +377,6 @@ def build() -> ConversationHandler[AppContext]:
                 CallbackQueryHandler(abandon, pattern=r"^sr:x$"),
             ],
         },
-        fallbacks=[CommandHandler("cancel", cancel_job_dialog), unsupported_input()],
-        name="service_report",
+        fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
+        name=DIALOG,
     )
