@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -196,6 +197,7 @@ class UpdatePump:
             owners = _owners(update)
             for owner in owners:
                 units_by_owner[owner] = unit
+            before = self._data_of(update)
             try:
                 async with session.begin():
                     await self.application.process_update(update)
@@ -222,6 +224,8 @@ class UpdatePump:
                 error = f"{type(exc).__name__}: {exc}"
                 unit.replies[:] = self._error_notice(update)
             finally:
+                if error is not None:  # what the handlers changed in memory is undone too
+                    self._restore_data(update, before)
                 current_unit.reset(token)
                 for owner in owners:
                     if units_by_owner.get(owner) is unit:
@@ -265,6 +269,30 @@ class UpdatePump:
         done = set(self._replies_sent)
         await inbox.replies_sent(session, inbox_ids=done)
         return done
+
+    def _data_of(self, update: Update) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Copies of the user's and the chat's data before the update is processed."""
+        user, chat = update.effective_user, update.effective_chat
+        user_data = self.application.user_data.get(user.id) if user else None
+        chat_data = self.application.chat_data.get(chat.id) if chat else None
+        return (
+            copy.deepcopy(user_data) if user_data is not None else None,
+            copy.deepcopy(chat_data) if chat_data is not None else None,
+        )
+
+    def _restore_data(
+        self, update: Update, before: tuple[dict[str, Any] | None, dict[str, Any] | None]
+    ) -> None:
+        """Puts the user's and the chat's data back as they were (the update rolled back)."""
+        user, chat = update.effective_user, update.effective_chat
+        for holder, key, saved in (
+            (self.application.user_data, user.id if user else None, before[0]),
+            (self.application.chat_data, chat.id if chat else None, before[1]),
+        ):
+            current = holder.get(key) if key is not None else None
+            if current is not None:
+                current.clear()
+                current.update(saved or {})
 
     def _error_notice(self, update: Update) -> list[QueuedCall]:
         """The one answer left when the update's changes could not be saved."""

@@ -44,6 +44,8 @@ async def test_a_failing_handler_saves_nothing_and_tells_the_user(harness: Harne
     async def broken(update: object, context: AppContext) -> None:
         # Half the work is written and answered, then the handler fails: none of it may stay.
         await context.bot.send_message(4343, "Your case is saved.")
+        assert context.user_data is not None
+        context.user_data["draft"] = {"description": "half"}
         context.session.add(
             Customer(telegram_id=4343, language="en", created_at=harness.clock.now())
         )
@@ -64,3 +66,4 @@ async def test_a_failing_handler_saves_nothing_and_tells_the_user(harness: Harne
         row = await session.scalar(select(InboxUpdate).order_by(InboxUpdate.id.desc()))
         assert row is not None and row.error == "handler failed"
         assert await session.scalar(select(Customer)) is None
+    assert "draft" not in harness.runtime.application.user_data.get(4343, {})
