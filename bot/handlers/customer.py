@@ -39,10 +39,25 @@ async def registered_customer(update: Update, context: AppContext) -> Customer |
     return customer
 
 
+STAFF_HELP = ("dispatcher", "technician", "supervisor", "admin")
+
+
 async def help_command(update: Update, context: AppContext) -> None:
-    """Lists what a customer can do and the service promises."""
-    hours = int(context.services.settings.response_hours)
-    await reply(update, context, "help.customer", hours=hours)
+    """Lists what a customer can do and the service promises; staff get their own commands."""
+    user = update.effective_user
+    staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
+    if user is None or staff is None or not staff.active:
+        hours = int(context.services.settings.response_hours)
+        await reply(update, context, "help.customer", hours=hours)
+        return
+    language = await language_of(update, context)
+    texts = context.services.texts
+    roles = [role for role in STAFF_HELP if role in staff.role_set]
+    named = ", ".join(texts.get(language, f"staff.help.role.{role}") for role in roles)
+    sections = [texts.get(language, "staff.help.intro", roles=named)]
+    sections += [texts.get(language, f"staff.help.{role}") for role in roles]
+    sections.append(texts.get(language, "staff.help.common"))
+    await context.bot.send_message(user.id, "\n\n".join(sections))
 
 
 async def language_command(update: Update, context: AppContext) -> None:

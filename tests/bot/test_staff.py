@@ -20,6 +20,7 @@ from tests.bot.dispatch_steps import (
     only_case,
     staff_team,
 )
+from tests.factories import make_staff
 from tests.harness import Harness
 
 __all__ = ["harness"]
@@ -128,3 +129,30 @@ async def test_cli_adds_lists_and_invites(harness: Harness) -> None:
     assert token is not None and f"/start {token.group(1)}" in text
     user = harness.user(6201, "Ye")
     assert "registered as supervisor" in await say(harness, user, f"/start {token.group(1)}")
+
+
+async def test_help_lists_a_staff_members_own_commands_in_their_language(
+    harness: Harness,
+) -> None:
+    async with harness.session() as session, session.begin():
+        await make_staff(session, telegram_id=5101, roles=["technician"], now=harness.clock.now())
+        await make_staff(
+            session,
+            telegram_id=5102,
+            roles=["dispatcher", "supervisor"],
+            now=harness.clock.now(),
+            language="zh_CN",
+        )
+    technician = harness.user(5101)
+    technician.send_text("/help")
+    await harness.settle()
+    shown = technician.texts()[-1]
+    assert shown.startswith("What you can do here as technician:")
+    assert "/jobs" in shown and "/dashboard" in shown
+    assert "/queue" not in shown and "/outbox" not in shown and "/report" not in shown
+    desk = harness.user(5102, language_code="zh")
+    desk.send_text("/help")
+    await harness.settle()
+    shown = desk.texts()[-1]
+    assert shown.startswith("您作为服务台, 主管可以使用：")
+    assert "/queue" in shown and "/complaints" in shown and "/jobs" not in shown
