@@ -39,9 +39,13 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
         "Think 0 s: customers answer at once (saturation: throughput). Think 1 s: they pause "
         "0.5-1.5 s between steps (a realistic load: latency).",
         "",
+        "The whole process (bot, sandbox server, simulated users) shares one interpreter; "
+        "CPU ms/step is its CPU time per conversation step, a measure less disturbed by other "
+        "load on the machine than steps/s.",
+        "",
         "| bot | backend | customers | think s | chats at once | steps/s | ratio to echo "
-        "| p50 ms | p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU ms/step | p50 ms | p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     notes: list[str] = []
     for row in rows:
@@ -57,7 +61,8 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
             f"| {row['bot']} | {row['backend']} | {row['customers']} "
             f"| {row.get('think_seconds', 0.0)} | {row.get('max_concurrent_chats', '-')} "
             f"| {row['steps_per_second']} | {f'{ratio:.2f}' if ratio is not None else '-'} "
-            f"| {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['peak_rss_mb']} "
+            f"| {_cpu_per_step(row)} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} "
+            f"| {row['peak_rss_mb']} "
             f"| {row['errors']} | {row.get('failed_updates', '-')} |"
         )
         default_width = row.get("max_concurrent_chats") != 1
@@ -74,6 +79,13 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
                     f"{_mark(row['p99_ms'] <= P99_TARGET_MS)})"
                 )
     return [*lines, "", *notes, *_error_rows(rows), ""]
+
+
+def _cpu_per_step(row: dict[str, Any]) -> str:
+    """CPU milliseconds the whole process spent per conversation step."""
+    if not row.get("steps") or "cpu_share" not in row:
+        return "-"
+    return f"{1000 * row['cpu_share'] * row['seconds'] / row['steps']:.1f}"
 
 
 def _pacing(rows: list[dict[str, Any]]) -> list[str]:
@@ -163,6 +175,12 @@ def render_markdown(document: dict[str, Any]) -> str:
         f"{machine['cpus']} CPUs; backends: {', '.join(document['backends'])}.",
         "",
     ]
+    if "load_average_at_start" in machine:
+        lines += [
+            f"Load average (1, 5, 15 min) at start {machine['load_average_at_start']}, at end "
+            f"{machine['load_average_at_end']}.",
+            "",
+        ]
     sections = {
         "throughput": _throughput,
         "pacing": _pacing,
