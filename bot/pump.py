@@ -204,6 +204,7 @@ class UpdatePump:
                     if unit.failed:
                         raise HandlerFailed
                     await self.application.update_persistence()
+                    now = self.clock.now()
                     writes = self._persistence.changed(unit.writes, now)
                     for write in writes:
                         await apply_write(session, write, self.clock, self.dialog_ttl)

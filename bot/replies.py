@@ -113,6 +113,8 @@ class ReplyBot(ExtBot[None]):
                 await self._after_refusal(call, exc, chat_id)
             except TelegramError as exc:
                 logger.warning("%s to chat %s not made: %s", call.endpoint, chat_id, exc)
+            except Exception:  # the update is committed: a failed answer must not stop the pump
+                logger.exception("%s to chat %s failed", call.endpoint, chat_id)
 
     async def _post_now(self, call: QueuedCall) -> None:
         await super()._do_post(call.endpoint, call.data, **call.timeouts)
