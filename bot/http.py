@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
@@ -118,6 +118,12 @@ def may_have_arrived(exc: NetworkError) -> bool:
     return isinstance(cause, aiohttp.ClientError | TimeoutError) and not isinstance(
         cause, NOT_SENT
     )
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked to wait, in seconds (PTB gives an int or a timedelta)."""
+    wait = exc.retry_after
+    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:

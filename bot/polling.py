@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
 
+from bot.http import retry_seconds
 from bot.pump import UpdatePump
 
 logger = logging.getLogger(__name__)
@@ -30,13 +31,7 @@ async def poll_forever(
                 read_timeout=poll_seconds + 10,
             )
         except RetryAfter as exc:
-            await asyncio.sleep(
-                float(
-                    exc.retry_after
-                    if isinstance(exc.retry_after, int)
-                    else exc.retry_after.total_seconds()
-                )
-            )
+            await asyncio.sleep(retry_seconds(exc))
             continue
         except Conflict:
             logger.error("another consumer is polling this bot token (or a webhook is set)")

@@ -137,12 +137,11 @@ class UpdatePump:
             logger.warning("could not note the answers sent", exc_info=True)
 
     async def _forget_sent_replies(self) -> None:
+        """Clears the sent answers in a transaction of its own (quiet times, shutdown)."""
         if not self._replies_sent:
             return
-        self._forget_after = time.monotonic() + FORGET_EVERY
-        done = set(self._replies_sent)
         async with self._writing(), self.sessions() as session, session.begin():
-            await inbox.replies_sent(session, inbox_ids=done)
+            done = await self._forget_sent_replies_in(session, due=True)
         self._replies_sent -= done
 
     async def pump_once(self) -> None:
@@ -262,9 +261,14 @@ class UpdatePump:
                 error=error,
             )
 
-    async def _forget_sent_replies_in(self, session: AsyncSession) -> set[int]:
-        """Takes the clearing of sent answers along, now and then (a crash resends the rest)."""
-        if not self._replies_sent or time.monotonic() < self._forget_after:
+    async def _forget_sent_replies_in(
+        self, session: AsyncSession, *, due: bool = False
+    ) -> set[int]:
+        """Clears the sent answers in the session, at most every FORGET_EVERY unless due.
+
+        Returns the inbox ids cleared; the caller drops them from the set once committed.
+        """
+        if not self._replies_sent or (not due and time.monotonic() < self._forget_after):
             return set()
         self._forget_after = time.monotonic() + FORGET_EVERY
         done = set(self._replies_sent)

@@ -27,6 +27,7 @@ from telegram.ext import ExtBot
 from telegram.request._requestparameter import RequestParameter
 
 from bot.context import current_unit
+from bot.http import retry_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class ReplyBot(ExtBot[None]):
             try:
                 await self._post_now(call)
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_seconds(exc))
                 await self._post_quietly(call)
             except BadRequest as exc:
                 await self._after_refusal(call, exc, chat_id)
@@ -161,10 +162,3 @@ def _stand_in(endpoint: str, data: JSONDict) -> bool | JSONDict | list[JSONDict]
         "chat": {"id": chat if isinstance(chat, int) else 0, "type": "private"},
     }
     return [message] if endpoint == "sendMediaGroup" else message
-
-
-def _seconds(retry_after: Any) -> float:
-    """RetryAfter's wait, given in seconds or as a timedelta."""
-    if isinstance(retry_after, int | float):
-        return float(retry_after)
-    return float(retry_after.total_seconds())

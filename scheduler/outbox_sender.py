@@ -30,7 +30,7 @@ from telegram.error import (
 from aftersales.clock import Clock
 from aftersales.settings import Settings
 from aftersales.waiting import wait_event
-from bot.http import may_have_arrived
+from bot.http import may_have_arrived, retry_seconds
 from bot.i18n import Texts
 from domain.messages import Message
 from scheduler.pacing import Pacer
@@ -199,8 +199,7 @@ class OutboxSender:
         try:
             message_id = await self._send(row, message, text, markup)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            delay = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+            delay = timedelta(seconds=retry_seconds(exc))
             state.chat_until[row.chat_id] = self.clock.now() + delay
             await self._retry(row, delay, f"RetryAfter {delay.total_seconds():.0f}s", count=False)
             return 0
