@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.common import answer, reply
+from bot.common import answer, drop_buttons, reply
 from bot.context import AppContext
 from bot.handlers.customer import registered_customer
 from bot.handlers.staff import desk_route
-from bot.handlers.technician import drop_buttons
 from domain.lifecycle import CaseStatus
 from storage import closing, quotes, reports
 
@@ -59,7 +58,7 @@ async def quote_decision(update: Update, context: AppContext) -> None:
         route=desk_route(context),
     )  # fmt: skip
     key = "tech.quote_you_approved" if approve else "tech.quote_you_declined"
-    await drop_buttons(update)
+    await drop_buttons(query)
     await reply(update, context, key, number=case.number)
 
 
@@ -88,7 +87,7 @@ async def confirm_report(update: Update, context: AppContext) -> None:
         context.session, case=case, report=report, customer=customer,
         now=context.services.clock.now(), policy=context.services.policy,
     )  # fmt: skip
-    await drop_buttons(update)
+    await drop_buttons(query)
     await reply(update, context, "tech.you_confirmed", number=case.number)
 
 

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.common import answer, edit_or_reply, language_of, reply
-from bot.common import drop_buttons as remove_buttons
+from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.keyboards import inline
@@ -67,12 +66,6 @@ async def running_assignment(
     return assignment, case
 
 
-async def drop_buttons(update: Update) -> None:
-    """Removes the buttons of the pressed message, keeping its text (the job's details)."""
-    if update.callback_query is not None and update.callback_query.message is not None:
-        await remove_buttons(update.callback_query)
-
-
 async def accept_button(update: Update, context: AppContext) -> None:
     """Accepts the job: the customer is told who comes and by when."""
     found = await assignment_of(update, context, lock=True)
@@ -84,7 +77,8 @@ async def accept_button(update: Update, context: AppContext) -> None:
         context.session, case=case, assignment=assignment, technician=staff,
         now=context.services.clock.now(), policy=context.services.policy,
     )  # fmt: skip
-    await drop_buttons(update)
+    assert update.callback_query is not None  # assignment_of read the button
+    await drop_buttons(update.callback_query)
     await reply(update, context, "tech.accepted", number=case.number)
     await show_job(update, context, case)
 
