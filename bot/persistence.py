@@ -173,19 +173,26 @@ def _owner_unit(namespace: str, key: str) -> UnitOfWork | None:
     return None
 
 
+async def apply_writes(
+    session: AsyncSession, writes: list[PendingWrite], clock: Clock, ttl: timedelta
+) -> None:
+    """Writes an update's persistence changes in its session: one statement for the upserts."""
+    now = clock.now()
+    last = {(write.namespace, write.key): write for write in writes}  # a key once, as it ends
+    writes = list(last.values())
+    for write in writes:
+        if write.data is DELETE:
+            await state.remove(session, namespace=write.namespace, key=write.key)
+    await state.put_many(
+        session,
+        items=[(w.namespace, w.key, w.data) for w in writes if w.data is not DELETE],
+        now=now,
+        expires_at=now + ttl,
+    )
+
+
 async def apply_write(
     session: AsyncSession, write: PendingWrite, clock: Clock, ttl: timedelta
 ) -> None:
     """Writes one persistence change in the given session."""
-    if write.data is DELETE:
-        await state.remove(session, namespace=write.namespace, key=write.key)
-        return
-    now = clock.now()
-    await state.put(
-        session,
-        namespace=write.namespace,
-        key=write.key,
-        data=write.data,
-        now=now,
-        expires_at=now + ttl,
-    )
+    await apply_writes(session, [write], clock, ttl)

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
-from typing import Any
 
-from telegram import Bot, Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
 
 from bot.http import retry_seconds
 from bot.pump import UpdatePump
+from bot.replies import ReplyBot
 
 logger = logging.getLogger(__name__)
 
 
 async def poll_forever(
-    bot: Bot, pump: UpdatePump, *, start_offset: int = 0, poll_seconds: int = 25
+    bot: ReplyBot, pump: UpdatePump, *, start_offset: int = 0, poll_seconds: int = 25
 ) -> None:
     """Fetches updates, stores them, and only then moves the offset past them."""
     offset = start_offset
     backoff = 1.0
     while True:
         try:
-            updates = await bot.get_updates(
-                offset=offset,
-                timeout=poll_seconds,
-                allowed_updates=Update.ALL_TYPES,
-                read_timeout=poll_seconds + 10,
-            )
+            payloads = await bot.raw_updates(offset=offset, wait_seconds=poll_seconds)
         except RetryAfter as exc:
             await asyncio.sleep(retry_seconds(exc))
             continue
@@ -42,7 +35,6 @@ async def poll_forever(
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
             continue
-        payloads: list[dict[str, Any]] = [json_safe(update.to_dict()) for update in updates]
         if not payloads:
             backoff = 1.0
             continue
@@ -57,14 +49,3 @@ async def poll_forever(
             continue
         backoff = 1.0
         offset = max(int(p["update_id"]) for p in payloads) + 1
-
-
-def json_safe(value: Any) -> Any:
-    """The update as plain JSON: PTB leaves some dates (of inaccessible messages) as datetimes."""
-    if isinstance(value, dict):
-        return {key: json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(item) for item in value]
-    if isinstance(value, datetime):
-        return int(value.timestamp())
-    return value

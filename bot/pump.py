@@ -24,8 +24,9 @@ from aftersales.logs import log_context
 from aftersales.waiting import wait_event
 from bot.context import UnitOfWork, current_unit, units_by_owner
 from bot.i18n import normalize_language
-from bot.persistence import DbPersistence, PendingWrite, apply_write
+from bot.persistence import DbPersistence, PendingWrite, apply_writes
 from bot.replies import QueuedCall, ReplyBot
+from storage.db import read_sessions
 from storage.models import InboxUpdate
 from storage.repos import inbox
 from storage.repos.outbox import OUTBOX_WRITTEN
@@ -58,6 +59,7 @@ class UpdatePump:
             raise TypeError("the pump needs the application's persistence to be a DbPersistence")
         self._persistence: DbPersistence = application.persistence
         self.sessions = sessions
+        self._reads = read_sessions(sessions)
         self.clock = clock
         self.dialog_ttl = dialog_ttl
         self.poll_interval = poll_interval
@@ -89,11 +91,8 @@ class UpdatePump:
 
     async def ingest(self, payloads: Sequence[dict[str, Any]]) -> int:
         """Stores updates durably (duplicates ignored); returns how many were new."""
-        new = 0
         async with self._writing(), self.sessions() as session, session.begin():
-            for payload in payloads:
-                if await inbox.store(session, payload=payload, now=self.clock.now()):
-                    new += 1
+            new = await inbox.store_many(session, payloads=payloads, now=self.clock.now())
         self.received += new
         if new:
             self._idle.clear()
@@ -118,7 +117,7 @@ class UpdatePump:
 
         An answer sent just before the crash (not yet marked) goes out a second time.
         """
-        async with self.sessions() as session:
+        async with self._reads() as session:
             rows = await inbox.unsent_replies(session)
         for row in rows:
             calls = [QueuedCall.restored(stored) for stored in row.replies or ()]
@@ -146,7 +145,7 @@ class UpdatePump:
 
     async def pump_once(self) -> None:
         """Starts work on every pending update whose chat is not already being worked."""
-        async with self.sessions() as session:
+        async with self._reads() as session:
             rows = await inbox.pending(session, skip_chats=set(self._busy_chats))
         if not rows and time.monotonic() >= self._forget_after:
             await self._forget_sent_replies()  # quiet: no transaction takes them along
@@ -205,8 +204,7 @@ class UpdatePump:
                     await self.application.update_persistence()
                     now = self.clock.now()
                     writes = self._persistence.changed(unit.writes, now)
-                    for write in writes:
-                        await apply_write(session, write, self.clock, self.dialog_ttl)
+                    await apply_writes(session, writes, self.clock, self.dialog_ttl)
                     replies = _stored(unit.replies)
                     if not await inbox.finish(session, inbox_id=row.id, now=now, replies=replies):
                         raise AlreadyProcessed
@@ -317,7 +315,7 @@ class UpdatePump:
                 self._idle.clear()
                 self._wake.set()
                 await self._idle.wait()
-                async with self.sessions() as session:
+                async with self._reads() as session:
                     if await inbox.backlog(session) == 0 and not self._tasks:
                         return
 

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import JSONDict, ODVInput
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 # PTB's own serializer of call parameters (private module, stable across 22.x).
@@ -101,6 +102,17 @@ class ReplyBot(ExtBot[None]):
             return await super()._do_post(endpoint, data, **timeouts)
         unit.replies.append(QueuedCall(endpoint, data, timeouts))
         return _stand_in(endpoint, data)
+
+    async def raw_updates(self, *, offset: int, wait_seconds: int) -> list[JSONDict]:
+        """getUpdates as Telegram sent them: stored as they are, parsed once, by the pump."""
+        result = await self._post(
+            "getUpdates",
+            {"offset": offset, "timeout": wait_seconds, "allowed_updates": Update.ALL_TYPES},
+            read_timeout=wait_seconds + 10,
+        )
+        if not isinstance(result, list):
+            raise NetworkError(f"getUpdates answered {type(result).__name__}, not a list")
+        return result
 
     async def send_queued(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
         """Makes the queued calls in order; a refused one is dealt with, never raised."""

@@ -35,6 +35,7 @@ from bot.i18n import Texts
 from domain.messages import Message
 from scheduler.pacing import Pacer
 from storage import scheduling
+from storage.db import read_sessions
 from storage.models import OutboxMessage
 from storage.repos import outbox
 
@@ -73,6 +74,7 @@ class OutboxSender:
     ) -> None:
         self.bot = bot
         self.sessions = sessions
+        self._reads = read_sessions(sessions)
         self.clock = clock
         self.texts = texts
         self.settings = settings
@@ -109,14 +111,14 @@ class OutboxSender:
     async def _drain(self) -> int:
         """One pass over the due rows."""
         delivered = 0
-        async with self.sessions() as session:
+        async with self._reads() as session:
             stale = await outbox.stale_sending(session, now=self.clock.now())
         for row in stale:  # resending could deliver twice; the admins decide (/outbox retry)
             await self._dead(row, "delivery unknown: the sender stopped while sending it")
         state = _Pass()
         while True:
             state.pause = None
-            async with self.sessions() as session:
+            async with self._reads() as session:
                 rows = await outbox.due_messages(
                     session, now=self.clock.now(), limit=100 + len(state.seen)
                 )

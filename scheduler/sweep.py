@@ -21,6 +21,7 @@ from aftersales.settings import Settings
 from domain.policy import ServicePolicy
 from scheduler import jobs, recurring
 from scheduler.registry import JobContext, handler_for
+from storage.db import read_sessions
 from storage.models import Reminder
 from storage.repos import reminders
 
@@ -47,6 +48,7 @@ class Sweeper:
     ) -> None:
         load_jobs()
         self.sessions = sessions
+        self._reads = read_sessions(sessions)
         self.clock = clock
         self.settings = settings
         self.policy = policy
@@ -79,7 +81,7 @@ class Sweeper:
 
     async def _sweep_one_by_one(self, now: datetime, tried: set[int]) -> tuple[int, bool]:
         """SQLite: claims and runs due rows one transaction each; (fired, maybe more)."""
-        async with self.sessions() as session:
+        async with self._reads() as session:
             due = await reminders.due_ids(session, now=now, limit=self.batch, skip=tried)
         fired = 0
         for reminder_id in due:

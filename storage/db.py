@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import (
 
 logger = logging.getLogger(__name__)
 
+# Execution option marking sessions that only read (see read_sessions).
+READ_ONLY = "aftersales_read_only"
+
 
 def create_engine(url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
     """Creates the async engine; `schema` puts PostgreSQL tables in their own search path."""
@@ -52,12 +55,29 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (read_sessions) takes a snapshot and no lock: in WAL it never waits.
+        deferred = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def read_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Sessions of the same database for transactions that only read.
+
+    On SQLite they begin without taking the write lock, so a poll of the inbox or the outbox
+    never waits behind a writer (in SQLite's busy handler, which sleeps). Only for reads: a
+    write would have to upgrade the lock and could fail instead of waiting. PostgreSQL
+    sessions are unchanged.
+    """
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return sessions
+    options = {key: value for key, value in sessions.kw.items() if key != "bind"}
+    return async_sessionmaker(bind.execution_options(**{READ_ONLY: True}), **options)
 
 
 def describe(url: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import Insert, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,10 +31,19 @@ async def insert_ignore(
     session: AsyncSession, model: type[Base], values: dict[str, Any], conflict: list[str]
 ) -> bool:
     """Inserts a row unless one with the same conflict columns exists; True if inserted."""
-    statement: Insert = (
-        dialect_insert(session, model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict)
-    )
-    result = await session.execute(statement.returning(model.__table__.c.id))
+    shape = (session.get_bind().dialect.name, model, tuple(values), tuple(conflict))
+    statement = _IGNORING.get(shape)
+    if statement is None:  # built once per shape: its cache key is then computed once too
+        table = model.__table__
+        statement = (
+            dialect_insert(session, model)
+            .values({name: bindparam(name, type_=table.c[name].type) for name in values})
+            .on_conflict_do_nothing(index_elements=conflict)
+            .returning(table.c.id)
+        )
+        _IGNORING[shape] = statement
+    result = await session.execute(statement, values)
     return result.first() is not None
+
+
+_IGNORING: dict[tuple[str, type[Base], tuple[str, ...], tuple[str, ...]], Insert] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,24 +26,45 @@ async def load_namespace(
     return {key: data for key, data in rows}
 
 
-async def put(
+async def put_many(
     session: AsyncSession,
     *,
-    namespace: str,
-    key: str,
-    data: Any,
+    items: Sequence[tuple[str, str, Any]],
     now: datetime,
     expires_at: datetime | None,
 ) -> None:
-    """Writes one key's data, replacing what was there."""
-    statement = dialect_insert(session, PersistedState).values(
-        namespace=namespace, key=key, data=data, updated_at=now, expires_at=expires_at
+    """Writes several keys' data, (namespace, key, data) each, in one statement."""
+    if not items:
+        return
+    statement = _PUT_MANY.get(session.get_bind().dialect.name)
+    if statement is None:
+        inserting = dialect_insert(session, PersistedState)
+        statement = inserting.on_conflict_do_update(
+            index_elements=["namespace", "key"],
+            set_={
+                "data": inserting.excluded.data,
+                "updated_at": inserting.excluded.updated_at,
+                "expires_at": inserting.excluded.expires_at,
+            },
+        )
+        _PUT_MANY[session.get_bind().dialect.name] = statement
+    await session.execute(
+        statement,
+        [
+            {
+                "namespace": namespace,
+                "key": key,
+                "data": data,
+                "updated_at": now,
+                "expires_at": expires_at,
+            }
+            for namespace, key, data in items
+        ],
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["namespace", "key"],
-        set_={"data": data, "updated_at": now, "expires_at": expires_at},
-    )
-    await session.execute(statement)
+
+
+# One upsert statement per dialect, built once (its cache key is computed once too).
+_PUT_MANY: dict[str, Any] = {}
 
 
 async def remove(session: AsyncSession, *, namespace: str, key: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.lifecycle import Action, Actor, CaseStatus, IllegalTransition
 from domain.messages import Message
 from storage import workflow
-from storage.db import create_session_factory
+from storage.db import create_session_factory, read_sessions
 from storage.models import CaseEvent, Reminder
 from storage.repos import inbox, outbox, reminders
 from tests.factories import make_case, make_customer, make_product
@@ -99,3 +99,16 @@ async def test_outbox_dedupes_and_inbox_ignores_redelivery(engine: AsyncEngine) 
     async with sessions() as session:
         assert len(await outbox.messages_for(session, chat_id=7)) == 1
         assert [row.chat_key for row in await inbox.pending(session)] == ["c7"]
+
+
+async def test_a_reader_does_not_wait_behind_a_writer(engine: AsyncEngine) -> None:
+    """The pump's and the sender's polls read a snapshot; SQLite's writer lock never holds them."""
+    sessions = create_session_factory(engine)
+    async with sessions() as session, session.begin():
+        await inbox.store(session, payload={"update_id": 1, "message": {}}, now=NOW)
+    async with sessions() as writer, writer.begin():
+        # The writer holds the lock (SQLite: BEGIN IMMEDIATE) with a second update not committed.
+        await inbox.store(writer, payload={"update_id": 2, "message": {}}, now=NOW)
+        async with read_sessions(sessions)() as reader:
+            pending = await asyncio.wait_for(inbox.pending(reader), timeout=5)
+        assert [row.update_id for row in pending] == [1]
