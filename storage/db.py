@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_driver import one_hop_dbapi
+
 logger = logging.getLogger(__name__)
 
 # Execution option marking sessions that only read (see read_sessions).
@@ -27,6 +29,8 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 30}
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs["module"] = one_hop_dbapi()
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine

@@ -1,0 +1,120 @@
+"""SQLAlchemy's aiosqlite driver, with one thread hand-off per statement instead of four.
+
+aiosqlite runs every sqlite3 call on its connection's own thread, and SQLAlchemy's adapter
+makes four such calls per statement (open a cursor, execute, fetch the rows, close the cursor).
+Each hand-off costs the event loop a future, a wake-up through its self-pipe and a greenlet
+switch, and under SQLite's single writer those waits add up while the write lock is held
+(bench: throughput, ~30 hand-offs per conversation step). Here a statement is one function run
+on that thread: execute, fetch everything, note rowcount/lastrowid/description, close.
+
+Relies on two internals, pinned by the project's version ranges and covered by the whole test
+suite on SQLite: SQLAlchemy's `AsyncAdapt_aiosqlite_*` classes and aiosqlite's
+`Connection._execute` (its queue onto the connection thread) and `_conn`.
+"""
+
+from __future__ import annotations
+
+import collections
+import sqlite3
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+
+
+class _Outcome:
+    """What a statement left on its sqlite3 cursor, read on the connection thread."""
+
+    __slots__ = ("arraysize", "description", "lastrowid", "rowcount")
+
+    def __init__(self) -> None:
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    def close(self) -> None:
+        """The sqlite3 cursor was closed on its thread already."""
+
+
+def _run(
+    connection: sqlite3.Connection, outcome: _Outcome, operation: str, parameters: Any, many: bool
+) -> list[Any] | None:
+    """Runs one statement on the connection thread; its rows, if it returns any."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        outcome.description = cursor.description
+        rows = cursor.fetchall() if cursor.description else None
+        outcome.rowcount = cursor.rowcount
+        outcome.lastrowid = cursor.lastrowid
+        return rows
+    finally:
+        cursor.close()
+
+
+class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """A buffered cursor whose statement runs in a single hop to the connection thread."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return _Outcome()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        async with self._adapt_connection._execute_mutex:
+            rows = await self._connection._execute(
+                _run,
+                self._connection._conn,
+                self._cursor,
+                operation,
+                parameters,
+                False,
+            )
+            if rows is not None:
+                self._rows = collections.deque(rows)
+            return self._cursor
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        async with self._adapt_connection._execute_mutex:
+            return await self._connection._execute(
+                _run,
+                self._connection._conn,
+                self._cursor,
+                operation,
+                seq_of_parameters,
+                True,
+            )
+
+
+class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """The adapted connection handing out one-hop cursors (server-side ones unchanged)."""
+
+    __slots__ = ()
+    _cursor_cls = OneHopCursor
+
+
+class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module passed to create_engine(module=...) for SQLite."""
+
+    def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
+        adapted = super().connect(*arg, **kw)
+        return OneHopConnection(self, adapted._connection)
+
+
+def one_hop_dbapi() -> OneHopDbapi:
+    """A fresh module object, as SQLAlchemy's own dialect builds one per engine."""
+    return OneHopDbapi(aiosqlite, sqlite3)
