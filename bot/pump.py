@@ -139,9 +139,13 @@ class UpdatePump:
         """Clears the sent answers in a transaction of its own (quiet times, shutdown)."""
         if not self._replies_sent:
             return
-        async with self._writing(), self.sessions() as session, session.begin():
-            done = await self._forget_sent_replies_in(session, due=True)
-        self._replies_sent -= done
+        done: set[int] = set()
+        try:
+            async with self._writing(), self.sessions() as session, session.begin():
+                done = await self._forget_sent_replies_in(session, due=True)
+        except BaseException:
+            self._replies_sent |= done  # not committed: a later transaction clears them
+            raise
 
     async def pump_once(self) -> None:
         """Starts work on every pending update whose chat is not already being worked."""
@@ -229,9 +233,9 @@ class UpdatePump:
                     if units_by_owner.get(owner) is unit:
                         del units_by_owner[owner]
         if error is None:
-            self._replies_sent -= forgotten
             self._persistence.committed(writes, now)
         else:
+            self._replies_sent |= forgotten  # rolled back with the update
             await self._finish_failed(row, error, unit.replies)
         # The writer is free again: only now do the answers go out (bot.replies).
         chat = update.effective_chat
@@ -264,13 +268,20 @@ class UpdatePump:
     ) -> set[int]:
         """Clears the sent answers in the session, at most every FORGET_EVERY unless due.
 
-        Returns the inbox ids cleared; the caller drops them from the set once committed.
+        Returns the inbox ids taken, which the caller puts back if the session does not commit.
+        Taken at once, so that no other transaction updates the same rows meanwhile (on
+        PostgreSQL it would wait for this one's row locks, and updates of unrelated chats
+        would queue behind each other).
         """
         if not self._replies_sent or (not due and time.monotonic() < self._forget_after):
             return set()
         self._forget_after = time.monotonic() + FORGET_EVERY
-        done = set(self._replies_sent)
-        await inbox.replies_sent(session, inbox_ids=done)
+        done, self._replies_sent = self._replies_sent, set()
+        try:
+            await inbox.replies_sent(session, inbox_ids=done)
+        except BaseException:
+            self._replies_sent |= done
+            raise
         return done
 
     def _data_of(self, update: Update) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
