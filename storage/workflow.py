@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import lifecycle
@@ -18,6 +18,7 @@ from domain.reminders import moot_kinds, response_clock
 from domain.sla import EarlierCase, repeat_of, response_due
 from domain.warranty import Warranty, warranty_status
 from storage.models import Case, CaseEvent, CasePhoto, Customer, DaySequence, Product
+from storage.models.cases import CASE_NUMBERS
 from storage.repos import reminders
 from storage.upsert import dialect_insert
 
@@ -44,13 +45,47 @@ class CaseDraft:
 
 
 async def next_case_number(session: AsyncSession, *, day: date) -> str:
-    """Gives out the next number of a local day, atomically on both backends."""
+    """Gives out the next number of a local day, atomically on both backends.
+
+    SQLite counts in the day's row. On PostgreSQL a counter row would be locked by every
+    transaction that opens a case until it commits, and under load those transactions queued
+    behind each other for seconds (bench: throughput, the Confirm step); there the number
+    comes from a sequence, which never waits, less the day's base. A transaction that rolls
+    back leaves its number unused: PostgreSQL's numbers may have gaps.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return format_case_number(day, await _sequence_number(session, day))
     statement = dialect_insert(session, DaySequence).values(day=day, last=1)
     statement = statement.on_conflict_do_update(
         index_elements=["day"], set_={"last": DaySequence.last + 1}
     ).returning(DaySequence.last)
     sequence = (await session.execute(statement)).scalar_one()
     return format_case_number(day, int(sequence))
+
+
+_NEXT_AND_BASE = select(
+    CASE_NUMBERS.next_value(),
+    select(DaySequence.last).where(DaySequence.day == bindparam("day")).scalar_subquery(),
+)
+
+
+async def _sequence_number(session: AsyncSession, day: date) -> int:
+    """PostgreSQL: the next sequence value less the day's base (set by the day's first case)."""
+    for _ in range(5):
+        value, base = (await session.execute(_NEXT_AND_BASE, {"day": day})).one()
+        if base is None:  # the day's first case: the value before it is the day's base
+            base = await session.scalar(
+                dialect_insert(session, DaySequence)
+                .values(day=day, last=value - 1)
+                .on_conflict_do_nothing(index_elements=["day"])
+                .returning(DaySequence.last)
+            )
+            if base is None:  # another transaction set it first (this statement waited)
+                base = await session.scalar(select(DaySequence.last).where(DaySequence.day == day))
+        if base is not None and value > base:
+            return int(value - base)
+        # A value taken before another transaction set the day's base: take a fresh one.
+    raise RuntimeError(f"no case number could be given out for {day}")
 
 
 async def earlier_closed(session: AsyncSession, *, product_id: int) -> list[EarlierCase]:

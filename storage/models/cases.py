@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Sequence,
     String,
     Text,
     text,
@@ -147,8 +148,18 @@ class Assignment(Base):
     rank_reason: Mapped[str | None] = mapped_column(String(200))
 
 
+# PostgreSQL numbers cases from this sequence (see storage.workflow.next_case_number): taking a
+# value never waits for another transaction. SQLite, one writer at a time, counts per day.
+CASE_NUMBERS = Sequence("case_numbers", metadata=Base.metadata)
+
+
 class DaySequence(Base):
-    """The last case number given out on a local day."""
+    """A local day's case numbering.
+
+    SQLite: `last` is the last number given out that day. PostgreSQL: `last` is the value of
+    the case_numbers sequence just before the day's first case; a case's number within the
+    day is its sequence value less that.
+    """
 
     __tablename__ = "day_sequences"
 
