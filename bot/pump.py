@@ -69,6 +69,9 @@ class UpdatePump:
         # SQLite admits one writer: queue this process's write transactions here, in order,
         # instead of in SQLite's busy handler, which polls with sleeps and lets unlucky chats
         # starve (bench: p99). The answers to an update go out after its commit, outside.
+        # Storing new updates queues like the rest: letting it go first was measured slower
+        # (p50 0.27-0.32 s became 0.62-0.73 s with customers thinking 1 s), as it stored many
+        # small batches where waiting its turn gathers each poll's updates into one.
         bind = sessions.kw.get("bind")
         on_sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._one_writer = asyncio.Lock() if on_sqlite else None
