@@ -42,9 +42,16 @@ class _Outcome:
 
 
 def _run(
-    connection: sqlite3.Connection, outcome: _Outcome, operation: str, parameters: Any, many: bool
+    connection: sqlite3.Connection, outcome: _Outcome, statement: list[Any], many: bool
 ) -> list[Any] | None:
-    """Runs one statement on the connection thread; its rows, if it returns any."""
+    """Runs one statement on the connection thread; its rows, if it returns any.
+
+    `statement` is [operation, parameters], emptied here: aiosqlite's thread keeps its last
+    call until the next one, and it must not keep a bulk insert's parameters alive with it
+    (bench: memory, +60 MB held after loading 100 k cases).
+    """
+    operation, parameters = statement
+    statement.clear()
     cursor = connection.cursor()
     try:
         if many:
@@ -80,8 +87,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 _run,
                 self._connection._conn,
                 self._cursor,
-                operation,
-                parameters,
+                [operation, parameters],
                 False,
             )
             if rows is not None:
@@ -94,8 +100,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
                 _run,
                 self._connection._conn,
                 self._cursor,
-                operation,
-                seq_of_parameters,
+                [operation, seq_of_parameters],
                 True,
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import migrate
-from storage.db import create_engine
+from storage import migrate, workflow
+from storage.db import create_engine, create_session_factory
 from storage.models import Base
 from tests.conftest import PG_URL, USE_PG
 
@@ -91,3 +92,18 @@ async def test_every_revision_upgrades_to_head(empty_engine: AsyncEngine, start:
 async def test_migrated_schema_matches_the_models(empty_engine: AsyncEngine) -> None:
     await migrate.upgrade(empty_engine)
     assert await differences(empty_engine) == []
+
+
+async def test_migrated_schema_numbers_cases(empty_engine: AsyncEngine) -> None:
+    """Autogenerate does not see sequences: the migration must create PostgreSQL's by hand."""
+    await migrate.upgrade(empty_engine)
+    sessions = create_session_factory(empty_engine)
+    async with sessions() as session, session.begin():
+        number = await workflow.next_case_number(session, day=date(2026, 11, 24))
+    assert number == "SR-20261124-0001"
+    await migrate.downgrade(empty_engine, "base")
+    if not USE_PG:
+        return  # SQLite has no sequences
+    async with empty_engine.connect() as conn:
+        left = await conn.run_sync(lambda sync: inspect(sync).get_sequence_names())
+    assert left == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -38,5 +41,31 @@ async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
             await conn.rollback()
             with pytest.raises(OperationalError):
                 await conn.execute(text("SELECT nothing FROM nowhere"))
+    finally:
+        await engine.dispose()
+
+
+class _Rows(list[tuple[str]]):
+    """A parameter list that can be watched with a weak reference."""
+
+
+async def test_a_bulk_insert_s_parameters_are_not_kept(tmp_path: Path) -> None:
+    """aiosqlite's thread holds its last call until the next: not the parameters with it."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v TEXT)"))
+
+            def insert(sync: Any) -> weakref.ref[_Rows]:
+                rows = _Rows([("x" * 100,)] * 1000)
+                sync.connection.dbapi_connection.cursor().executemany(
+                    "INSERT INTO t (v) VALUES (?)", rows
+                )
+                return weakref.ref(rows)
+
+            watched = await conn.run_sync(insert)
+            gc.collect()
+            assert watched() is None
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1000
     finally:
         await engine.dispose()
