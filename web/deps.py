@@ -16,6 +16,7 @@ from aftersales.clock import Clock
 from aftersales.settings import Settings
 from bot.i18n import Texts
 from domain.policy import ServicePolicy
+from storage.db import read_sessions
 from web.metrics import Metrics
 
 
@@ -40,6 +41,12 @@ class WebDeps:
     active: Callable[[], bool] = lambda: True
     after_change: Callable[[], None] = lambda: None
     metrics: Metrics = field(default_factory=Metrics)
+    # Sessions for views that only read: on SQLite they never wait behind the bot's writer,
+    # so /readyz does not report the database unreachable while the bot is busy.
+    reads: async_sessionmaker[AsyncSession] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reads = read_sessions(self.sessions)
 
 
 deps_key = web.AppKey("deps", WebDeps)

@@ -40,7 +40,7 @@ async def staff_session(request: web.Request, handler: Handler) -> web.StreamRes
     token = request.cookies.get(COOKIE)
     if token and not request.path.startswith(("/static", "/telegram", "/healthz", "/metrics")):
         deps = request.app[deps_key]
-        async with deps.sessions() as session:
+        async with deps.reads() as session:
             found = await web_store.session_staff(session, token=token, now=deps.clock.now())
         if found is not None:
             web_session, staff = found

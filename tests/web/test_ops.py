@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from tests.factories import make_case, make_customer
@@ -25,6 +26,16 @@ async def test_readyz_needs_a_recent_scheduler_tick(harness: Harness, client: Cl
     response = await client.get("/readyz")
     assert response.status == 200
     assert (await response.json())["status"] == "ready"
+
+
+async def test_readyz_answers_while_the_bot_is_writing(harness: Harness, client: Client) -> None:
+    """SQLite: a busy writer must not make the database look unreachable (5 s check)."""
+    await harness.tick()
+    async with harness.session() as session, session.begin():
+        await make_customer(session, telegram_id=5003, now=harness.clock.now())  # holds the lock
+        response = await asyncio.wait_for(client.get("/readyz"), timeout=4)
+        assert response.status == 200
+        assert (await response.json())["checks"]["database"] == "ok"
 
 
 async def test_metrics_count_updates_cases_and_breaches(harness: Harness, client: Client) -> None:

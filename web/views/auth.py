@@ -27,7 +27,7 @@ async def login_page(request: web.Request) -> web.Response:
     """Shows a sign-in button for a valid link; a link preview fetching it uses nothing up."""
     deps = request.app[deps_key]
     token = request.match_info["token"]
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         usable = await web_store.login_token_usable(session, token=token, now=deps.clock.now())
     if not usable:
         return render(request, "login.html", state="invalid", token="", status=410)

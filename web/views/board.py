@@ -30,7 +30,7 @@ async def board_page(request: web.Request) -> web.Response:
     if not found.desk:
         where = web_store.BoardFilter(where.region, found.staff_id, where.kind)
     now = deps.clock.now()
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         cards = await web_store.board(session, where=where)
         regions = await web_store.regions(session)
         technicians = await web_store.technicians(session)

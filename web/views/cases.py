@@ -30,7 +30,7 @@ async def case_page(request: web.Request) -> web.Response:
     found = viewer(request)
     deps = request.app[deps_key]
     case_id = int(request.match_info["case_id"])
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         file = await web_store.case_file(session, case_id=case_id)
         if file is None or not _may_see(found, file.case.technician_id):
             raise web.HTTPNotFound()
@@ -127,7 +127,7 @@ async def photo(request: web.Request) -> web.StreamResponse:
     found = viewer(request)
     deps = request.app[deps_key]
     case_id = int(request.match_info["case_id"])
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         case = await workflow.get_case(session, case_id=case_id)
         row = await session.get(CasePhoto, int(request.match_info["photo_id"]))
     if case is None or row is None or row.case_id != case_id:

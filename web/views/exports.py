@@ -85,7 +85,7 @@ async def download(request: web.Request) -> web.Response:
         return page
     start, end = chosen
     columns, query = exports.REGISTERS[name]
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         rows = await query(
             session,
             start=datetime.combine(start, time(), tz),

@@ -31,7 +31,7 @@ async def readyz(request: web.Request) -> web.Response:
     checks: dict[str, str] = {}
     snapshot = None
     try:
-        async with asyncio.timeout(5), deps.sessions() as session:
+        async with asyncio.timeout(5), deps.reads() as session:
             await session.execute(text("SELECT 1"))
             snapshot = await ops.ops_snapshot(session, now=now)
         checks["database"] = "ok"
@@ -69,7 +69,7 @@ async def readyz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format: updates, handler latency, outbox, reminders, SLA, open cases."""
     deps = request.app[deps_key]
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         snapshot = await ops.ops_snapshot(session, now=deps.clock.now())
     body = deps.metrics.exposition(snapshot)
     response = web.Response(body=body)

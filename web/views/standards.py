@@ -48,7 +48,7 @@ async def standards_page(request: web.Request) -> web.Response:
         error = "web.standards.bad_month"
         month = current
         start, end = month_range(month, tz)
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         report = await service_report(
             session, start=start, end=end, settings_targets=deps.settings.targets, as_of=now
         )

@@ -25,7 +25,7 @@ async def technicians_page(request: web.Request) -> web.Response:
     now = deps.clock.now()
     first = now.astimezone(tz).date().replace(day=1)
     start = datetime.combine(first, time(), tz)
-    async with deps.sessions() as session:
+    async with deps.reads() as session:
         lines = await web_store.technician_lines(session, start=start, end=now)
     return render(
         request, "technicians.html", lines=lines, percent=percent, month=first.strftime("%Y-%m")
