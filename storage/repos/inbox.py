@@ -6,11 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
-from storage.upsert import dialect_insert
+from storage.upsert import built_once, dialect_insert
 
 
 def chat_key(payload: dict[str, Any]) -> str:
@@ -58,16 +58,15 @@ async def store_many(
         }
         for update_id, payload in by_id.items()
     ]
-    statement = _STORE.get(session.get_bind().dialect.name)
-    if statement is None:  # one statement for any batch size (a compiled form per size would
-        # fill SQLAlchemy's statement cache; bench: memory)
-        statement = (
+
+    def build() -> Any:  # executed for many rows: one compiled form for any batch size
+        return (
             dialect_insert(session, InboxUpdate)
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(_INBOX.c.id)
         )
-        _STORE[session.get_bind().dialect.name] = statement
-    result = await session.execute(statement, rows)
+
+    result = await session.execute(built_once(session, "inbox.store_many", build), rows)
     return len(result.all())
 
 
@@ -89,9 +88,6 @@ _PENDING = (
     .order_by(InboxUpdate.id)
     .limit(bindparam("limit"))
 )
-
-
-_STORE: dict[str, Insert] = {}
 
 # Built once: a Core statement with bound parameters skips the ORM and the cache-key walk that
 # a freshly built statement costs on every update (bench: throughput).

@@ -10,7 +10,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PersistedState
-from storage.upsert import dialect_insert
+from storage.upsert import built_once, dialect_insert
 
 
 async def load_namespace(
@@ -36,10 +36,10 @@ async def put_many(
     """Writes several keys' data, (namespace, key, data) each, in one statement."""
     if not items:
         return
-    statement = _PUT_MANY.get(session.get_bind().dialect.name)
-    if statement is None:
+
+    def build() -> Any:
         inserting = dialect_insert(session, PersistedState)
-        statement = inserting.on_conflict_do_update(
+        return inserting.on_conflict_do_update(
             index_elements=["namespace", "key"],
             set_={
                 "data": inserting.excluded.data,
@@ -47,9 +47,9 @@ async def put_many(
                 "expires_at": inserting.excluded.expires_at,
             },
         )
-        _PUT_MANY[session.get_bind().dialect.name] = statement
+
     await session.execute(
-        statement,
+        built_once(session, "state.put_many", build),
         [
             {
                 "namespace": namespace,
@@ -61,10 +61,6 @@ async def put_many(
             for namespace, key, data in items
         ],
     )
-
-
-# One upsert statement per dialect, built once (its cache key is computed once too).
-_PUT_MANY: dict[str, Any] = {}
 
 
 async def remove(session: AsyncSession, *, namespace: str, key: str) -> None:
