@@ -107,3 +107,8 @@ async def test_migrated_schema_numbers_cases(empty_engine: AsyncEngine) -> None:
     async with empty_engine.connect() as conn:
         left = await conn.run_sync(lambda sync: inspect(sync).get_sequence_names())
     assert left == []
+
+
+async def test_the_test_schema_matches_the_models(engine: AsyncEngine) -> None:
+    """The tests' own schema (on PostgreSQL one DDL script, tests/conftest.py) is the models'."""
+    assert await differences(engine) == []
