@@ -15,12 +15,15 @@ import os
 import re
 import traceback
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
 from tests.harness import Harness
@@ -53,6 +56,28 @@ class Person:
     inputs: list[str] = field(default_factory=list)
     seen: int = 0
     update_ids: list[int] = field(default_factory=list)
+
+
+# What a step makes for one person: (session, user id, Chinese?, now) -> the ids it created.
+Setup = Callable[[AsyncSession, int, bool, datetime], Awaitable[dict[str, int | str]]]
+
+
+async def make_people(harness: Harness, base: int, setup: Setup) -> list[Person]:
+    """USERS_PER_STEP people from user id `base` on, English and Chinese in turn, each with
+    the rows `setup` makes for them, all in one transaction."""
+    now = harness.clock.now()
+    made: list[Person] = []
+    async with harness.session() as session, session.begin():
+        for n in range(USERS_PER_STEP):
+            uid = base + n
+            chinese = n % 2 == 1
+            person = Person(
+                harness.user(uid, first_name="Li", language_code="zh" if chinese else "en"),
+                chinese,
+            )
+            person.ids.update(await setup(session, uid, chinese, now))
+            made.append(person)
+    return made
 
 
 class _Ids(dict[str, Any]):

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Customer, Product
 from tests.factories import make_case, make_customer, make_product
@@ -23,10 +25,10 @@ from tests.harness import Harness
 from tests.reliability.corpus_run import (
     ENTRIES,
     KINDS,
-    USERS_PER_STEP,
     Person,
     Script,
     clean,
+    make_people,
     send_share,
     share,
     walk,
@@ -120,28 +122,22 @@ STEPS = (
 
 async def _customers(harness: Harness, step: Step, base: int) -> list[Person]:
     """The step's customers, registered (and owning a product and a case) as the step needs."""
-    now = harness.clock.now()
-    made: list[Person] = []
-    async with harness.session() as session, session.begin():
-        for n in range(USERS_PER_STEP):
-            uid = base + n
-            chinese = n % 2 == 1
-            entry = Person(
-                harness.user(uid, first_name="Li", language_code="zh" if chinese else "en"),
-                chinese,
-            )
-            if step.registered:
-                customer = await make_customer(
-                    session, telegram_id=uid, now=now, language="zh_CN" if chinese else "en"
-                )
-                if step.with_product:
-                    product = await make_product(
-                        session, serial=f"SN-BAD-{uid}", now=now, customer=customer
-                    )
-                    case = await make_case(session, customer=customer, now=now, product=product)
-                    entry.ids.update(product=product.id, own_case=case.id, own_number=case.number)
-            made.append(entry)
-    return made
+
+    async def setup(
+        session: AsyncSession, uid: int, chinese: bool, now: datetime
+    ) -> dict[str, int | str]:
+        if not step.registered:
+            return {}
+        customer = await make_customer(
+            session, telegram_id=uid, now=now, language="zh_CN" if chinese else "en"
+        )
+        if not step.with_product:
+            return {}
+        product = await make_product(session, serial=f"SN-BAD-{uid}", now=now, customer=customer)
+        case = await make_case(session, customer=customer, now=now, product=product)
+        return {"product": product.id, "own_case": case.id, "own_number": case.number}
+
+    return await make_people(harness, base, setup)
 
 
 def test_corpus_is_large_and_well_formed() -> None:

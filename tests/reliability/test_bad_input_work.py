@@ -33,9 +33,9 @@ from tests.factories import (
 )
 from tests.harness import Harness
 from tests.reliability.corpus_run import (
-    USERS_PER_STEP,
     Person,
     Script,
+    make_people,
     no_errors,
     send_share,
     walk,
@@ -218,18 +218,13 @@ async def _setup(
 
 async def _people(harness: Harness, step: Step, base: int) -> list[Person]:
     """The step's people (English and Chinese in turn) with their rows."""
-    now = harness.clock.now()
-    made: list[Person] = []
-    async with harness.session() as session, session.begin():
-        for n in range(USERS_PER_STEP):
-            uid = base + n
-            chinese = n % 2 == 1
-            person = Person(
-                harness.user(uid, first_name="Li", language_code="zh" if chinese else "en"),
-                chinese,
-            )
-            person.ids.update(await _setup(session, step, uid, chinese, now))
-            made.append(person)
+
+    async def setup(
+        session: AsyncSession, uid: int, chinese: bool, now: datetime
+    ) -> dict[str, int | str]:
+        return await _setup(session, step, uid, chinese, now)
+
+    made = await make_people(harness, base, setup)
     if step.owns == "survey":
         await harness.tick()  # the surveys, due now, are pushed
     await harness.settle()  # notices of the set-up (dispatch, quotes) delivered
