@@ -48,6 +48,9 @@ QUEUED = frozenset(
         "deleteMessage",
     }
 )
+# Calls whose order against the other answers nobody can see: each button answer, and the
+# removals of buttons (in order among themselves: two edits of one message must not swap).
+_ASIDE = frozenset({"answerCallbackQuery", "editMessageReplyMarkup"})
 # Refusals that only say the buttons are already as wanted (a double tap, an old message).
 _BUTTONS_GONE = ("not modified", "can't be edited", "not found")
 # Refusals of a button answer given before (a replayed update) or too late.
@@ -115,7 +118,25 @@ class ReplyBot(ExtBot[None]):
         return result
 
     async def send_queued(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
-        """Makes the queued calls in order; a refused one is dealt with, never raised."""
+        """Makes the queued calls; a refused one is dealt with, never raised.
+
+        Messages and text edits go out one after another, in the order the handler made them.
+        Button answers and the removal of a pressed message's buttons are not ordered against
+        them (nobody can tell which came first), so they go at the same time: a button press
+        is answered after one round trip to Telegram instead of three (bench: throughput).
+        """
+        aside = [call for call in calls if call.endpoint in _ASIDE]
+        if not aside:
+            await self._send_in_order(calls, chat_id)
+            return
+        in_order = [call for call in calls if call.endpoint not in _ASIDE]
+        answers = [call for call in aside if call.endpoint == "answerCallbackQuery"]
+        markups = [call for call in aside if call.endpoint != "answerCallbackQuery"]
+        lanes = [[call] for call in answers] + [markups, in_order]
+        await asyncio.gather(*(self._send_in_order(lane, chat_id) for lane in lanes if lane))
+
+    async def _send_in_order(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
+        """Makes calls one after another."""
         for call in calls:
             try:
                 await self._post_now(call)

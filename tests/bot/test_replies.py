@@ -13,7 +13,7 @@ from storage.models import InboxUpdate
 from storage.repos import inbox
 from tests.bot.customer_steps import press, register, say
 from tests.harness import Harness
-from web.sandbox.models import BadRequest
+from web.sandbox.models import BadRequest, Timeout
 
 
 async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) -> None:
@@ -39,6 +39,23 @@ async def test_a_notice_on_a_button_too_old_to_answer_comes_as_a_message(
     user.press_data("rf:ok", user.last().message_id)  # a stale button
     await harness.settle()
     assert user.texts()[-1] == "This button is no longer valid."
+
+
+async def test_a_slow_button_answer_does_not_hold_back_the_next_question(
+    harness: Harness,
+) -> None:
+    user = await register(harness, 3104)
+    for text in ("/report", "ZX-77", "Chiller C-2", "2025-06-01", "Leaking water"):
+        await say(harness, user, text)
+    # Telegram is slow to take the button answer and the removal of the pressed buttons.
+    harness.server.inject("answerCallbackQuery", Timeout(0.3))
+    harness.server.inject("editMessageReplyMarkup", Timeout(0.3))
+    first = len(harness.server.calls)
+    question = await press(harness, user, "Continue")
+    made = [c.method for c in harness.server.calls[first:] if c.method != "getUpdates"]
+    # The next question went out without waiting for them; all three were made.
+    assert made[0] == "sendMessage" and "address" in question.lower()
+    assert sorted(made) == ["answerCallbackQuery", "editMessageReplyMarkup", "sendMessage"]
 
 
 async def test_answers_a_crash_kept_from_going_out_are_sent_on_start(harness: Harness) -> None:
