@@ -10,8 +10,10 @@ import signal
 import sys
 from typing import Any
 
+from aftersales.heap import settle_heap
 from aftersales.runtime import Runtime
 from aftersales.settings import Settings
+from storage.db import fill_pool
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ async def run(settings: Settings, _args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     await runtime.start()
+    await fill_pool(runtime.engine)
+    settle_heap()
     logger.info("aftersales is running; press Ctrl+C to stop")
     fenced = asyncio.ensure_future(runtime.fenced.wait())
     stopped = asyncio.ensure_future(stop.wait())
