@@ -38,7 +38,7 @@ async def run(backend: str, cases: int, dialogs: int) -> dict[str, Any]:
     await server.start()
     try:
         async with database(backend) as db:
-            runtime = bot_runtime(server, db.engine, clock, 32)
+            runtime = bot_runtime(server.base_url, db.engine, clock, 32)
             await seed_customers(runtime.sessions, dialogs + 1, clock)
             async with runtime.sessions() as session:
                 owner = await session.scalar(select(func.min(Customer.id)))

@@ -39,9 +39,11 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
         "Think 0 s: customers answer at once (saturation: throughput). Think 1 s: they pause "
         "0.5-1.5 s between steps (a realistic load: latency).",
         "",
-        "The whole process (bot, sandbox server, simulated users) shares one interpreter; "
-        "CPU ms/step is its CPU time per conversation step, a measure less disturbed by other "
-        "load on the machine than steps/s.",
+        "The sandbox Bot API server and the simulated customers run in a process of their own "
+        "(bench/loadside.py), as Telegram and the customers' phones are not in the bot's "
+        "process; CPU ms/step is the bot process's CPU time per conversation step, a measure "
+        "less disturbed by other load on the machine than steps/s. Rows with think time are "
+        "the median of three runs by p99; the p99 of each run is listed below the table.",
         "",
         "| bot | backend | customers | think s | chats at once | steps/s | ratio to echo "
         "| CPU ms/step | p50 ms | p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
@@ -73,16 +75,24 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
                     f"(target ≥ {RATIO_TARGET} → {_mark(ratio >= RATIO_TARGET)})"
                 )
             if load(row)[1] > 0.0:
+                runs = row.get("p99_ms_runs")
                 notes.append(
                     f"- {row['backend']}, 100 customers thinking {load(row)[1]} s: p99 "
                     f"{row['p99_ms']} ms (target ≤ {P99_TARGET_MS:.0f} ms → "
                     f"{_mark(row['p99_ms'] <= P99_TARGET_MS)})"
+                    + (f"; p99 of each run: {', '.join(map(str, runs))} ms" if runs else "")
                 )
+        elif row["bot"] == "ptb-echo" and row.get("p99_ms_runs"):
+            each = ", ".join(map(str, row["p99_ms_runs"]))
+            notes.append(
+                f"- echo bot, {row['customers']} customers thinking {load(row)[1]} s: p99 "
+                f"{row['p99_ms']} ms; p99 of each run: {each} ms"
+            )
     return [*lines, "", *notes, *_error_rows(rows), ""]
 
 
 def _cpu_per_step(row: dict[str, Any]) -> str:
-    """CPU milliseconds the whole process spent per conversation step."""
+    """CPU milliseconds the bot's process spent per conversation step."""
     if not row.get("steps") or "cpu_share" not in row:
         return "-"
     return f"{1000 * row['cpu_share'] * row['seconds'] / row['steps']:.1f}"

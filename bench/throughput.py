@@ -8,11 +8,12 @@ the push to the bot's last new message of that step (counted per chat by the ser
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,10 +22,13 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from aftersales.clock import ManualClock
+from aftersales.heap import settle_heap
 from aftersales.runtime import Runtime
 from aftersales.settings import Settings
 from bench.common import TOKEN, CountingServer, database, ms, peak_rss_mb, percentile
+from bench.loadside import LoadSide
 from bot.pump import UpdatePump
+from storage.db import fill_pool
 from storage.models import Customer, Product
 from web.sandbox.users import SandboxUser
 
@@ -54,6 +58,9 @@ class Outcome:
     latencies: list[float]
     errors: int
     cpu_seconds: float
+    load_cpu_seconds: float = 0.0
+    # Each latency's step (its index in the script), to tell which step is slow.
+    step_of: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The run as report fields."""
@@ -64,9 +71,24 @@ class Outcome:
             "p50_ms": ms(percentile(self.latencies, 50)),
             "p95_ms": ms(percentile(self.latencies, 95)),
             "p99_ms": ms(percentile(self.latencies, 99)),
+            "p95_ms_by_step": [
+                ms(
+                    percentile(
+                        [v for v, s in zip(self.latencies, self.step_of, strict=True) if s == i],
+                        95,
+                    )
+                )
+                for i in range(max(self.step_of, default=-1) + 1)
+            ],
             "errors": self.errors,
-            # The whole process: bot, sandbox server and simulated users share one CPU.
+            # The bot's process (the load side runs in its own, see bench.loadside).
             "cpu_share": round(self.cpu_seconds / self.seconds, 2) if self.seconds else 0.0,
+            "cpu_ms_per_step": (
+                round(self.cpu_seconds / self.steps * 1000, 2) if self.steps else 0.0
+            ),
+            "load_side_cpu_share": (
+                round(self.load_cpu_seconds / self.seconds, 2) if self.seconds else 0.0
+            ),
         }
 
 
@@ -123,13 +145,14 @@ async def drive(
     do (an open, realistic load); with 0 they answer at once (saturation).
     """
     latencies: list[float] = []
+    step_of: list[int] = []
     errors = 0
     pauses = random.Random(42)
 
     async def customer(user: SandboxUser) -> None:
         nonlocal errors
         base = server.sent[user.chat_id]
-        for (kind, value), target in zip(steps, expected, strict=True):
+        for step, ((kind, value), target) in enumerate(zip(steps, expected, strict=True)):
             if think:
                 await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
             started = time.perf_counter()
@@ -140,11 +163,13 @@ async def drive(
                 errors += 1
                 return
             latencies.append(time.perf_counter() - started)
+            step_of.append(step)
 
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(customer(user) for user in users))
     seconds = time.perf_counter() - started
-    return Outcome(len(latencies), seconds, latencies, errors, time.process_time() - cpu)
+    cpu_seconds = time.process_time() - cpu
+    return Outcome(len(latencies), seconds, latencies, errors, cpu_seconds, step_of=step_of)
 
 
 def act_on_bot(user: SandboxUser, kind: str, value: str) -> int:
@@ -160,6 +185,10 @@ def _act_on_echo(user: SandboxUser, kind: str, value: str) -> int:
     if kind == "text":
         return user.send_text(value)
     return user.press_data(value[:64], user.last().message_id)
+
+
+# The acts by name, for the load side's process.
+ACTS: dict[str, Callable[[SandboxUser, str, str], int]] = {"bot": act_on_bot, "echo": _act_on_echo}
 
 
 async def calibrate(
@@ -185,13 +214,13 @@ async def calibrate(
 
 
 def bot_runtime(
-    server: CountingServer, engine: AsyncEngine, clock: ManualClock, max_concurrent_chats: int
+    base_url: str, engine: AsyncEngine, clock: ManualClock, max_concurrent_chats: int
 ) -> Runtime:
     """Our bot, polling the sandbox, on the given database, with a given pump width."""
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,
-        telegram_base_url=server.base_url,
+        telegram_base_url=base_url,
         database_url="sqlite+aiosqlite:///unused.db",
         timezone="Asia/Shanghai",
         default_language="en",
@@ -210,23 +239,20 @@ async def run_bot(
 ) -> dict[str, Any]:
     """Our bot on one backend: N customers report a fault each, concurrently."""
     clock = ManualClock()
-    server = CountingServer(token=TOKEN, now=lambda: clock.now().timestamp())
-    await server.start()
-    try:
-        async with database(backend) as db:
-            runtime = bot_runtime(server, db.engine, clock, max_concurrent_chats)
-            await seed_customers(runtime.sessions, customers + 1, clock)
-            await runtime.start()
-            try:
-                probe = SandboxUser(server, FIRST_USER + customers, "Probe")
-                expected = await calibrate(server, probe, act_on_bot)
-                users = [SandboxUser(server, FIRST_USER + i, "Li") for i in range(customers)]
-                outcome = await drive(server, users, expected, act_on_bot, think=think)
-                failed = runtime.pump.failed
-            finally:
-                await runtime.stop()
-    finally:
-        await server.stop()
+    async with LoadSide(manual_clock=True) as load, database(backend) as db:
+        runtime = bot_runtime(load.base_url, db.engine, clock, max_concurrent_chats)
+        await seed_customers(runtime.sessions, customers + 1, clock)
+        await runtime.start()
+        await fill_pool(db.engine)  # as `aftersales run` does after its start
+        settle_heap()
+        try:
+            expected = await load.calibrate(FIRST_USER + customers, "bot", STEPS)
+            users = [FIRST_USER + i for i in range(customers)]
+            outcome = await _drive(load, users, expected, "bot", think)
+            failed = runtime.pump.failed
+        finally:
+            gc.unfreeze()  # the smoke test runs this inside a long test process
+            await runtime.stop()
     return {
         "bot": "aftersales",
         "backend": backend,
@@ -238,6 +264,23 @@ async def run_bot(
         **outcome.summary(),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+
+
+async def _drive(
+    load: LoadSide, user_ids: list[int], expected: list[int], act: str, think: float
+) -> Outcome:
+    """A drive on the load side, with this process's CPU time over it (the bot's alone)."""
+    cpu = time.process_time()
+    measured = await load.drive(user_ids, expected, act, STEPS, think)
+    return Outcome(
+        len(measured["latencies"]),
+        measured["seconds"],
+        measured["latencies"],
+        measured["errors"],
+        time.process_time() - cpu,
+        measured["load_cpu_seconds"],
+        measured["step_of"],
+    )
 
 
 async def _echo_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -259,33 +302,31 @@ async def _echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def run_echo(customers: int, *, think: float = 0.0) -> dict[str, Any]:
     """A minimal python-telegram-bot echo bot (no database) under the same harness."""
-    server = CountingServer(token=TOKEN)
-    await server.start()
-    application = (
-        Application.builder()
-        .token(TOKEN)
-        .base_url(f"{server.base_url}/bot")
-        .base_file_url(f"{server.base_url}/file/bot")
-        .build()
-    )
-    application.add_handler(MessageHandler(filters.ALL, _echo_text))
-    application.add_handler(CallbackQueryHandler(_echo_press))
-    try:
+    async with LoadSide(manual_clock=False) as load:
+        application = (
+            Application.builder()
+            .token(TOKEN)
+            .base_url(f"{load.base_url}/bot")
+            .base_file_url(f"{load.base_url}/file/bot")
+            .build()
+        )
+        application.add_handler(MessageHandler(filters.ALL, _echo_text))
+        application.add_handler(CallbackQueryHandler(_echo_press))
         async with application:
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(
                 poll_interval=0.0, timeout=timedelta(seconds=1)
             )
+            settle_heap()  # the same start as our bot's
             try:
-                users = [SandboxUser(server, FIRST_USER + i, "Li") for i in range(customers)]
+                users = [FIRST_USER + i for i in range(customers)]
                 expected = list(range(1, len(STEPS) + 1))
-                outcome = await drive(server, users, expected, _act_on_echo, think=think)
+                outcome = await _drive(load, users, expected, "echo", think)
             finally:
+                gc.unfreeze()
                 await application.updater.stop()
                 await application.stop()
-    finally:
-        await server.stop()
     return {
         "bot": "ptb-echo",
         "backend": "none",
