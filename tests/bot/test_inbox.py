@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from bot.context import AppContext
 from storage.models import Customer, InboxUpdate
+from tests.bot.customer_steps import register, say
 from tests.harness import Harness
+from web.sandbox.models import Timeout
 
 
 async def test_unprocessed_updates_are_replayed_after_a_crash(harness: Harness) -> None:
@@ -67,3 +72,45 @@ async def test_a_failing_handler_saves_nothing_and_tells_the_user(harness: Harne
         assert row is not None and row.error == "handler failed"
         assert await session.scalar(select(Customer)) is None
     assert "draft" not in harness.runtime.application.user_data.get(4343, {})
+
+
+async def test_an_update_for_a_busy_chat_is_taken_up_when_that_chat_is_done(
+    harness: Harness,
+) -> None:
+    """Reading the inbox again is left to the chats that received updates while busy.
+
+    The pump's periodic look is pushed out of reach, and another chat stays busy throughout,
+    so only that rule can bring the second update of a busy chat in.
+    """
+    assert harness.runtime is not None
+    pump = harness.runtime.pump
+    slow, busy = await register(harness, 3201), await register(harness, 3202)
+    for user in (slow, busy):
+        await say(harness, user, "/language")
+    pump.poll_interval = 3600
+    pump.wake()
+    answered = len(harness.server.calls_to("answerCallbackQuery"))
+    # Telegram takes long to accept the button answers: each chat stays busy until then.
+    harness.server.inject("answerCallbackQuery", Timeout(3.0))  # the busy chat's
+    done = "Language set to English."
+    before = busy.texts().count(done)
+    busy.press("English")
+    await _until(lambda: busy.texts().count(done) > before)
+    harness.server.inject("answerCallbackQuery", Timeout(0.3))  # the slow chat's
+    slow.press("English")
+    await _until(lambda: slow.texts().count(done) > before)
+    slow.send_text("/help")  # arrives while the slow chat waits for its button answer
+    await _until(lambda: "/report" in slow.texts()[-1])
+    # Answered before the other chat was done (its button answer is still on its way).
+    assert len(harness.server.calls_to("answerCallbackQuery")) == answered + 1
+    await harness.settle()
+    assert len(harness.server.calls_to("answerCallbackQuery")) == answered + 2
+
+
+async def _until(condition: Callable[[], bool], checks: int = 500) -> None:
+    """Waits (without settling the pump) until what users see satisfies a condition."""
+    for _ in range(checks):  # the server records calls as they come; it has no event to wait on
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("what users see never got there")
