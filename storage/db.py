@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.sqlite_driver import one_hop_dbapi
+from storage.sqlite_driver import BEGIN_WRITE, one_hop_dbapi
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
     # Errors and echo must never print statement parameters: they hold phones and addresses.
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": 30}
+        # Statements of a write transaction run on the event loop's thread (sqlite_driver).
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         if parsed.get_driver_name() == "aiosqlite":
             kwargs["module"] = one_hop_dbapi()
         engine = create_async_engine(url, **kwargs)
@@ -66,7 +67,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         # A reader (read_sessions) takes a snapshot and no lock: in WAL it never waits.
         deferred = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if deferred else BEGIN_WRITE)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

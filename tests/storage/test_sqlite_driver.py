@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import threading
 import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import create_engine
+from storage.db import READ_ONLY, create_engine
 from storage.sqlite_driver import OneHopCursor
 
 
@@ -67,5 +70,53 @@ async def test_a_bulk_insert_s_parameters_are_not_kept(tmp_path: Path) -> None:
             gc.collect()
             assert watched() is None
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 1000
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_transaction_runs_its_statements_without_a_hand_off(tmp_path: Path) -> None:
+    """BEGIN waits for the lock on the connection's thread; the statements after it do not."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    reads = engine.execution_options(**{READ_ONLY: True})
+
+    def where_am_i() -> str:
+        return threading.current_thread().name
+
+    async def thread_of(conn: AsyncConnection) -> str:
+        def register(sync: Connection) -> None:
+            sync.connection.dbapi_connection.create_function(  # type: ignore[union-attr]
+                "where_am_i", 0, where_am_i
+            )
+
+        await conn.run_sync(register)
+        return str(await conn.scalar(text("SELECT where_am_i()")))
+
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (v INTEGER)"))
+            assert await thread_of(conn) == threading.current_thread().name
+        async with reads.connect() as conn:
+            assert await thread_of(conn) != threading.current_thread().name
+        # A second writer waits for the first in SQLite's busy handler, off the event loop.
+        ticks = 0
+        async with engine.begin() as first:
+            await first.execute(text("INSERT INTO t VALUES (1)"))
+
+            async def second() -> None:
+                async with engine.begin() as conn:
+                    await conn.execute(text("INSERT INTO t VALUES (2)"))
+
+            waiting = asyncio.create_task(second())
+            for _ in range(5):
+                await asyncio.sleep(0.02)
+                ticks += 1
+            assert not waiting.done()
+        await waiting
+        assert ticks == 5
+        async with reads.connect() as conn:
+            assert (await conn.execute(text("SELECT v FROM t ORDER BY v"))).scalars().all() == [
+                1,
+                2,
+            ]
     finally:
         await engine.dispose()
