@@ -90,15 +90,17 @@ async def _sequence_number(session: AsyncSession, day: date) -> int:
 
 async def earlier_closed(session: AsyncSession, *, product_id: int) -> list[EarlierCase]:
     """Closed fault cases on a product, for the repeat-repair rule."""
-    rows = await session.execute(
-        select(Case.id, Case.closed_at).where(
-            Case.product_id == product_id,
-            Case.closed_at.is_not(None),
-            Case.status == CaseStatus.CLOSED,
-            Case.kind.in_([CaseKind.FAULT, CaseKind.INSTALLATION]),
-        )
-    )
+    rows = await session.execute(_EARLIER_CLOSED, {"product_id": product_id})
     return [EarlierCase(cid, closed) for cid, closed in rows if closed is not None]
+
+
+# Asked on every new fault report: built once.
+_EARLIER_CLOSED = select(Case.id, Case.closed_at).where(
+    Case.product_id == bindparam("product_id"),
+    Case.closed_at.is_not(None),
+    Case.status == CaseStatus.CLOSED,
+    Case.kind.in_([CaseKind.FAULT, CaseKind.INSTALLATION]),
+)
 
 
 async def open_case(
@@ -298,13 +300,17 @@ async def cases_of_customer(
     session: AsyncSession, *, customer_id: int, limit: int = 20
 ) -> list[Case]:
     """A customer's cases, newest first."""
-    rows = await session.scalars(
-        select(Case)
-        .where(Case.customer_id == customer_id)
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(limit)
-    )
+    rows = await session.scalars(_CASES_OF, {"customer_id": customer_id, "limit": limit})
     return list(rows)
+
+
+# A customer's /cases: built once.
+_CASES_OF = (
+    select(Case)
+    .where(Case.customer_id == bindparam("customer_id"))
+    .order_by(Case.created_at.desc(), Case.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 async def events_of(session: AsyncSession, *, case_id: int) -> list[CaseEvent]:

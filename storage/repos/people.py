@@ -47,8 +47,12 @@ async def get_staff_by_id(session: AsyncSession, *, staff_id: int) -> Staff | No
 
 async def staff_with_role(session: AsyncSession, *, role: str) -> list[Staff]:
     """All active staff holding a role."""
-    rows = await session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.id))
+    rows = await session.scalars(_ACTIVE_STAFF)
     return [s for s in rows if role in s.role_set]
+
+
+# Asked on every new case (who is on the desk): built once.
+_ACTIVE_STAFF = select(Staff).where(Staff.active.is_(True)).order_by(Staff.id)
 
 
 async def add_staff(

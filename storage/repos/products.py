@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Product
@@ -24,10 +24,16 @@ async def get_product_by_id(session: AsyncSession, *, product_id: int) -> Produc
 
 async def products_of(session: AsyncSession, *, customer_id: int) -> list[Product]:
     """The products registered to a customer, newest first."""
-    rows = await session.scalars(
-        select(Product).where(Product.customer_id == customer_id).order_by(Product.id.desc())
-    )
+    rows = await session.scalars(_PRODUCTS_OF, {"customer_id": customer_id})
     return list(rows)
+
+
+# Asked at the start of every report: built once.
+_PRODUCTS_OF = (
+    select(Product)
+    .where(Product.customer_id == bindparam("customer_id"))
+    .order_by(Product.id.desc())
+)
 
 
 async def register_product(
