@@ -24,6 +24,7 @@ from bench.throughput import (
     drive,
     seed_customers,
 )
+from bot.pump import MAX_CONCURRENT_CHATS
 from storage.models import Case, Customer, PersistedState
 from web.sandbox.users import SandboxUser
 
@@ -38,7 +39,7 @@ async def run(backend: str, cases: int, dialogs: int) -> dict[str, Any]:
     await server.start()
     try:
         async with database(backend) as db:
-            runtime = bot_runtime(server.base_url, db.engine, clock, 32)
+            runtime = bot_runtime(server.base_url, db.engine, clock, MAX_CONCURRENT_CHATS)
             await seed_customers(runtime.sessions, dialogs + 1, clock)
             async with runtime.sessions() as session:
                 owner = await session.scalar(select(func.min(Customer.id)))

@@ -104,8 +104,8 @@ async def run_job(job: Job) -> dict[str, Any]:
         return await throughput.run_bot(
             job["backend"],
             job["customers"],
-            max_concurrent_chats=job.get("max_concurrent_chats", 32),
             think=job.get("think", 0.0),
+            **{key: job[key] for key in ("max_concurrent_chats",) if key in job},
         )
     if bench == "pacing":
         from bench import pacing

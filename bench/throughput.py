@@ -27,7 +27,7 @@ from aftersales.runtime import Runtime
 from aftersales.settings import Settings
 from bench.common import TOKEN, CountingServer, database, ms, peak_rss_mb, percentile
 from bench.loadside import LoadSide
-from bot.pump import UpdatePump
+from bot.pump import MAX_CONCURRENT_CHATS, UpdatePump
 from storage.db import fill_pool
 from storage.models import Customer, Product
 from web.sandbox.users import SandboxUser
@@ -235,7 +235,11 @@ def bot_runtime(
 
 
 async def run_bot(
-    backend: str, customers: int, *, max_concurrent_chats: int = 32, think: float = 0.0
+    backend: str,
+    customers: int,
+    *,
+    max_concurrent_chats: int = MAX_CONCURRENT_CHATS,
+    think: float = 0.0,
 ) -> dict[str, Any]:
     """Our bot on one backend: N customers report a fault each, concurrently."""
     clock = ManualClock()

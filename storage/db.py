@@ -40,10 +40,11 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
     if schema:
         kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     kwargs["pool_pre_ping"] = True
-    # The pump works up to 32 chats at once, each holding a connection for its transaction,
-    # beside the sender, the sweeper, the pump's own polls and the web app. The pool keeps
-    # that many open: connections opened beyond pool_size are closed on return, and under load
-    # the churn of opening them again cost more CPU than the statements (bench: throughput).
+    # The pump works up to 16 chats at once (bot.pump), each holding a connection for its
+    # transaction, beside the sender, the sweeper, the pump's own polls and the web app. The
+    # pool keeps that many open, and more: connections opened beyond pool_size are closed on
+    # return, and under load the churn of opening them again cost more CPU than the statements
+    # (bench: throughput, with 32 chats and a pool of 20).
     kwargs["pool_size"] = 40
     kwargs["max_overflow"] = 10
     return create_async_engine(url, **kwargs)
