@@ -37,6 +37,28 @@ def pg_url() -> str | None:
     return None
 
 
+# The catalogs that creating and dropping schemas leaves dead rows in. They are vacuumed before
+# each PostgreSQL run: the test suite creates and drops a schema per test, and on a server
+# without autovacuum (this project's CI machine) nothing else removes them, and runs after the
+# suite were slower (bench: throughput, 100 customers thinking 1 s, p99 of three runs:
+# 140-160 ms with ~190 k dead rows in pg_attribute, 52-94 ms after a vacuum).
+CHURNED_CATALOGS = tuple(
+    f"pg_catalog.{name}"
+    for name in (
+        "pg_attribute",
+        "pg_depend",
+        "pg_class",
+        "pg_type",
+        "pg_constraint",
+        "pg_index",
+        "pg_trigger",
+        "pg_attrdef",
+        "pg_sequence",
+        "pg_namespace",
+    )
+)
+
+
 @dataclass
 class Database:
     """A freshly created, empty benchmark database and where it lives."""
@@ -67,6 +89,10 @@ async def database(backend: str) -> AsyncIterator[Database]:
     url = configured
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url)
+    async with admin.connect() as conn:
+        await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(
+            text(f"VACUUM {', '.join(CHURNED_CATALOGS)}")
+        )
     async with admin.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = create_engine(url, schema=schema)

@@ -43,7 +43,9 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
         "(bench/loadside.py), as Telegram and the customers' phones are not in the bot's "
         "process; CPU ms/step is the bot process's CPU time per conversation step, a measure "
         "less disturbed by other load on the machine than steps/s. Rows with think time are "
-        "the median of three runs by p99; the p99 of each run is listed below the table.",
+        "the median of three runs by p99; the p99 of each run is listed below the table. Before "
+        "each PostgreSQL run the catalogs that schema creation churns are vacuumed "
+        "(bench.common.CHURNED_CATALOGS).",
         "",
         "| bot | backend | customers | think s | chats at once | steps/s | ratio to echo "
         "| CPU ms/step | p50 ms | p95 ms | p99 ms | peak RSS MB | timeouts | failed updates |",
