@@ -39,7 +39,7 @@ FORGET_EVERY = 0.5
 # Chats worked at once. More let a busy minute's chats overlap their waits for the database and
 # Telegram; but every update in flight also waits its turn on the one event loop after each
 # statement, so past a point they only make each other slower. With 100 customers thinking
-# 1 s, p99 of three runs: 32 chats 57-218 ms, 16 chats 58-98 ms, 8 chats 66-93 ms; at
+# 1 s, p99 of three runs: 32 chats 57-218 ms, 16 chats 58-98 ms, 8 chats 66-95 ms; at
 # saturation 16 and 32 gave about the same steps/s, 8 fewer on SQLite (bench: throughput).
 MAX_CONCURRENT_CHATS = 16
 # Pending updates taken by one read of the inbox.
