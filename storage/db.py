@@ -42,10 +42,12 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
     kwargs["pool_pre_ping"] = True
     # The pump works up to 16 chats at once (bot.pump), each holding a connection for its
     # transaction, beside the sender, the sweeper, the pump's own polls and the web app. The
-    # pool keeps that many open, and more: connections opened beyond pool_size are closed on
+    # pool keeps about that many open: connections opened beyond pool_size are closed on
     # return, and under load the churn of opening them again cost more CPU than the statements
-    # (bench: throughput, with 32 chats and a pool of 20).
-    kwargs["pool_size"] = 40
+    # (bench: throughput, with 32 chats and a pool of 20). Not more: `aftersales run` opens
+    # them all at start (fill_pool), and PostgreSQL's default is 100 connections in all,
+    # shared with a standby instance and the command line.
+    kwargs["pool_size"] = 20
     kwargs["max_overflow"] = 10
     return create_async_engine(url, **kwargs)
 
