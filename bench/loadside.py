@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import time
 import traceback
 from multiprocessing.connection import Connection
 from types import TracebackType
@@ -30,7 +29,6 @@ class LoadSide:
     """The child process holding the sandbox server and the customers, seen from the bot's side."""
 
     def __init__(self, *, manual_clock: bool) -> None:
-        self._manual_clock = manual_clock
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
         self._process = context.Process(
@@ -114,7 +112,6 @@ async def _main(conn: Connection, manual_clock: bool) -> None:
                 elif command[0] == "drive":
                     _, user_ids, expected, act, steps, think = command
                     users = [SandboxUser(server, uid, "Li") for uid in user_ids]
-                    cpu = time.process_time()
                     outcome = await drive(server, users, expected, ACTS[act], steps, think)
                     conn.send(
                         (
@@ -124,7 +121,7 @@ async def _main(conn: Connection, manual_clock: bool) -> None:
                                 "latencies": outcome.latencies,
                                 "step_of": outcome.step_of,
                                 "errors": outcome.errors,
-                                "load_cpu_seconds": time.process_time() - cpu,
+                                "load_cpu_seconds": outcome.cpu_seconds,
                             },
                         )
                     )

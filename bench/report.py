@@ -95,9 +95,8 @@ def _throughput(rows: list[dict[str, Any]]) -> list[str]:
 
 def _cpu_per_step(row: dict[str, Any]) -> str:
     """CPU milliseconds the bot's process spent per conversation step."""
-    if not row.get("steps") or "cpu_share" not in row:
-        return "-"
-    return f"{1000 * row['cpu_share'] * row['seconds'] / row['steps']:.1f}"
+    value = row.get("cpu_ms_per_step")
+    return f"{value:.1f}" if value is not None else "-"
 
 
 def _pacing(rows: list[dict[str, Any]]) -> list[str]:
