@@ -49,6 +49,11 @@ def create_engine(url: str, *, schema: str | None = None, echo: bool = False) ->
     # shared with a standby instance and the command line.
     kwargs["pool_size"] = 20
     kwargs["max_overflow"] = 10
+    # The connection returned last is handed out next: at an ordinary pace a few connections
+    # serve everything and keep their prepared statements and PostgreSQL's per-backend caches
+    # warm, instead of every update taking the one that sat idle longest (bench: throughput,
+    # think 1 s, five runs each: p99 37-50 ms with, 41-63 ms without; within the noise here).
+    kwargs["pool_use_lifo"] = True
     return create_async_engine(url, **kwargs)
 
 
