@@ -50,16 +50,37 @@ async def insert_ignore(
     session: AsyncSession, model: type[Base], values: dict[str, Any], conflict: list[str]
 ) -> bool:
     """Inserts a row unless one with the same conflict columns exists; True if inserted."""
+    statement = _insert_ignore(session, model, tuple(values), tuple(conflict), returning=True)
+    result = await session.execute(statement, values)
+    return result.first() is not None
+
+
+async def insert_ignore_many(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, Any]], conflict: list[str]
+) -> None:
+    """Inserts rows (all with the same keys) in one statement, skipping conflicting ones."""
+    if not rows:
+        return
+    names, keys = tuple(rows[0]), tuple(conflict)
+    await session.execute(_insert_ignore(session, model, names, keys, returning=False), rows)
+
+
+def _insert_ignore(
+    session: AsyncSession,
+    model: type[Base],
+    names: tuple[str, ...],
+    conflict: tuple[str, ...],
+    *,
+    returning: bool,
+) -> Any:
     table = model.__table__
 
     def build() -> Any:
-        return (
+        statement = (
             dialect_insert(session, model)
-            .values({name: bindparam(name, type_=table.c[name].type) for name in values})
-            .on_conflict_do_nothing(index_elements=conflict)
-            .returning(table.c.id)
+            .values({name: bindparam(name, type_=table.c[name].type) for name in names})
+            .on_conflict_do_nothing(index_elements=list(conflict))
         )
+        return statement.returning(table.c.id) if returning else statement
 
-    shape = ("insert_ignore", model, tuple(values), tuple(conflict))
-    result = await session.execute(built_once(session, shape, build), values)
-    return result.first() is not None
+    return built_once(session, ("insert_ignore", model, names, conflict, returning), build)
