@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean migration docs chromium
+.PHONY: run test lint bench clean migration docs chromium image-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: lint chromium
 # too when AFTERSALES_BENCH_DATABASE_URL (or AFTERSALES_TEST_DATABASE_URL) is set.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --size full
+
+# Builds deploy/Dockerfile and runs the image against the sandbox Bot API (needs a Docker engine
+# and the python:3.11-slim base image; not part of `make test`).
+image-check: $(STAMP)
+	PYTHONPATH=. $(BIN)/python deploy/check_image.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
