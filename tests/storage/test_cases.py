@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.lifecycle import Action, Actor, CaseStatus, IllegalTransition
 from domain.messages import Message
+from domain.reminders import PlannedReminder, ReminderKind
 from storage import workflow
 from storage.db import create_session_factory, read_sessions
 from storage.models import CaseEvent, Reminder
@@ -108,6 +109,42 @@ async def test_a_reminder_is_claimed_once(engine: AsyncEngine) -> None:
 
     results = await asyncio.gather(*(claim() for _ in range(5)))
     assert results.count(True) == 1
+
+
+async def test_a_reminder_plan_is_written_once_per_key(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    first = [
+        PlannedReminder(ReminderKind.QUOTE, "reminder", NOW + timedelta(hours=18)),
+        PlannedReminder(ReminderKind.QUOTE, "breach", NOW + timedelta(hours=24)),
+    ]
+    async with sessions() as session, session.begin():
+        customer = await make_customer(session, telegram_id=1, now=NOW)
+        product = await make_product(session, serial="SN-1", now=NOW, customer=customer)
+        case = await make_case(session, customer=customer, product=product, now=NOW)
+        await reminders.schedule_plan(session, case_id=case.id, plan=first)
+    # Planned again (a state entered twice), one step new: only the new key is added and the
+    # existing rows keep their times.
+    again = [
+        PlannedReminder(ReminderKind.QUOTE, "reminder", NOW + timedelta(hours=99)),
+        PlannedReminder(ReminderKind.QUOTE, "breach", NOW + timedelta(hours=99)),
+        PlannedReminder(ReminderKind.QUOTE, "breach", NOW + timedelta(hours=48), round=1),
+    ]
+    async with sessions() as session, session.begin():
+        await reminders.schedule_plan(session, case_id=case.id, plan=again)
+        await reminders.schedule_plan(session, case_id=case.id, plan=[])
+    async with sessions() as session:
+        rows = (
+            await session.scalars(
+                select(Reminder).where(
+                    Reminder.case_id == case.id, Reminder.kind == ReminderKind.QUOTE
+                )
+            )
+        ).all()
+    assert sorted((r.key, r.due_at - NOW) for r in rows) == [
+        (f"case:{case.id}:quote:breach:0", timedelta(hours=24)),
+        (f"case:{case.id}:quote:breach:1", timedelta(hours=48)),
+        (f"case:{case.id}:quote:reminder:0", timedelta(hours=18)),
+    ]
 
 
 async def test_outbox_dedupes_and_inbox_ignores_redelivery(engine: AsyncEngine) -> None:
