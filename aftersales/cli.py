@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from aftersales.commands import COMMAND_MODULES
-from aftersales.logs import setup_logging
-from aftersales.settings import Settings
+from core.logs import setup_logging
+from core.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:

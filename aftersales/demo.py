@@ -12,13 +12,13 @@ from typing import Any, Protocol
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from aftersales.clock import Clock
 from aftersales.runtime import Runtime
-from aftersales.settings import Settings
+from core.clock import Clock
+from core.settings import Settings
+from sandbox.botapi import BotApiServer
+from sandbox.panes import Pane
+from sandbox.users import SandboxUser
 from storage.repos import inbox, people, products
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.panes import Pane
-from web.sandbox.users import SandboxUser
 
 logger = logging.getLogger(__name__)
 

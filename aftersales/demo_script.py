@@ -17,7 +17,6 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
 from aftersales.demo import (
     CUSTOMER,
     DISPATCHER,
@@ -28,9 +27,10 @@ from aftersales.demo import (
     Sandbox,
     default_db_path,
 )
-from aftersales.settings import Settings
-from bot.i18n import Texts, catalog
-from web.sandbox.models import SentMessage
+from core.clock import ManualClock
+from core.i18n import Texts, catalog
+from core.settings import Settings
+from sandbox.models import SentMessage
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ async def regenerate(engine: AsyncEngine) -> None:
 
 def setting_rows() -> list[tuple[str, str, str]]:
     """(environment variable, default, meaning) for every setting."""
-    from aftersales.setting_docs import SETTING_DOCS
-    from aftersales.settings import Settings
+    from core.setting_docs import SETTING_DOCS
+    from core.settings import Settings
 
     rows = []
     for name, field in Settings.model_fields.items():

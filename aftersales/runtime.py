@@ -12,13 +12,13 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 
-from aftersales.clock import Clock, SystemClock
 from aftersales.leader import Leadership, lock_name, migration_guard
-from aftersales.settings import Settings
 from bot.app import BotApplication, build_application, policy_from
 from bot.menu import publish_menu
 from bot.polling import poll_forever
 from bot.pump import UpdatePump
+from core.clock import Clock, SystemClock
+from core.settings import Settings
 from scheduler.outbox_sender import OutboxSender
 from scheduler.sweep import Sweeper
 from storage import migrate

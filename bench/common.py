@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sandbox.botapi import BotApiServer
+from sandbox.params import Upload
 from storage.db import create_engine
 from storage.models import Base
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.params import Upload
 
 TOKEN = "123456:TEST"
 PG_ENV = ("AFTERSALES_BENCH_DATABASE_URL", "AFTERSALES_TEST_DATABASE_URL")

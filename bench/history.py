@@ -28,10 +28,10 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from aftersales.clock import ManualClock
-from aftersales.settings import Settings
 from bench.common import Database, database, ms
 from bot.app import policy_from
+from core.clock import ManualClock
+from core.settings import Settings
 from scheduler.registry import JobContext, handles
 from scheduler.sweep import Sweeper
 from storage.db import create_session_factory
@@ -323,7 +323,7 @@ async def _report_timing(sessions: Any, clock: ManualClock) -> dict[str, Any]:
     """Times the monthly service-standard report of one month of the loaded history."""
     try:  # written concurrently with this benchmark; measured when present
         from domain.metrics import Targets
-        from storage.service_standard import service_report
+        from storage.repos.standards import service_report
     except ImportError as missing:
         return {"report": f"not measured ({missing})"}
     timings: list[float] = []

@@ -17,9 +17,9 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any
 
-from aftersales.clock import ManualClock
 from bench.common import TOKEN, CountingServer
-from web.sandbox.users import SandboxUser
+from core.clock import ManualClock
+from sandbox.users import SandboxUser
 
 # (kind, value) steps of one customer's script; "press" presses an inline button.
 Steps = tuple[tuple[str, str], ...]

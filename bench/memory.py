@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from aftersales.clock import ManualClock
 from bench.common import TOKEN, CountingServer, current_rss_mb, database, peak_rss_mb
 from bench.history import load_history
 from bench.throughput import (
@@ -25,8 +24,9 @@ from bench.throughput import (
     seed_customers,
 )
 from bot.pump import MAX_CONCURRENT_CHATS
+from core.clock import ManualClock
+from sandbox.users import SandboxUser
 from storage.models import Case, Customer, PersistedState
-from web.sandbox.users import SandboxUser
 
 # The first three steps of a report: the dialog is left waiting for "Continue".
 HALF_WAY = STEPS[:3]

@@ -12,16 +12,16 @@ from typing import Any
 
 from telegram import Bot
 
-from aftersales.clock import SystemClock
-from aftersales.settings import Settings
 from bench.common import TOKEN, CountingServer, database, peak_rss_mb
-from bot.http import AiohttpRequest
-from bot.i18n import Texts
-from domain.messages import Message
+from core.clock import SystemClock
+from core.i18n import Texts
+from core.messages import Message
+from core.settings import Settings
+from core.transport import AiohttpRequest
+from sandbox.users import SandboxGroup, SandboxUser
 from scheduler.outbox_sender import OutboxSender
 from storage.db import create_session_factory
 from storage.repos import outbox
-from web.sandbox.users import SandboxGroup, SandboxUser
 
 FIRST_USER = 800_000
 GROUP_CHAT = -1_001_000_000_001

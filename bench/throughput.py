@@ -21,16 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from aftersales.clock import ManualClock
 from aftersales.heap import settle_heap
 from aftersales.runtime import Runtime
-from aftersales.settings import Settings
 from bench.common import TOKEN, CountingServer, database, ms, peak_rss_mb, percentile
 from bench.loadside import LoadSide
 from bot.pump import MAX_CONCURRENT_CHATS, UpdatePump
+from core.clock import ManualClock
+from core.settings import Settings
+from sandbox.users import SandboxUser
 from storage.db import fill_pool
 from storage.models import Customer, Product
-from web.sandbox.users import SandboxUser
 
 logger = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from aftersales.clock import Clock
-from aftersales.settings import Settings
 from bot.context import AppContext, BotData, Services, current_unit
-from bot.http import AiohttpRequest
-from bot.i18n import Texts, normalize_language
 from bot.persistence import DbPersistence
 from bot.replies import ReplyBot
+from core.clock import Clock
+from core.i18n import Texts, normalize_language
+from core.settings import Settings
+from core.transport import AiohttpRequest
 from domain.policy import ServicePolicy
 
 logger = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from telegram import (
 )
 
 from bot.context import AppContext
-from bot.i18n import normalize_language
+from core.i18n import normalize_language
 from storage.repos import people
 
 logger = logging.getLogger(__name__)

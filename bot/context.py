@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from aftersales.clock import Clock
-from aftersales.settings import Settings
-from bot.i18n import Texts
+from core.clock import Clock
+from core.i18n import Texts
+from core.settings import Settings
 from domain.policy import ServicePolicy
 
 

@@ -9,7 +9,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.i18n import LANGUAGES, Texts, catalog
+from core.i18n import LANGUAGES, Texts, catalog
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -7,7 +7,7 @@ import logging
 from telegram import Bot, BotCommand
 from telegram.error import TelegramError
 
-from bot.i18n import catalog
+from core.i18n import catalog
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from aftersales.clock import Clock
 from bot.context import BotData, UnitOfWork, current_unit, units_by_owner
+from core.clock import Clock
 from storage.repos import state
 
 logger = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import logging
 
 from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
 
-from bot.http import retry_seconds
 from bot.pump import UpdatePump
 from bot.replies import ReplyBot
+from core.transport import retry_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application
 
-from aftersales.clock import Clock
-from aftersales.logs import log_context
-from aftersales.waiting import wait_event
 from bot.context import UnitOfWork, current_unit, units_by_owner
-from bot.i18n import normalize_language
 from bot.persistence import DbPersistence, PendingWrite, apply_writes
 from bot.replies import QueuedCall, ReplyBot
+from core.clock import Clock
+from core.i18n import normalize_language
+from core.logs import log_context
+from core.waiting import wait_event
 from storage.db import read_sessions
 from storage.models import InboxUpdate
 from storage.repos import inbox

@@ -28,7 +28,7 @@ from telegram.ext import ExtBot
 from telegram.request._requestparameter import RequestParameter
 
 from bot.context import current_unit
-from bot.http import retry_seconds
+from core.transport import retry_seconds
 
 logger = logging.getLogger(__name__)
 

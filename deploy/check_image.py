@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.common import CountingServer
-from web.sandbox.users import SandboxUser
+from sandbox.users import SandboxUser
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "aftersales:check"

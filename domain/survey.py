@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from domain.messages import Button, Message
+from core.messages import Button, Message
 
 
 class Question(StrEnum):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.messages import Message, at, term
+from core.messages import Message, at, term
 from scheduler.registry import JobContext
-from storage import notify, scheduling
+from services import notify, scheduling
 from storage.models import Case, Reminder
 from storage.repos import outbox
 

@@ -27,14 +27,14 @@ from telegram.error import (
     TelegramError,
 )
 
-from aftersales.clock import Clock
-from aftersales.settings import Settings
-from aftersales.waiting import wait_event
-from bot.http import may_have_arrived, retry_seconds
-from bot.i18n import Texts
-from domain.messages import Message
+from core.clock import Clock
+from core.i18n import Texts
+from core.messages import Message
+from core.settings import Settings
+from core.transport import may_have_arrived, retry_seconds
+from core.waiting import wait_event
 from scheduler.pacing import Pacer
-from storage import scheduling
+from services import scheduling
 from storage.db import read_sessions
 from storage.models import OutboxMessage
 from storage.repos import outbox

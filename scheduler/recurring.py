@@ -28,7 +28,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aftersales.settings import Settings
+from core.settings import Settings
 from scheduler.registry import ReminderHandler, handles
 from storage.repos import reminders
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from aftersales.settings import Settings
+from core.settings import Settings
 from domain.policy import ServicePolicy
 from storage.models import Reminder
 

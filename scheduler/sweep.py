@@ -16,8 +16,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aftersales.clock import Clock
-from aftersales.settings import Settings
+from core.clock import Clock
+from core.settings import Settings
 from domain.policy import ServicePolicy
 from scheduler import jobs, recurring
 from scheduler.registry import JobContext, handler_for

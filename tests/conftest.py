@@ -13,11 +13,11 @@ from sqlalchemy import Sequence, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.schema import CreateIndex, CreateSequence, CreateTable
 
-from aftersales.clock import ManualClock
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
 from storage.db import create_engine
 from storage.models import Base
 from tests.harness import Harness
-from web.sandbox.botapi import BotApiServer
 
 # PTB 22 warns on every RetryAfter unless durations are timedeltas; opt in, as production does.
 os.environ.setdefault("PTB_TIMEDELTA", "true")

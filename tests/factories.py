@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import CaseKind
 from domain.policy import ServicePolicy
-from storage import workflow
+from services import workflow
+from services.workflow import CaseDraft
 from storage.models import Case, Customer, Product, Staff
 from storage.repos import people
-from storage.workflow import CaseDraft
 
 
 async def make_customer(
@@ -128,10 +128,10 @@ async def make_closed_case(
 ) -> Case:
     """A case taken through assign, accept, check-in, fixed report and closure at `now`.
 
-    Closure goes through storage.closing.close_case, so the survey is scheduled as in life.
+    Closure goes through services.closing.close_case, so the survey is scheduled as in life.
     """
     from domain.lifecycle import Action, Actor
-    from storage.closing import close_case
+    from services.closing import close_case
 
     policy = policy or ServicePolicy()
     case = await make_case(session, customer=customer, now=now, product=product, policy=policy)
@@ -173,8 +173,8 @@ async def make_job(
     product should be out of warranty); resolved is an on-site job with a fixed report filed.
     """
     from domain.lifecycle import Actor
-    from storage import dispatch, jobs, quotes, reports
-    from storage.reports import QualityRoute, ReportDraft
+    from services import dispatch, jobs, quotes, reports
+    from services.reports import QualityRoute, ReportDraft
 
     assert stage in JOB_STAGES, stage
     policy = policy or ServicePolicy()

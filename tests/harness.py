@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from aftersales.clock import ManualClock
 from aftersales.runtime import Runtime
-from aftersales.settings import Settings
+from core.clock import ManualClock
+from core.settings import Settings
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxUser
 from storage.db import create_session_factory
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxUser
 
 TOKEN = "123456:TEST"
 

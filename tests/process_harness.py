@@ -22,9 +22,9 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxUser
 from storage.models import InboxUpdate
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxUser
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from aftersales.cli import build_parser
-from aftersales.settings import Settings
+from core.settings import Settings
 from storage.backup import pg_dump_command
 from storage.models import Customer
 from tests.bot.test_register import register

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from aftersales.cli import build_parser
-from aftersales.clock import ManualClock
 from aftersales.commands.demo import web_app
 from aftersales.demo import (
     CUSTOMER,
@@ -29,9 +28,10 @@ from aftersales.demo import (
     TECHNICIAN_NORTH,
 )
 from aftersales.demo_script import STAGES, run_script
+from core.clock import ManualClock
 from storage.models import Customer, Product, Staff
 from tests.conftest import USE_PG
-from tests.web.sandbox.sandbox_world import demo_settings, running_sandbox, sandbox_ui
+from tests.sandbox.sandbox_world import demo_settings, running_sandbox, sandbox_ui
 
 
 async def test_demo_data_has_staff_in_two_regions_and_products_in_and_out_of_warranty(

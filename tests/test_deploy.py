@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from aftersales.settings import Settings
+from core.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 

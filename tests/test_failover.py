@@ -19,7 +19,9 @@ from alembic import command
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from domain.messages import Message
+from core.messages import Message
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxUser
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base, Case, CaseEvent, Customer, InboxUpdate, OutboxMessage
@@ -28,8 +30,6 @@ from tests.conftest import PG_URL, USE_PG
 from tests.factories import make_product
 from tests.process_harness import BotProcess, Step, bot_environment, contact, drive, press
 from tests.process_harness import text as say
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxUser
 
 pytestmark = pytest.mark.skipif(
     not USE_PG, reason="failover needs PostgreSQL (AFTERSALES_TEST_BACKEND=postgresql)"

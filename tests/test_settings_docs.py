@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aftersales.devtools import env_example, settings_table
-from aftersales.setting_docs import SETTING_DOCS
-from aftersales.settings import Settings
+from core.setting_docs import SETTING_DOCS
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import aiohttp
 import jinja2
 from aiohttp import web
 
-from bot.i18n import Texts
+from core.i18n import Texts
 from web.deps import WebDeps, deps_key, http_key, templates_key, texts_key
 from web.middlewares import security_headers, staff_session
 from web.routes import setup_routes

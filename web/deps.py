@@ -12,9 +12,9 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aftersales.clock import Clock
-from aftersales.settings import Settings
-from bot.i18n import Texts
+from core.clock import Clock
+from core.i18n import Texts
+from core.settings import Settings
 from domain.policy import ServicePolicy
 from storage.db import read_sessions
 from web.metrics import Metrics

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from storage import web as web_store
+from storage.repos import dashboard as web_store
 from web.access import COOKIE, LANG_COOKIE, Refused, Viewer, viewer_key
 from web.deps import deps_key
 from web.render import render

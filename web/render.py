@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.i18n import Texts, catalog
+from core.i18n import Texts, catalog
 from web.access import LANG_COOKIE, Viewer, viewer_key
 from web.badges import duration_parts
 from web.deps import deps_key, templates_key, texts_key

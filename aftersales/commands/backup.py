@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aftersales.settings import Settings
+from core.settings import Settings
 from storage.backup import (
     BackupError,
     backup_sqlite,

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aftersales.clock import SystemClock
-from aftersales.settings import Settings
-from storage import privacy
+from core.clock import SystemClock
+from core.settings import Settings
+from services import privacy
 from storage.db import create_engine, create_session_factory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from aftersales.settings import Settings
+from core.settings import Settings
 from storage import migrate
 from storage.db import create_engine, describe
 

@@ -16,9 +16,9 @@ from typing import Any
 from aiohttp import web
 
 from aftersales.demo import SUPERVISOR, DemoClock, Sandbox, default_db_path
-from aftersales.settings import Settings
+from core.settings import Settings
+from sandbox.ui import SandboxUi
 from storage.repos import people
-from web.sandbox.ui import SandboxUi
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def web_app(sandbox: Sandbox, ui: SandboxUi) -> web.Application:
 
 async def supervisor_login_link(sandbox: Sandbox) -> str | None:
     """A fresh one-time dashboard login link for the demo supervisor."""
-    from storage import web as web_store
+    from storage.repos import dashboard as web_store
 
     runtime = sandbox.runtime
     assert runtime is not None

@@ -11,8 +11,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from aftersales.clock import SystemClock
-from aftersales.settings import Settings
+from core.clock import SystemClock
+from core.settings import Settings
 from domain.product_import import COLUMNS, RowError, parse_row
 from storage import migrate
 from storage.db import create_engine, create_session_factory

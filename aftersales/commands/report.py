@@ -10,13 +10,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from aftersales.clock import SystemClock
-from aftersales.settings import Settings
-from bot.i18n import Texts
+from core.clock import SystemClock
+from core.i18n import Texts
+from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
 from scheduler.jobs.monthly_report import format_value, report_rows
-from storage import service_standard
 from storage.db import create_engine, create_session_factory
+from storage.repos import standards as service_standard
 
 TECHNICIAN_COLUMNS = (
     "technician_id",

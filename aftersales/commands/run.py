@@ -12,7 +12,7 @@ from typing import Any
 
 from aftersales.heap import settle_heap
 from aftersales.runtime import Runtime
-from aftersales.settings import Settings
+from core.settings import Settings
 from storage.db import fill_pool
 
 logger = logging.getLogger(__name__)

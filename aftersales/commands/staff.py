@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import TelegramError
 
-from aftersales.clock import SystemClock
-from aftersales.settings import Settings
+from core.clock import SystemClock
+from core.settings import Settings
 from domain.validation import InputError, normalize_phone
 from storage import migrate
 from storage.db import create_engine, create_session_factory

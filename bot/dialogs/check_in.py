@@ -22,7 +22,7 @@ from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.handlers.technician import own_job, show_job
 from bot.keyboards import location_keyboard
 from domain.lifecycle import CaseStatus
-from storage import jobs
+from services import jobs
 
 logger = logging.getLogger(__name__)
 

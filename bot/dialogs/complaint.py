@@ -25,7 +25,7 @@ from bot.handlers.customer import registered_customer
 from bot.keyboards import inline
 from domain.complaints import DESCRIPTION_LIMIT, Source
 from domain.lifecycle import CaseKind
-from storage import complaints, workflow
+from services import complaints, workflow
 
 if TYPE_CHECKING:
     from bot.app import BotApplication

@@ -22,8 +22,8 @@ from bot.handlers.supervisor import supervisor_of
 from bot.keyboards import inline
 from domain.complaints import ACTION_LIMIT, ROOT_CAUSES
 from domain.lifecycle import CaseStatus
-from storage import complaints
-from storage.complaints import ComplaintError
+from services import complaints
+from services.complaints import ComplaintError
 from storage.models import Case, Staff
 
 logger = logging.getLogger(__name__)

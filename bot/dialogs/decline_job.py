@@ -20,7 +20,7 @@ from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
 from bot.handlers.staff import TECH_ROLES, desk_route, staff_member
 from bot.handlers.technician import assignment_of, running_assignment
-from storage import jobs
+from services import jobs
 
 logger = logging.getLogger(__name__)
 

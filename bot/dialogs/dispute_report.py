@@ -21,7 +21,7 @@ from bot.dialogs.shared import clean_or_complain, conversation, unsupported_inpu
 from bot.handlers.customer import registered_customer
 from bot.handlers.staff import desk_route
 from domain.lifecycle import CaseStatus
-from storage import closing, reports
+from services import closing, reports
 
 logger = logging.getLogger(__name__)
 

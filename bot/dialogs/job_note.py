@@ -20,8 +20,8 @@ from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.handlers.technician import own_job
-from storage import jobs
-from storage.jobs import OPEN_JOB_STATUSES
+from services import jobs
+from services.jobs import OPEN_JOB_STATUSES
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from bot.keyboards import inline
 from domain.costs import parse_money, part_lines
 from domain.lifecycle import Actor, CaseStatus
 from domain.validation import InputError
-from storage import jobs, quotes, workflow
+from services import jobs, quotes, workflow
 from storage.models import Case, Staff
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from telegram.ext import (
 from bot.common import drop_buttons, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
-from bot.i18n import LANGUAGES
 from bot.keyboards import contact_keyboard, language_keyboard, one_button
+from core.i18n import LANGUAGES
 from domain.validation import InputError, normalize_phone
 from storage.repos import people
 

@@ -26,10 +26,10 @@ from bot.product_entry import claim_serial, parse_past_date
 from domain.lifecycle import CaseKind
 from domain.sla import DeadlinePolicy, OnsiteChoice, parse_local_datetime
 from domain.validation import InputError
-from storage import workflow
+from services import workflow
+from services.workflow import CaseDraft
 from storage.models import Customer
 from storage.repos import products
-from storage.workflow import CaseDraft
 
 logger = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from domain.costs import parse_hours, parse_money, part_lines
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.sla import DeadlinePolicy, parse_local_datetime
 from domain.validation import InputError
-from storage import jobs, reports
-from storage.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
+from services import jobs, reports
+from services.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
 
 logger = logging.getLogger(__name__)
 

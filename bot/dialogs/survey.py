@@ -22,7 +22,7 @@ from telegram.ext import (
 from bot.common import answer, language_of, reply
 from bot.context import AppContext
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from domain.messages import Message
+from core.messages import Message
 from domain.survey import (
     BY_CODE,
     COMMENT_LIMIT,
@@ -31,8 +31,8 @@ from domain.survey import (
     question_message,
     valid_value,
 )
-from storage import feedback, workflow
-from storage.feedback import AnswerOutcome, SurveyStatus
+from services import feedback, workflow
+from services.feedback import AnswerOutcome, SurveyStatus
 from storage.models import Case, Survey
 from storage.repos import people
 

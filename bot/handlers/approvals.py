@@ -13,7 +13,7 @@ from bot.context import AppContext
 from bot.handlers.customer import registered_customer
 from bot.handlers.staff import desk_route
 from domain.lifecycle import CaseStatus
-from storage import closing, quotes, reports
+from services import closing, quotes, reports
 
 if TYPE_CHECKING:
     from bot.app import BotApplication

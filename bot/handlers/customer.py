@@ -11,10 +11,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.common import answer, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.handlers.staff import desk_route
-from bot.i18n import LANGUAGES
 from bot.keyboards import inline, language_keyboard
+from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
-from storage import dispatch, workflow
+from services import dispatch, workflow
 from storage.models import Case, Customer
 from storage.repos import people
 

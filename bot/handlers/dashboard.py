@@ -13,7 +13,7 @@ from telegram.ext import CommandHandler
 
 from bot.common import reply, text
 from bot.context import AppContext
-from storage import web as web_store
+from storage.repos import dashboard as web_store
 from storage.repos import people
 
 if TYPE_CHECKING:

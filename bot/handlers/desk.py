@@ -15,7 +15,7 @@ from bot.keyboards import inline
 from domain.dispatch import Ranked
 from domain.lifecycle import CaseStatus, IllegalTransition
 from domain.validation import InputError, clean_text
-from storage import closing, desk, dispatch, workflow
+from services import closing, desk, dispatch, workflow
 from storage.models import Case, Staff
 
 if TYPE_CHECKING:

@@ -13,12 +13,12 @@ from telegram.ext import filters as tg_filters
 
 from bot.common import answer, edit_or_reply, reply, text
 from bot.context import AppContext
-from bot.i18n import normalize_language
 from bot.keyboards import inline
+from core.i18n import normalize_language
 from domain.lifecycle import Actor
-from storage.desk import DeskRoute
+from services.desk import DeskRoute
+from services.reports import QualityRoute
 from storage.models import Staff
-from storage.reports import QualityRoute
 from storage.repos import people
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.common import answer, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.keyboards import inline
-from domain.messages import Message
-from storage import complaints, notify
-from storage.complaints import ComplaintError
+from core.messages import Message
+from services import complaints, notify
+from services.complaints import ComplaintError
 from storage.models import Staff
 from storage.repos import people
 

@@ -13,7 +13,7 @@ from bot.context import AppContext
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.keyboards import inline
 from domain.lifecycle import CaseStatus
-from storage import dispatch, jobs
+from services import dispatch, jobs
 from storage.models import Assignment, Case, Staff
 
 if TYPE_CHECKING:

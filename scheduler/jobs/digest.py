@@ -6,11 +6,11 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from domain.messages import Message, term
+from core.messages import Message, term
 from scheduler.notices import to_supervisors
 from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext
-from storage import scheduling
+from services import scheduling
 from storage.models import Case, Reminder
 
 logger = logging.getLogger(__name__)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from core.messages import Button, Message
 from domain.lifecycle import Action, Actor, CaseStatus
-from domain.messages import Button, Message
 from scheduler.registry import JobContext, handles
-from storage import closing, notify, quotes, workflow
-from storage.desk import DeskRoute, to_desk
-from storage.dispatch import back_to_queue, current_assignment
+from services import closing, notify, quotes, workflow
+from services.desk import DeskRoute, to_desk
+from services.dispatch import back_to_queue, current_assignment
 from storage.models import Case, Reminder, Staff
 
 logger = logging.getLogger(__name__)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.i18n import Texts
-from domain.messages import Message
+from core.i18n import Texts
+from core.messages import Message
 from domain.metrics import Metric, ServiceReport, month_range, previous_month
 from scheduler.notices import to_admins
 from scheduler.recurring import monthly_at, recurring
 from scheduler.registry import JobContext
-from storage import notify, service_standard
+from services import notify
 from storage.models import Reminder
 from storage.repos import people
+from storage.repos import standards as service_standard
 
 logger = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from core.messages import Message
 from domain.lifecycle import CaseStatus
-from domain.messages import Message
 from domain.reminders import ReminderKind
 from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles
-from storage import notify, scheduling
+from services import notify, scheduling
 from storage.models import Case, Reminder
 
 logger = logging.getLogger(__name__)

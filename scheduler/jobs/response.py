@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from core.messages import Message
 from domain.lifecycle import CaseKind, CaseStatus
-from domain.messages import Message
 from domain.reminders import ReminderKind
 from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles

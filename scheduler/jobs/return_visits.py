@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.i18n import catalog
+from core.i18n import catalog
+from core.messages import Message
 from domain.lifecycle import CaseKind
-from domain.messages import Message
 from scheduler.notices import case_args, notice_key, to_desk
 from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext, handles
-from storage import notify, scheduling, workflow
+from services import notify, scheduling, workflow
+from services.workflow import CaseDraft
 from storage.models import Customer, Reminder
 from storage.repos import reminders
-from storage.workflow import CaseDraft
 
 logger = logging.getLogger(__name__)
 

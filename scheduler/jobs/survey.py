@@ -11,8 +11,8 @@ from domain.lifecycle import CaseStatus
 from domain.reminders import ReminderKind
 from domain.survey import next_question, question_message
 from scheduler.registry import JobContext, handles
-from storage import feedback, notify
-from storage.feedback import SurveyStatus
+from services import feedback, notify
+from services.feedback import SurveyStatus
 from storage.models import Case, Reminder, Survey
 
 logger = logging.getLogger(__name__)

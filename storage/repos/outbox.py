@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.messages import Message
+from core.messages import Message
 from storage.models import OutboxMessage
 from storage.upsert import insert_ignore
 

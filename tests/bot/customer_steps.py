@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sandbox.users import SandboxUser
 from tests.harness import Harness
-from web.sandbox.users import SandboxUser
 
 
 async def register(

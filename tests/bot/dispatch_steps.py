@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxUser
 from storage.models import Case, CaseEvent, Product
 from tests.bot.customer_steps import press, register, report_fault, say
 from tests.factories import make_product, make_staff
 from tests.harness import Harness
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxUser
 
 ADMIN = 9000
 DISPATCHER = 5001

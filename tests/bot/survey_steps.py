@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from sandbox.users import SandboxUser
 from storage.models import Survey
 from storage.repos import people
 from tests.factories import make_closed_case, make_customer, make_staff
 from tests.harness import Harness
-from web.sandbox.users import SandboxUser
 
 TECHNICIAN_ID = 7001
 DISPATCHER_ID = 7002

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.i18n import LANGUAGES, catalog, placeholders
+from core.i18n import LANGUAGES, catalog, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 

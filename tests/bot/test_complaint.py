@@ -10,8 +10,8 @@ from sqlalchemy import select
 from domain.complaints import Source
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.policy import ServicePolicy
-from storage import complaints
-from storage.complaints import ComplaintError
+from services import complaints
+from services.complaints import ComplaintError
 from storage.models import Case, Reminder
 from storage.repos import people
 from tests.bot.survey_steps import SUPERVISOR_ID, TECHNICIAN_ID, closed_case, staff, tap

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxGroup
 from storage.models import Survey
 from tests.bot.customer_steps import press, register, say
 from tests.bot.dispatch_steps import (
@@ -22,8 +24,6 @@ from tests.bot.dispatch_steps import (
 )
 from tests.factories import make_product
 from tests.harness import Harness
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxGroup
 
 DESK_CHAT = -100500
 

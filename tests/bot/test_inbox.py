@@ -8,10 +8,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bot.context import AppContext
+from sandbox.models import Timeout
 from storage.models import Customer, InboxUpdate
 from tests.bot.customer_steps import register, say
 from tests.harness import Harness
-from web.sandbox.models import Timeout
 
 
 async def test_unprocessed_updates_are_replayed_after_a_crash(harness: Harness) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from sandbox.models import BadRequest, Timeout
 from storage.models import InboxUpdate
 from storage.repos import inbox
 from tests.bot.customer_steps import press, register, say
 from tests.harness import Harness
-from web.sandbox.models import BadRequest, Timeout
 
 
 async def test_an_edit_telegram_refuses_becomes_a_new_message(harness: Harness) -> None:

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
 from storage.models import Assignment, ServiceReport
 from tests.bot.customer_steps import press, register, say
 from tests.bot.dispatch_steps import (
@@ -23,7 +24,6 @@ from tests.bot.dispatch_steps import (
 )
 from tests.factories import make_customer, make_product
 from tests.harness import Harness
-from web.sandbox.botapi import BotApiServer
 
 __all__ = ["harness"]
 

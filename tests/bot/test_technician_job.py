@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from sandbox.users import SandboxUser
 from storage.models import Case, OutboxMessage, Quote, ServiceReport, Survey
 from tests.bot.customer_steps import press, say
 from tests.bot.dispatch_steps import (
@@ -21,7 +22,6 @@ from tests.bot.dispatch_steps import (
     timeline,
 )
 from tests.harness import Harness
-from web.sandbox.users import SandboxUser
 
 __all__ = ["harness"]
 

@@ -1,4 +1,4 @@
-"""Property tests of the case state machine: the pure table, then storage.workflow.move on a DB.
+"""Property tests of the case state machine: the pure table, then services.workflow.move on a DB.
 
 Random sequences of actions by random roles never reach an illegal state, never skip an
 event (the audit trail is an unbroken chain ending at the current status), and never lose a
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from aftersales.clock import ManualClock
+from core.clock import ManualClock
 from domain import lifecycle
 from domain.lifecycle import (
     TERMINAL_STATUSES,
@@ -31,7 +31,7 @@ from domain.lifecycle import (
 )
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind, moot_kinds
-from storage import workflow
+from services import workflow
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseEvent, Reminder
 from storage.repos import reminders
@@ -93,7 +93,7 @@ def test_customers_cancel_only_before_the_visit_and_never_act_as_staff(
     assert customer_may_cancel(status) == (status in before_visit)
 
 
-# --- the same through storage.workflow.move, on a real database ------------------------
+# --- the same through services.workflow.move, on a real database ------------------------
 
 reminder_kinds = st.lists(st.sampled_from(ReminderKind), max_size=3)
 db_moves = st.lists(

@@ -25,9 +25,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sandbox.users import SandboxUser
 from storage.models import InboxUpdate
 from tests.harness import Harness
-from web.sandbox.users import SandboxUser
 
 CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text(encoding="utf-8"))
 ENTRIES: list[dict[str, Any]] = CORPUS["entries"]

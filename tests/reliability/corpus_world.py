@@ -18,7 +18,8 @@ from domain.complaints import Source
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.survey import COMMENT_LIMIT, ORDER
-from storage import complaints
+from services import complaints
+from services.reports import ROOT_CAUSES
 from storage.models import (
     Assignment,
     Case,
@@ -29,7 +30,6 @@ from storage.models import (
     Survey,
     SurveyAnswer,
 )
-from storage.reports import ROOT_CAUSES
 from tests.factories import (
     make_case,
     make_closed_case,

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.complaints import Source
 from domain.lifecycle import CaseKind
 from domain.policy import ServicePolicy
-from storage import complaints
+from services import complaints
 from storage.models import Assignment, CaseEvent, Quote, ServiceReport, Staff, Survey
 from tests.factories import (
     make_case,

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from aftersales.settings import Settings
+from core.settings import Settings
 from storage.models import InboxUpdate
 from tests.harness import Harness
 from web.app import create_app

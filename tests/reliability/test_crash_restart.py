@@ -20,6 +20,8 @@ from alembic import command
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxUser
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base, Case, CaseEvent, Customer, InboxUpdate
@@ -27,8 +29,6 @@ from tests.conftest import PG_URL, USE_PG
 from tests.factories import make_customer, make_product
 from tests.process_harness import BotProcess, Step, bot_environment, drive, press
 from tests.process_harness import text as say
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxUser
 
 RUNNING = "aftersales is running"
 CUSTOMERS = 50

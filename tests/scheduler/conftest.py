@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
 from tests.harness import Harness
-from web.sandbox.botapi import BotApiServer
 
 MakeHarness = Callable[..., Awaitable[Harness]]
 

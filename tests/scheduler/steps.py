@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.lifecycle import Action, Actor, CaseKind
 from domain.policy import ServicePolicy
 from domain.reminders import onsite_clock
-from storage import workflow
+from services import workflow
 from storage.models import Case, Staff
 from storage.repos import people, reminders
 from tests.factories import make_case, make_customer, make_staff

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from domain.messages import Message
+from core.messages import Message
+from sandbox.botapi import BotApiServer
+from sandbox.models import RetryAfter, ServerError, Timeout
 from storage.models import OutboxMessage
 from storage.repos import outbox
 from tests.harness import Harness
 from tests.scheduler.conftest import MakeHarness
 from tests.scheduler.steps import ADMIN, staff
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.models import RetryAfter, ServerError, Timeout
 
 USER = 5001
 OTHER = 5002

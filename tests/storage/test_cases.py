@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.messages import Message
 from domain.lifecycle import Action, Actor, CaseStatus, IllegalTransition
-from domain.messages import Message
 from domain.reminders import PlannedReminder, ReminderKind
-from storage import workflow
+from services import workflow
 from storage.db import create_session_factory, read_sessions
 from storage.models import CaseEvent, Reminder
 from storage.repos import inbox, outbox, reminders

@@ -15,7 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import migrate, workflow
+from services import workflow
+from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base
 from tests.conftest import PG_URL, USE_PG

@@ -11,8 +11,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from aftersales.cli import build_parser
-from aftersales.logs import setup_logging
-from aftersales.settings import Settings
+from core.logs import setup_logging
+from core.settings import Settings
 from storage.models import Base, Case, CasePhoto, Customer, PersistedState, Product
 from tests.factories import make_product
 from tests.harness import Harness

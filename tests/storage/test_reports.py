@@ -36,12 +36,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from aftersales.commands import report as report_command
 from aftersales.commands.report import print_table, write_csv
-from aftersales.settings import Settings
-from bot.i18n import Texts
+from core.i18n import Texts
+from core.settings import Settings
 from domain.metrics import Targets, month_range
 from storage.db import create_session_factory
 from storage.models import Case, Customer, ServiceReport, Staff, Survey, SurveyAnswer
-from storage.service_standard import service_report
+from storage.repos.standards import service_report
 from tests.factories import make_customer, make_staff
 from tests.harness import Harness
 

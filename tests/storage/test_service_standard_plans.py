@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.metrics import Targets
 from storage.db import create_session_factory
 from storage.models import Case
-from storage.service_standard import service_report
+from storage.repos.standards import service_report
 from tests.conftest import USE_PG
 from tests.factories import make_customer
 

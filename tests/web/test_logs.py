@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from aftersales.logs import build_handler, log_context
-from aftersales.settings import Settings
+from core.logs import build_handler, log_context
+from core.settings import Settings
 from tests.factories import make_case, make_customer
 from tests.harness import Harness
 

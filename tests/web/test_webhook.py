@@ -12,15 +12,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
 from aftersales.runtime import Runtime
-from aftersales.settings import Settings
+from core.clock import ManualClock
+from core.settings import Settings
+from sandbox.botapi import BotApiServer
 from storage.models import InboxUpdate
 from tests.harness import Harness
 from tests.web.conftest import Client
 from web.app import create_app
 from web.deps import WebDeps
-from web.sandbox.botapi import BotApiServer
 
 SECRET = "s3cret-Token_42"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from storage import web as web_store
+from storage.repos import dashboard as web_store
 from web.access import COOKIE, LANG_COOKIE, check_csrf, viewer, viewer_key
 from web.deps import deps_key
 from web.render import render

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain.lifecycle import CaseKind
-from storage import web as web_store
+from storage.repos import dashboard as web_store
 from web.access import viewer
 from web.badges import badges
 from web.deps import deps_key

@@ -9,9 +9,9 @@ import aiohttp
 from aiohttp import web
 
 from domain.lifecycle import Actor, IllegalTransition
-from storage import dispatch, workflow
-from storage import web as web_store
+from services import dispatch, workflow
 from storage.models import CasePhoto, Staff
+from storage.repos import dashboard as web_store
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
 from web.deps import deps_key, http_key

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from storage import exports
+from storage.repos import exports
 from web.access import desk_viewer
 from web.deps import deps_key, texts_key
 from web.render import language, render

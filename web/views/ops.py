@@ -10,7 +10,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
-from storage import ops
+from storage.repos import ops
 from web.deps import deps_key
 
 logger = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.i18n import Texts, catalog
+from core.i18n import Texts, catalog
 from domain.metrics import month_range, previous_month
-from storage.service_standard import service_report
+from storage.repos.standards import service_report
 from web.access import desk_viewer
 from web.charts import Bar, percent_bars
 from web.deps import deps_key, texts_key

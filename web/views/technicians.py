@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from aiohttp import web
 
-from storage import web as web_store
+from storage.repos import dashboard as web_store
 from web.access import desk_viewer
 from web.deps import deps_key
 from web.render import render

@@ -12,9 +12,9 @@ from typing import Any
 
 import aiohttp
 
-from aftersales.waiting import wait_event
-from web.sandbox.models import ApiError, bad_request
-from web.sandbox.params import opt_bool, opt_int, opt_json, opt_str
+from core.waiting import wait_event
+from sandbox.models import ApiError, bad_request
+from sandbox.params import opt_bool, opt_int, opt_json, opt_str
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Message
 from domain.lifecycle import OPEN_STATUSES, CaseStatus
-from domain.messages import Message
 from storage.models import Case, Customer, OutboxMessage, Staff
 from storage.repos import outbox, people
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.i18n import Texts, catalog
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.panes import Pane, pane_view, sample_photo, signature
+from core.i18n import Texts, catalog
+from sandbox.botapi import BotApiServer
+from sandbox.panes import Pane, pane_view, sample_photo, signature
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from aftersales.waiting import wait_event
-from web.sandbox.chats import ChatStore
-from web.sandbox.files import FileStore
-from web.sandbox.limits import SENDING_METHODS, RateLimiter
-from web.sandbox.models import (
+from core.waiting import wait_event
+from sandbox.chats import ChatStore
+from sandbox.files import FileStore
+from sandbox.limits import SENDING_METHODS, RateLimiter
+from sandbox.models import (
     ApiCall,
     ApiError,
     BadRequest,
@@ -30,8 +30,8 @@ from web.sandbox.models import (
     bad_request,
     too_many_requests,
 )
-from web.sandbox.params import Upload, normalize, opt_int, opt_json, opt_str, req_str
-from web.sandbox.updates import UpdateQueue
+from sandbox.params import Upload, normalize, opt_int, opt_json, opt_str, req_str
+from sandbox.updates import UpdateQueue
 
 logger = logging.getLogger(__name__)
 

@@ -8,15 +8,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Message, at
 from domain.geo import haversine_m
 from domain.lifecycle import Action, Actor, CaseStatus
-from domain.messages import Message, at
 from domain.policy import ServicePolicy
 from domain.reminders import onsite_clock, report_clock
 from domain.warranty import Warranty
-from storage import notify, workflow
-from storage.desk import DeskRoute
-from storage.dispatch import back_to_queue, current_assignment
+from services import notify, workflow
+from services.desk import DeskRoute
+from services.dispatch import back_to_queue, current_assignment
 from storage.models import Assignment, Case, Quote, Staff
 from storage.repos import reminders
 

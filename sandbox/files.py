@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from web.sandbox.models import StoredFile, bad_request
-from web.sandbox.params import Upload
+from sandbox.models import StoredFile, bad_request
+from sandbox.params import Upload
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 from html.parser import HTMLParser
 from typing import Any
 
-from web.sandbox.models import bad_request
+from sandbox.models import bad_request
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
 from aftersales.demo import Sandbox
-from aftersales.settings import Settings
-from web.sandbox.ui import SandboxUi
+from core.clock import ManualClock
+from core.settings import Settings
+from sandbox.ui import SandboxUi
 
 
 def demo_settings(**overrides: Any) -> Settings:

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from web.sandbox.files import FileStore
-from web.sandbox.formatting import check_markup, check_text, render
-from web.sandbox.models import ApiError, SentMessage, bad_request
-from web.sandbox.params import Upload, opt_float, opt_int, opt_json, opt_str, req_str
+from sandbox.files import FileStore
+from sandbox.formatting import check_markup, check_text, render
+from sandbox.models import ApiError, SentMessage, bad_request
+from sandbox.params import Upload, opt_float, opt_int, opt_json, opt_str, req_str
 
 logger = logging.getLogger(__name__)
 

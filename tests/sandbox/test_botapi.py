@@ -14,9 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from web.sandbox import botapi
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.users import SandboxGroup, SandboxUser
+from sandbox import botapi
+from sandbox.botapi import BotApiServer
+from sandbox.users import SandboxGroup, SandboxUser
 
 TOKEN = "123456:TEST"
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, OutboxMessage, Reminder
-from storage.web import BOARD_STATUSES, OPEN_JOB_STATUSES
+from storage.repos.dashboard import BOARD_STATUSES, OPEN_JOB_STATUSES
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
 from aftersales.demo import Sandbox
-from tests.web.sandbox.sandbox_world import running_sandbox, sandbox_ui
+from core.clock import ManualClock
+from tests.sandbox.sandbox_world import running_sandbox, sandbox_ui
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

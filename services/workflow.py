@@ -23,7 +23,7 @@ from storage.repos import reminders
 from storage.upsert import dialect_insert
 
 if TYPE_CHECKING:
-    from storage.desk import DeskRoute
+    from services.desk import DeskRoute
 
 logger = logging.getLogger(__name__)
 
@@ -177,8 +177,8 @@ async def open_case(
     await reminders.schedule_plan(
         session, case_id=case.id, plan=response_clock(now, policy, case.reopen_count)
     )
-    # Imported here: storage.dispatch builds on this module (move, add_event).
-    from storage.dispatch import announce_new_case
+    # Imported here: services.dispatch builds on this module (move, add_event).
+    from services.dispatch import announce_new_case
 
     await announce_new_case(session, case=case, now=now, route=desk, policy=policy)
     logger.info("case %s registered (%s)", case.number, case.kind, extra={"case": case.number})

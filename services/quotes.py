@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Button, Message, money
 from domain.costs import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
-from domain.messages import Button, Message, money
 from domain.policy import ServicePolicy
 from domain.reminders import quote_clock
-from storage import notify, workflow
-from storage.closing import close_case
-from storage.desk import DeskRoute, to_desk
+from services import notify, workflow
+from services.closing import close_case
+from services.desk import DeskRoute, to_desk
 from storage.models import Case, Customer, Quote, Staff
 from storage.repos import reminders
 

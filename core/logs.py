@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
 
-from aftersales.settings import Settings
+from core.settings import Settings
 
 CONTEXT_FIELDS = ("case", "update_id")
 _context: ContextVar[dict[str, object] | None] = ContextVar("log_context", default=None)

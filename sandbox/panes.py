@@ -8,9 +8,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.models import SentMessage
-from web.sandbox.users import SandboxUser
+from sandbox.botapi import BotApiServer
+from sandbox.models import SentMessage
+from sandbox.users import SandboxUser
 
 FILES_PATH = "/sandbox/files/"
 

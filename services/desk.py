@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Button, Message, at, term
 from domain.lifecycle import Actor, CaseKind, CaseStatus
-from domain.messages import Button, Message, at, term
 from domain.reminders import ReminderKind
-from storage import notify, workflow
+from services import notify, workflow
 from storage.models import Case, Product, Staff
 from storage.repos import reminders
 

@@ -8,15 +8,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Button, Message, term
 from domain.complaints import Severity, Source, closure_problem
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
-from domain.messages import Button, Message, term
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind
-from storage import notify, workflow
+from services import notify, workflow
+from services.workflow import CaseDraft
 from storage.models import Case, Customer, Staff
 from storage.repos import reminders
-from storage.workflow import CaseDraft
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Message catalogs (bot/locales/<lang>/*.json) and rendering of messages described as data."""
+"""Message catalogs (core/locales/<lang>/*.json) and rendering of messages described as data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from domain.messages import Message
+from core.messages import Message
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("zh_CN", "en")

@@ -10,16 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Button, Message, at, money, term
 from domain.costs import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
-from domain.messages import Button, Message, at, money, term
 from domain.policy import ServicePolicy
 from domain.reminders import confirm_clock, onsite_clock
 from domain.warranty import Warranty, customer_cost
-from storage import notify, workflow
-from storage.desk import case_card
-from storage.dispatch import current_assignment
-from storage.jobs import approved_quote, round_of
+from services import notify, workflow
+from services.desk import case_card
+from services.dispatch import current_assignment
+from services.jobs import approved_quote, round_of
 from storage.models import Case, Customer, ServiceReport, Staff
 from storage.repos import outbox, reminders
 

@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Button, Message
 from domain.dispatch import Candidate, Ranked, auto_pick, rank
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
-from domain.messages import Button, Message
 from domain.policy import ServicePolicy
 from domain.reminders import accept_window
-from storage import notify, workflow
-from storage.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
+from services import notify, workflow
+from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
 from storage.models import Assignment, Case, Customer, Staff
 from storage.repos import people, reminders
 

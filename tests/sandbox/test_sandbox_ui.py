@@ -10,11 +10,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.clock import ManualClock
 from aftersales.demo import Sandbox
-from tests.web.sandbox.sandbox_world import running_sandbox, sandbox_ui
-from web.sandbox.panes import Pane
-from web.sandbox.users import SandboxUser
+from core.clock import ManualClock
+from sandbox.panes import Pane
+from sandbox.users import SandboxUser
+from tests.sandbox.sandbox_world import running_sandbox, sandbox_ui
 
 
 @pytest.fixture

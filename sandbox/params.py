@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from web.sandbox.models import bad_request
+from sandbox.models import bad_request
 
 logger = logging.getLogger(__name__)
 

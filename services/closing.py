@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Message
 from domain.lifecycle import Action, Actor
-from domain.messages import Message
 from domain.policy import ServicePolicy
-from storage import feedback, notify, workflow
-from storage.desk import DeskRoute
-from storage.dispatch import announce_new_case, end_assignment
+from services import feedback, notify, workflow
+from services.desk import DeskRoute
+from services.dispatch import announce_new_case, end_assignment
+from services.reports import latest_report
 from storage.models import Case, Customer, ServiceReport, Staff
-from storage.reports import latest_report
 
 
 async def close_case(

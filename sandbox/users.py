@@ -6,9 +6,9 @@ import itertools
 import logging
 from typing import Any
 
-from web.sandbox.botapi import BotApiServer
-from web.sandbox.formatting import utf16_len
-from web.sandbox.models import InlineButton, SentMessage
+from sandbox.botapi import BotApiServer
+from sandbox.formatting import utf16_len
+from sandbox.models import InlineButton, SentMessage
 
 logger = logging.getLogger(__name__)
 

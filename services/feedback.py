@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.messages import Message, at
 from domain.complaints import Severity, Source
 from domain.lifecycle import Actor, CaseStatus
-from domain.messages import Message, at
 from domain.policy import ServicePolicy
 from domain.reminders import survey_clock
 from domain.survey import Question, Trigger, low_score, next_question, on_answer
-from storage import complaints, notify, workflow
+from services import complaints, notify, workflow
 from storage.models import Case, Customer, Survey, SurveyAnswer
 from storage.repos import reminders
 from storage.upsert import insert_ignore

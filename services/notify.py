@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.messages import Message
+from core.messages import Message
 from storage.models import Case, Customer, Staff
 from storage.repos import outbox, people
 
