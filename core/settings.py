@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from domain.metrics import Targets
-
 Language = Literal["zh_CN", "en"]
 
 
@@ -110,21 +108,6 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
-
-    @property
-    def targets(self) -> Targets:
-        """The monthly report's targets."""
-        return Targets(
-            response_pct=self.target_response_pct,
-            onsite_pct=self.target_onsite_pct,
-            first_fix_pct=self.target_first_fix_pct,
-            survey_response_pct=self.target_survey_response_pct,
-            complaint_rate_pct=self.target_complaint_rate_pct,
-            avg_satisfaction=self.target_avg_satisfaction,
-            very_satisfied_pct=self.target_very_satisfied_pct,
-            nps=self.target_nps,
-            complaint_closure_hours=self.target_complaint_closure_hours,
-        )
 
     @property
     def tz(self) -> ZoneInfo:

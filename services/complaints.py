@@ -13,9 +13,10 @@ from domain.complaints import Severity, Source, closure_problem
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind
-from services import notify, workflow
-from services.workflow import CaseDraft
+from services import intake, notify, workflow
+from services.intake import CaseDraft
 from storage.models import Case, Customer, Staff
+from storage.repos import cases as case_rows
 from storage.repos import reminders
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def open_complaint(
     severity: Severity = Severity.NORMAL,
 ) -> Case:
     """Opens a complaint case (own 24 h response clock) and tells the supervisors."""
-    complaint = await workflow.open_case(
+    complaint = await intake.open_case(
         session,
         customer=customer,
         draft=CaseDraft(
@@ -101,7 +102,7 @@ async def take_ownership(
     if complaint.responded_at is None:
         complaint.responded_at = now
     await reminders.cancel(session, case_id=complaint.id, kinds=[ReminderKind.RESPONSE], now=now)
-    await workflow.add_event(
+    await case_rows.add_event(
         session,
         case=complaint,
         actor=Actor.SUPERVISOR,
@@ -173,7 +174,7 @@ async def record_handling(
     if complaint.status != CaseStatus.CLOSED or complaint.handling_satisfied is not None:
         return False
     complaint.handling_satisfied = satisfied
-    await workflow.add_event(
+    await case_rows.add_event(
         session,
         case=complaint,
         actor=Actor.CUSTOMER,

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.messages import Button, Message, at, term
 from domain.lifecycle import Actor, CaseKind, CaseStatus
 from domain.reminders import ReminderKind
-from services import notify, workflow
+from services import notify
 from storage.models import Case, Product, Staff
+from storage.repos import cases as case_rows
 from storage.repos import reminders
 
 # Reasons the system gives (shown from the catalog); anything else was typed by a person.
@@ -114,7 +115,7 @@ async def reply_to_customer(
     session: AsyncSession, *, case: Case, staff: Staff, actor: Actor, text: str, now: datetime
 ) -> None:
     """Sends the customer a message from the desk; the first one stops the response clock."""
-    event = await workflow.add_event(
+    event = await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action="message",
         now=now, note=text,
     )  # fmt: skip

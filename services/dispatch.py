@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message
@@ -16,7 +15,8 @@ from domain.reminders import accept_window
 from services import notify, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
 from storage.models import Assignment, Case, Customer, Staff
-from storage.repos import people, reminders
+from storage.repos import assignments, people, reminders
+from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
 
@@ -81,26 +81,6 @@ async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
     return rank(pool, region=case.region, category=case.category)
 
 
-async def current_assignment(session: AsyncSession, *, case_id: int) -> Assignment | None:
-    """The case's running assignment, if any."""
-    return await session.scalar(
-        select(Assignment)
-        .where(Assignment.case_id == case_id, Assignment.ended_at.is_(None))
-        .order_by(Assignment.id.desc())
-        .limit(1)
-    )
-
-
-async def lock_case(session: AsyncSession, *, case_id: int) -> Case | None:
-    """The case, row-locked on PostgreSQL so concurrent presses on it run one after another."""
-    return await session.scalar(
-        select(Case)
-        .where(Case.id == case_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 async def end_assignment(
     session: AsyncSession,
     *,
@@ -111,7 +91,7 @@ async def end_assignment(
     release: bool = True,
 ) -> Assignment | None:
     """Ends the running assignment; release frees the case (closed cases keep their technician)."""
-    running = await current_assignment(session, case_id=case.id)
+    running = await assignments.current_assignment(session, case_id=case.id)
     if running is None:
         return None
     running.ended_at = now
@@ -163,7 +143,7 @@ async def dispatch_notice(
         now=now,
         case=case,
     )
-    for photo in await workflow.photos_of(session, case_id=case.id):
+    for photo in await case_rows.photos_of(session, case_id=case.id):
         await notify.to_staff(
             session,
             staff=technician,

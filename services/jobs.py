@@ -16,9 +16,11 @@ from domain.reminders import onsite_clock, report_clock
 from domain.warranty import Warranty
 from services import notify, workflow
 from services.desk import DeskRoute
-from services.dispatch import back_to_queue, current_assignment
+from services.dispatch import back_to_queue
 from storage.models import Assignment, Case, Quote, Staff
+from storage.repos import cases as case_rows
 from storage.repos import reminders
+from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +180,7 @@ async def add_note(
     session: AsyncSession, *, case: Case, technician: Staff, text: str, now: datetime
 ) -> None:
     """Adds the technician's note to the case's timeline."""
-    await workflow.add_event(
+    await case_rows.add_event(
         session,
         case=case,
         actor=Actor.TECHNICIAN,

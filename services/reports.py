@@ -18,10 +18,10 @@ from domain.reminders import confirm_clock, onsite_clock
 from domain.warranty import Warranty, customer_cost
 from services import notify, workflow
 from services.desk import case_card
-from services.dispatch import current_assignment
 from services.jobs import approved_quote, round_of
 from storage.models import Case, Customer, ServiceReport, Staff
 from storage.repos import outbox, reminders
+from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import CaseKind
 from domain.policy import ServicePolicy
-from services import workflow
-from services.workflow import CaseDraft
+from services import intake, workflow
+from services.intake import CaseDraft
 from storage.models import Case, Customer, Product, Staff
 from storage.repos import people
 
@@ -102,7 +102,7 @@ async def make_case(
     policy: ServicePolicy | None = None,
 ) -> Case:
     """A new case opened the way the report dialog opens it."""
-    return await workflow.open_case(
+    return await intake.open_case(
         session,
         customer=customer,
         draft=CaseDraft(

@@ -15,6 +15,7 @@ from core.i18n import Texts
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
 from scheduler.jobs.monthly_report import format_value, report_rows
+from services.standards import targets_of
 from storage.db import create_engine, create_session_factory
 from storage.repos import standards as service_standard
 
@@ -97,7 +98,7 @@ async def compute(settings: Settings, start: datetime, end: datetime) -> Service
                 session,
                 start=start,
                 end=end,
-                settings_targets=settings.targets,
+                settings_targets=targets_of(settings),
                 as_of=SystemClock().now(),
             )
     finally:

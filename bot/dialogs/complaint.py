@@ -25,7 +25,8 @@ from bot.handlers.customer import registered_customer
 from bot.keyboards import inline
 from domain.complaints import DESCRIPTION_LIMIT, Source
 from domain.lifecycle import CaseKind
-from services import complaints, workflow
+from services import complaints
+from storage.repos import cases as case_rows
 
 if TYPE_CHECKING:
     from bot.app import BotApplication
@@ -51,7 +52,7 @@ async def start_complaint(update: Update, context: AppContext) -> int:
         return END
     cases = [
         case
-        for case in await workflow.cases_of_customer(context.session, customer_id=customer.id)
+        for case in await case_rows.cases_of_customer(context.session, customer_id=customer.id)
         if case.kind != CaseKind.COMPLAINT
     ][:CASE_CHOICES]
     language = await language_of(update, context)
@@ -92,7 +93,7 @@ async def choose_about(update: Update, context: AppContext) -> int | None:
         except ValueError:
             await answer(update, context, "common.stale_button")
             return None
-        case = await workflow.case_of_customer(
+        case = await case_rows.case_of_customer(
             context.session, case_id=case_id, customer_id=customer.id
         )
         if case is None or case.kind == CaseKind.COMPLAINT:
@@ -122,7 +123,7 @@ async def take_text(update: Update, context: AppContext) -> int | None:
     draft = context.user_data.get(DRAFT) or {}
     parent = None
     if draft.get("parent_id") is not None:
-        parent = await workflow.case_of_customer(
+        parent = await case_rows.case_of_customer(
             context.session, case_id=int(draft["parent_id"]), customer_id=customer.id
         )
     complaint = await complaints.open_complaint(

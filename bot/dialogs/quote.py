@@ -30,8 +30,9 @@ from bot.keyboards import inline
 from domain.costs import parse_money, part_lines
 from domain.lifecycle import Actor, CaseStatus
 from domain.validation import InputError
-from services import jobs, quotes, workflow
+from services import jobs, quotes
 from storage.models import Case, Staff
+from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ async def start_from_desk(update: Update, context: AppContext) -> int | None:
     if staff is None:
         return END
     args = context.args or []
-    case = await workflow.get_case_by_number(context.session, number=args[0]) if args else None
+    case = await case_rows.get_case_by_number(context.session, number=args[0]) if args else None
     if case is None:
         await reply(update, context, "tech.usage_quote")
         return END
@@ -160,7 +161,7 @@ async def _author(update: Update, context: AppContext) -> tuple[Staff, Case, Act
     draft = job_draft(context, DIALOG)
     if draft.get("who") == "desk":
         staff = await staff_member(update, context, DESK_ROLES)
-        case = await workflow.get_case(context.session, case_id=int(draft["case"]))
+        case = await case_rows.get_case(context.session, case_id=int(draft["case"]))
         actor = desk_actor(staff) if staff else Actor.DESK
     else:
         staff = await staff_member(update, context, TECH_ROLES)

@@ -26,9 +26,10 @@ from bot.product_entry import claim_serial, parse_past_date
 from domain.lifecycle import CaseKind
 from domain.sla import DeadlinePolicy, OnsiteChoice, parse_local_datetime
 from domain.validation import InputError
-from services import workflow
-from services.workflow import CaseDraft
+from services import intake
+from services.intake import CaseDraft
 from storage.models import Customer
+from storage.repos import cases as case_rows
 from storage.repos import products
 
 logger = logging.getLogger(__name__)
@@ -565,7 +566,7 @@ async def confirm(update: Update, context: AppContext) -> int | None:
             days=context.services.policy.max_onsite_days,
         )
         return await _ask_deadline(update, context)
-    case = await workflow.open_case(
+    case = await intake.open_case(
         context.session,
         customer=customer,
         draft=CaseDraft(
@@ -595,7 +596,7 @@ async def confirm(update: Update, context: AppContext) -> int | None:
         onsite_due=case.onsite_due_at,
     )
     if case.is_repeat and case.parent_id is not None:
-        parent = await workflow.get_case(context.session, case_id=case.parent_id)
+        parent = await case_rows.get_case(context.session, case_id=case.parent_id)
         await reply(update, context, "report.repeat_note", parent=parent.number if parent else "")
     return END
 

@@ -28,12 +28,13 @@ from domain.survey import (
     COMMENT_LIMIT,
     Question,
     Trigger,
-    question_message,
     valid_value,
 )
-from services import feedback, workflow
+from services import feedback
 from services.feedback import AnswerOutcome, SurveyStatus
+from services.survey_questions import question_message
 from storage.models import Case, Survey
+from storage.repos import cases as case_rows
 from storage.repos import people
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ async def _after(
     update: Update, context: AppContext, survey: Survey, outcome: AnswerOutcome
 ) -> int | None:
     """Shows what comes after an answer: the next question, or the thanks."""
-    case = await workflow.get_case(context.session, case_id=survey.case_id)
+    case = await case_rows.get_case(context.session, case_id=survey.case_id)
     assert case is not None
     if outcome.trigger is Trigger.REOPEN:
         await reply(update, context, "survey.reopened", number=case.number)
@@ -200,7 +201,7 @@ async def _store_comment(
         desk_chat_id=context.services.settings.desk_chat_id,
     )
     _forget(context, survey.id)
-    case: Case | None = await workflow.get_case(context.session, case_id=survey.case_id)
+    case: Case | None = await case_rows.get_case(context.session, case_id=survey.case_id)
     assert case is not None
     if update.callback_query is not None:
         await answer(update, context)

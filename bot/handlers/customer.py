@@ -16,6 +16,7 @@ from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
 from services import dispatch, workflow
 from storage.models import Case, Customer
+from storage.repos import cases as case_rows
 from storage.repos import people
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ async def cases_command(update: Update, context: AppContext) -> None:
     customer = await registered_customer(update, context)
     if customer is None:
         return
-    cases = await workflow.cases_of_customer(context.session, customer_id=customer.id)
+    cases = await case_rows.cases_of_customer(context.session, customer_id=customer.id)
     if not cases:
         await reply(update, context, "cases.none")
         return
@@ -126,7 +127,7 @@ async def _own_case(update: Update, context: AppContext) -> tuple[Customer, Case
     except ValueError:
         await answer(update, context, "common.stale_button")
         return None
-    case = await workflow.case_of_customer(
+    case = await case_rows.case_of_customer(
         context.session, case_id=case_id, customer_id=customer.id
     )
     if case is None:
@@ -145,7 +146,7 @@ async def show_case(update: Update, context: AppContext) -> None:
     await answer(update, context)
     language = await language_of(update, context)
     texts = context.services.texts
-    events = await workflow.events_of(context.session, case_id=case.id)
+    events = await case_rows.events_of(context.session, case_id=case.id)
     timeline = "\n".join(
         texts.get(
             language,

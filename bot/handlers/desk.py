@@ -15,8 +15,9 @@ from bot.keyboards import inline
 from domain.dispatch import Ranked
 from domain.lifecycle import CaseStatus, IllegalTransition
 from domain.validation import InputError, clean_text
-from services import closing, desk, dispatch, workflow
+from services import closing, desk, dispatch
 from storage.models import Case, Staff
+from storage.repos import cases as case_rows
 
 if TYPE_CHECKING:
     from bot.app import BotApplication
@@ -44,7 +45,7 @@ async def _case_from_args(
     if len(args) < min_words:
         await reply(update, context, usage)
         return None
-    case = await workflow.get_case_by_number(context.session, number=args[0])
+    case = await case_rows.get_case_by_number(context.session, number=args[0])
     if case is None:
         await reply(update, context, "desk.case_unknown", number=args[0])
         return None
@@ -142,7 +143,7 @@ async def _desk_case(update: Update, context: AppContext) -> tuple[Staff, Case, 
     if staff is None:
         return None
     ids = _ids(query.data)
-    case = await workflow.get_case(context.session, case_id=ids[0]) if ids else None
+    case = await case_rows.get_case(context.session, case_id=ids[0]) if ids else None
     if case is None or ids is None:
         await answer(update, context, "common.stale_button")
         return None

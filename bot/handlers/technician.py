@@ -13,8 +13,10 @@ from bot.context import AppContext
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.keyboards import inline
 from domain.lifecycle import CaseStatus
-from services import dispatch, jobs
+from services import jobs
 from storage.models import Assignment, Case, Staff
+from storage.repos import assignments
+from storage.repos import cases as case_rows
 
 if TYPE_CHECKING:
     from bot.app import BotApplication
@@ -49,7 +51,7 @@ async def running_assignment(
         await answer(update, context, "common.not_allowed")
         return None
     case = (
-        await dispatch.lock_case(context.session, case_id=assignment.case_id)
+        await case_rows.lock_case(context.session, case_id=assignment.case_id)
         if lock
         else await context.session.get(Case, assignment.case_id)
     )
@@ -90,7 +92,7 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
     rows: list[list[tuple[str, str]]] = []
     status = CaseStatus(case.status)
     quote_needed = await jobs.needs_quote(context.session, case=case)
-    running = await dispatch.current_assignment(context.session, case_id=case.id)
+    running = await assignments.current_assignment(context.session, case_id=case.id)
     if status == CaseStatus.ASSIGNED and running is not None:
         rows.append(
             [

@@ -8,10 +8,12 @@ import logging
 from core.messages import Button, Message
 from domain.lifecycle import Action, Actor, CaseStatus
 from scheduler.registry import JobContext, handles
-from services import closing, notify, quotes, workflow
+from services import closing, notify, quotes
 from services.desk import DeskRoute, to_desk
-from services.dispatch import back_to_queue, current_assignment
+from services.dispatch import back_to_queue
 from storage.models import Case, Reminder, Staff
+from storage.repos import cases as case_rows
+from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ async def _case(context: JobContext, reminder: Reminder, status: CaseStatus) -> 
     """The reminder's case if it is still in the status the reminder was planned for."""
     if reminder.case_id is None:
         return None
-    case = await workflow.get_case(context.session, case_id=reminder.case_id)
+    case = await case_rows.get_case(context.session, case_id=reminder.case_id)
     if case is None or case.status != status:
         return None
     return case
@@ -135,7 +137,7 @@ async def quote_flag(context: JobContext, reminder: Reminder) -> None:
     if case is None or quote is None or quote.id != round_of(reminder):
         return
     case.flagged = True
-    await workflow.add_event(
+    await case_rows.add_event(
         context.session, case=case, actor=Actor.SYSTEM, actor_id=None, action="flag",
         now=context.now, note=f"quote #{quote.id} undecided",
     )  # fmt: skip

@@ -17,6 +17,7 @@ from scheduler.notices import to_admins
 from scheduler.recurring import monthly_at, recurring
 from scheduler.registry import JobContext
 from services import notify
+from services.standards import targets_of
 from storage.models import Reminder
 from storage.repos import people
 from storage.repos import standards as service_standard
@@ -138,7 +139,7 @@ async def send_monthly_report(ctx: JobContext, reminder: Reminder) -> None:
     month = previous_month(reminder.due_at, ctx.settings.tz)
     start, end = month_range(month, ctx.settings.tz)
     report = await service_standard.service_report(
-        ctx.session, start=start, end=end, settings_targets=ctx.settings.targets, as_of=ctx.now
+        ctx.session, start=start, end=end, settings_targets=targets_of(ctx.settings), as_of=ctx.now
     )
     texts = Texts(ctx.settings.tz)
     rendered: dict[str, str] = {}

@@ -16,8 +16,8 @@ from domain.lifecycle import CaseKind
 from scheduler.notices import case_args, notice_key, to_desk
 from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext, handles
-from services import notify, scheduling, workflow
-from services.workflow import CaseDraft
+from services import intake, notify, scheduling
+from services.intake import CaseDraft
 from storage.models import Customer, Reminder
 from storage.repos import reminders
 
@@ -60,7 +60,7 @@ async def open_return_visit(ctx: JobContext, reminder: Reminder) -> None:
         return
     last = await scheduling.last_case_of(ctx.session, customer_id=customer.id)
     description = catalog(ctx.settings.default_language)["scheduler.return_visit.description"]
-    case = await workflow.open_case(
+    case = await intake.open_case(
         ctx.session,
         customer=customer,
         draft=CaseDraft(

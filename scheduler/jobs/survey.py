@@ -9,10 +9,11 @@ import logging
 
 from domain.lifecycle import CaseStatus
 from domain.reminders import ReminderKind
-from domain.survey import next_question, question_message
+from domain.survey import next_question
 from scheduler.registry import JobContext, handles
 from services import feedback, notify
 from services.feedback import SurveyStatus
+from services.survey_questions import question_message
 from storage.models import Case, Reminder, Survey
 
 logger = logging.getLogger(__name__)

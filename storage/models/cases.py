@@ -148,7 +148,7 @@ class Assignment(Base):
     rank_reason: Mapped[str | None] = mapped_column(String(200))
 
 
-# PostgreSQL numbers cases from this sequence (see services.workflow.next_case_number): taking a
+# PostgreSQL numbers cases from this sequence (see storage.repos.cases.next_case_number): taking a
 # value never waits for another transaction. SQLite, one writer at a time, counts per day.
 CASE_NUMBERS = Sequence("case_numbers", metadata=Base.metadata)
 

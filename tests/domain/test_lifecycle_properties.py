@@ -31,7 +31,7 @@ from domain.lifecycle import (
 )
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind, moot_kinds
-from services import workflow
+from services import intake, workflow
 from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseEvent, Reminder
 from storage.repos import reminders
@@ -118,10 +118,10 @@ async def _scenario(sessions, plan: list[tuple[Action, Actor, list[ReminderKind]
     policy = ServicePolicy()
     async with sessions() as session, session.begin():
         customer = await make_customer(session, telegram_id=10_000 + seed, now=clock.now())
-        case = await workflow.open_case(
+        case = await intake.open_case(
             session,
             customer=customer,
-            draft=workflow.CaseDraft(kind=lifecycle.CaseKind.FAULT, description="noise"),
+            draft=intake.CaseDraft(kind=lifecycle.CaseKind.FAULT, description="noise"),
             now=clock.now(),
             policy=policy,
         )

@@ -23,9 +23,9 @@ from domain.survey import (
     low_score,
     next_question,
     on_answer,
-    question_message,
     valid_value,
 )
+from services.survey_questions import question_message
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -15,6 +15,7 @@ from domain.reminders import PlannedReminder, ReminderKind
 from services import workflow
 from storage.db import create_session_factory, read_sessions
 from storage.models import CaseEvent, Reminder
+from storage.repos import cases as case_rows
 from storage.repos import inbox, outbox, reminders
 from tests.conftest import USE_PG
 from tests.factories import make_case, make_customer, make_product
@@ -27,7 +28,7 @@ async def test_numbers_are_unique_under_concurrency(engine: AsyncEngine) -> None
 
     async def take() -> str:
         async with sessions() as session, session.begin():
-            return await workflow.next_case_number(session, day=date(2026, 11, 23))
+            return await case_rows.next_case_number(session, day=date(2026, 11, 23))
 
     numbers = await asyncio.gather(*(take() for _ in range(20)))
     if USE_PG:  # from a sequence: unique, but a value raced past the day's base is skipped
@@ -36,7 +37,7 @@ async def test_numbers_are_unique_under_concurrency(engine: AsyncEngine) -> None
     else:
         assert sorted(numbers) == [f"SR-20261123-{i:04d}" for i in range(1, 21)]
     async with sessions() as session, session.begin():
-        assert await workflow.next_case_number(session, day=date(2026, 11, 24)) == (
+        assert await case_rows.next_case_number(session, day=date(2026, 11, 24)) == (
             "SR-20261124-0001"
         )
 
@@ -50,15 +51,15 @@ async def test_a_number_does_not_wait_for_an_open_transaction(engine: AsyncEngin
     sessions = create_session_factory(engine)
     day = date(2026, 11, 23)
     async with sessions() as opening, opening.begin():
-        assert await workflow.next_case_number(opening, day=day) == "SR-20261123-0001"
+        assert await case_rows.next_case_number(opening, day=day) == "SR-20261123-0001"
     async with sessions() as first, first.begin():
-        assert await workflow.next_case_number(first, day=day) == "SR-20261123-0002"
+        assert await case_rows.next_case_number(first, day=day) == "SR-20261123-0002"
         async with sessions() as second, second.begin():
-            taken = await asyncio.wait_for(workflow.next_case_number(second, day=day), 5)
+            taken = await asyncio.wait_for(case_rows.next_case_number(second, day=day), 5)
         assert taken == "SR-20261123-0003"
         await first.rollback()  # its number stays unused: a gap, never a duplicate
     async with sessions() as third, third.begin():
-        assert await workflow.next_case_number(third, day=day) == "SR-20261123-0004"
+        assert await case_rows.next_case_number(third, day=day) == "SR-20261123-0004"
 
 
 async def test_moves_record_events_and_cancel_moot_reminders(engine: AsyncEngine) -> None:

@@ -15,10 +15,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services import workflow
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.models import Base
+from storage.repos import cases as case_rows
 from tests.conftest import PG_URL, USE_PG
 
 
@@ -100,7 +100,7 @@ async def test_migrated_schema_numbers_cases(empty_engine: AsyncEngine) -> None:
     await migrate.upgrade(empty_engine)
     sessions = create_session_factory(empty_engine)
     async with sessions() as session, session.begin():
-        number = await workflow.next_case_number(session, day=date(2026, 11, 24))
+        number = await case_rows.next_case_number(session, day=date(2026, 11, 24))
     assert number == "SR-20261124-0001"
     await migrate.downgrade(empty_engine, "base")
     if not USE_PG:

@@ -9,8 +9,9 @@ import aiohttp
 from aiohttp import web
 
 from domain.lifecycle import Actor, IllegalTransition
-from services import dispatch, workflow
+from services import dispatch
 from storage.models import CasePhoto, Staff
+from storage.repos import cases as case_rows
 from storage.repos import dashboard as web_store
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
@@ -34,8 +35,8 @@ async def case_page(request: web.Request) -> web.Response:
         file = await web_store.case_file(session, case_id=case_id)
         if file is None or not _may_see(found, file.case.technician_id):
             raise web.HTTPNotFound()
-        events = await workflow.events_of(session, case_id=case_id)
-        photos = await workflow.photos_of(session, case_id=case_id)
+        events = await case_rows.events_of(session, case_id=case_id)
+        photos = await case_rows.photos_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
     return render(
         request,
@@ -74,7 +75,7 @@ async def assign(request: web.Request) -> web.Response:
     reason = str(form.get("reason", "")).strip() or None
     now = deps.clock.now()
     async with deps.sessions() as session, session.begin():
-        case = await dispatch.lock_case(session, case_id=case_id)
+        case = await case_rows.lock_case(session, case_id=case_id)
         if case is None:
             raise web.HTTPNotFound()
         by = await session.get(Staff, found.staff_id)
@@ -128,7 +129,7 @@ async def photo(request: web.Request) -> web.StreamResponse:
     deps = request.app[deps_key]
     case_id = int(request.match_info["case_id"])
     async with deps.reads() as session:
-        case = await workflow.get_case(session, case_id=case_id)
+        case = await case_rows.get_case(session, case_id=case_id)
         row = await session.get(CasePhoto, int(request.match_info["photo_id"]))
     if case is None or row is None or row.case_id != case_id:
         raise web.HTTPNotFound()

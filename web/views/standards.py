@@ -6,6 +6,7 @@ from aiohttp import web
 
 from core.i18n import Texts, catalog
 from domain.metrics import month_range, previous_month
+from services.standards import targets_of
 from storage.repos.standards import service_report
 from web.access import desk_viewer
 from web.charts import Bar, percent_bars
@@ -50,7 +51,7 @@ async def standards_page(request: web.Request) -> web.Response:
         start, end = month_range(month, tz)
     async with deps.reads() as session:
         report = await service_report(
-            session, start=start, end=end, settings_targets=deps.settings.targets, as_of=now
+            session, start=start, end=end, settings_targets=targets_of(deps.settings), as_of=now
         )
     texts = request.app[texts_key]
     lang = language(request)

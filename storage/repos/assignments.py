@@ -1,0 +1,18 @@
+"""Assignments of technicians to cases (plain queries)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Assignment
+
+
+async def current_assignment(session: AsyncSession, *, case_id: int) -> Assignment | None:
+    """The case's running assignment, if any."""
+    return await session.scalar(
+        select(Assignment)
+        .where(Assignment.case_id == case_id, Assignment.ended_at.is_(None))
+        .order_by(Assignment.id.desc())
+        .limit(1)
+    )
