@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message, term
@@ -84,7 +83,7 @@ async def open_complaint(
 
 async def get_complaint(session: AsyncSession, *, complaint_id: int) -> Case | None:
     """A complaint case by id (None for any other kind)."""
-    case = await session.get(Case, complaint_id)
+    case = await case_rows.get_case(session, case_id=complaint_id)
     if case is None or case.kind != CaseKind.COMPLAINT:
         return None
     return case
@@ -193,14 +192,3 @@ async def record_handling(
             case=complaint,
         )
     return True
-
-
-async def open_complaints(session: AsyncSession, *, limit: int = 30) -> list[Case]:
-    """Complaints not yet closed, oldest first."""
-    rows = await session.scalars(
-        select(Case)
-        .where(Case.kind == CaseKind.COMPLAINT, Case.status == CaseStatus.NEW)
-        .order_by(Case.created_at, Case.id)
-        .limit(limit)
-    )
-    return list(rows)

@@ -1,4 +1,4 @@
-"""The desk's view: where its notices go, what a case card shows, the queue, its messages."""
+"""The desk's view: where its notices go, what a case card shows, its messages."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message, at, term
-from domain.lifecycle import Actor, CaseKind, CaseStatus
+from domain.lifecycle import Actor
 from domain.reminders import ReminderKind
 from services import notify
-from storage.models import Case, Product, Staff
+from storage.models import Case, Staff
 from storage.repos import cases as case_rows
-from storage.repos import reminders
+from storage.repos import products, reminders
 
 # Reasons the system gives (shown from the catalog); anything else was typed by a person.
 SYSTEM_REASONS = frozenset({"reassigned", "cancelled", "timeout"})
@@ -62,7 +61,7 @@ async def product_label(session: AsyncSession, *, case: Case) -> str:
     """ "Model · serial" of the case's product, or empty."""
     if case.product_id is None:
         return "-"
-    product = await session.get(Product, case.product_id)
+    product = await products.get_product_by_id(session, product_id=case.product_id)
     return f"{product.model} · {product.serial}" if product else "-"
 
 
@@ -84,31 +83,6 @@ async def case_card(session: AsyncSession, *, case: Case) -> dict[str, Any]:
 def assign_button(case: Case) -> tuple[tuple[Button, ...], ...]:
     """The desk's "Assign" button for a case."""
     return ((Button("desk.btn_assign", f"as:{case.id}"),),)
-
-
-async def queue(session: AsyncSession, *, now: datetime, limit: int = 30) -> list[Case]:
-    """Unassigned cases and overdue ones (not answered, or not reached), oldest deadline first."""
-    waiting = (CaseStatus.ASSIGNED, CaseStatus.ACCEPTED, CaseStatus.QUOTE_PENDING)
-    rows = await session.scalars(
-        select(Case).where(
-            or_(
-                Case.status == CaseStatus.NEW,
-                (Case.status.in_(waiting))
-                & (
-                    (Case.responded_at.is_(None) & (Case.response_due_at < now))
-                    | (Case.arrived_at.is_(None) & (Case.onsite_due_at < now))
-                ),
-            ),
-            Case.kind != CaseKind.COMPLAINT,
-        )
-    )
-
-    def deadline(case: Case) -> datetime:
-        if case.responded_at is None:
-            return case.response_due_at
-        return case.onsite_due_at or case.response_due_at
-
-    return sorted(rows, key=lambda c: (deadline(c), c.id))[:limit]
 
 
 async def reply_to_customer(

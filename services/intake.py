@@ -15,9 +15,9 @@ from domain.sla import repeat_of, response_due
 from domain.warranty import Warranty, warranty_status
 from services import dispatch
 from services.desk import DeskRoute
-from storage.models import Case, CasePhoto, Customer, Product
+from storage.models import Case, Customer, Product
 from storage.repos import cases as case_rows
-from storage.repos import reminders
+from storage.repos import products, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ async def open_case(
     """Registers a request: number, warranty, repeat link, audit event, response clock, desk."""
     product: Product | None = None
     if draft.product_id is not None:
-        product = await session.get(Product, draft.product_id)
+        product = await products.get_product_by_id(session, product_id=draft.product_id)
     today = now.astimezone(policy.tz).date()
     warranty = (
         warranty_status(product.warranty_end, today, verified=product.verified)
@@ -86,17 +86,15 @@ async def open_case(
         visits=0,
         reopen_count=0,
     )
-    session.add(case)
-    await session.flush()
+    await case_rows.add_case(session, case=case)
     for file_id, unique_id in draft.photos:
-        session.add(
-            CasePhoto(
-                case_id=case.id,
-                file_id=file_id,
-                file_unique_id=unique_id,
-                added_by="customer",
-                added_at=now,
-            )
+        await case_rows.add_photo(
+            session,
+            case=case,
+            file_id=file_id,
+            file_unique_id=unique_id,
+            added_by="customer",
+            now=now,
         )
     note = f"repeat of case #{parent_id}" if is_repeat else None
     await case_rows.add_event(

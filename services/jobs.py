@@ -105,23 +105,16 @@ async def decline(
 
 async def job_of(session: AsyncSession, *, case_id: int, technician: Staff) -> Case | None:
     """The case only if it is this technician's open job."""
-    return await session.scalar(
-        select(Case).where(
-            Case.id == case_id,
-            Case.technician_id == technician.id,
-            Case.status.in_(OPEN_JOB_STATUSES),
-        )
+    return await case_rows.technician_case(
+        session, case_id=case_id, technician_id=technician.id, statuses=OPEN_JOB_STATUSES
     )
 
 
 async def open_jobs(session: AsyncSession, *, technician: Staff) -> list[Case]:
     """The technician's open jobs, nearest on-site deadline first."""
-    rows = await session.scalars(
-        select(Case)
-        .where(Case.technician_id == technician.id, Case.status.in_(OPEN_JOB_STATUSES))
-        .order_by(Case.onsite_due_at, Case.id)
+    return await case_rows.technician_cases(
+        session, technician_id=technician.id, statuses=OPEN_JOB_STATUSES
     )
-    return list(rows)
 
 
 async def approved_quote(session: AsyncSession, *, case_id: int) -> Quote | None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.messages import Message
 from domain.lifecycle import OPEN_STATUSES, CaseStatus
 from storage.models import Case, Customer, OutboxMessage, Staff
+from storage.repos import cases as case_rows
 from storage.repos import outbox, people
 
 DEAD_NOTICE = "outbox-dead"
@@ -46,7 +47,7 @@ async def tell_admins_of_dead(
         return 0  # the admin's own chat is failing: telling them again would loop
     number = None
     if row.case_id is not None:
-        number = await session.scalar(select(Case.number).where(Case.id == row.case_id))
+        number = await case_rows.number_of(session, case_id=row.case_id)
     message = Message(
         "scheduler.outbox.dead",
         {"id": row.id, "chat_id": row.chat_id, "case": number or "-", "error": error[:300]},
@@ -167,26 +168,3 @@ async def technician_of(session: AsyncSession, *, case: Case) -> Staff | None:
     if case.technician_id is None:
         return None
     return await session.get(Staff, case.technician_id)
-
-
-async def last_case_of(session: AsyncSession, *, customer_id: int) -> Case | None:
-    """A customer's most recent case (its address and product serve a return visit)."""
-    return await session.scalar(
-        select(Case)
-        .where(Case.customer_id == customer_id)
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(1)
-    )
-
-
-async def open_case_of_kind(session: AsyncSession, *, customer_id: int, kind: str) -> Case | None:
-    """An open case of a kind for a customer (a return visit is not opened twice)."""
-    return await session.scalar(
-        select(Case)
-        .where(
-            Case.customer_id == customer_id,
-            Case.kind == kind,
-            Case.status.in_(list(OPEN_STATUSES)),
-        )
-        .limit(1)
-    )

@@ -58,7 +58,7 @@ async def queue_command(update: Update, context: AppContext) -> None:
     if staff is None:
         return
     now = context.services.clock.now()
-    cases = await desk.queue(context.session, now=now)
+    cases = await case_rows.queue(context.session, now=now)
     if not cases:
         await reply(update, context, "desk.queue_empty")
         return

@@ -15,6 +15,7 @@ from core.messages import Message
 from services import complaints, notify
 from services.complaints import ComplaintError
 from storage.models import Staff
+from storage.repos import cases as case_rows
 from storage.repos import people
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ async def list_complaints(update: Update, context: AppContext) -> None:
     staff = await supervisor_of(update, context)
     if staff is None:
         return
-    open_ones = await complaints.open_complaints(context.session)
+    open_ones = await case_rows.open_complaints(context.session)
     if not open_ones:
         await reply(update, context, "complaint.list_empty")
         return

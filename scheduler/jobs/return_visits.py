@@ -19,6 +19,7 @@ from scheduler.registry import JobContext, handles
 from services import intake, notify, scheduling
 from services.intake import CaseDraft
 from storage.models import Customer, Reminder
+from storage.repos import cases as case_rows
 from storage.repos import reminders
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,10 @@ async def open_return_visit(ctx: JobContext, reminder: Reminder) -> None:
     if customer.next_return_visit_at is None or customer.next_return_visit_at > ctx.now:
         return  # the visit was moved since the row was planned
     customer.next_return_visit_at = ctx.now + timedelta(days=ctx.policy.return_visit_days)
-    if await scheduling.open_case_of_kind(ctx.session, customer_id=customer.id, kind=KIND):
+    if await case_rows.open_case_of_kind(ctx.session, customer_id=customer.id, kind=KIND):
         logger.info("customer %s still has an open return visit; not opening another", customer.id)
         return
-    last = await scheduling.last_case_of(ctx.session, customer_id=customer.id)
+    last = await case_rows.last_case_of(ctx.session, customer_id=customer.id)
     description = catalog(ctx.settings.default_language)["scheduler.return_visit.description"]
     case = await intake.open_case(
         ctx.session,

@@ -1,13 +1,14 @@
-"""Cases: numbers, lookups, the timeline and photos (plain queries; nothing decides here)."""
+"""Cases: numbers, lookups, lists, the timeline, photos (plain queries; nothing decides here)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.lifecycle import Actor, CaseKind, CaseStatus
+from domain.lifecycle import OPEN_STATUSES, Actor, CaseKind, CaseStatus
 from domain.numbers import format_case_number
 from domain.sla import EarlierCase
 from storage.models import Case, CaseEvent, CasePhoto, DaySequence
@@ -72,6 +73,34 @@ _EARLIER_CLOSED = select(Case.id, Case.closed_at).where(
     Case.status == CaseStatus.CLOSED,
     Case.kind.in_([CaseKind.FAULT, CaseKind.INSTALLATION]),
 )
+
+
+async def add_case(session: AsyncSession, *, case: Case) -> Case:
+    """Stores a new case (its id is set on return)."""
+    session.add(case)
+    await session.flush()
+    return case
+
+
+async def add_photo(
+    session: AsyncSession,
+    *,
+    case: Case,
+    file_id: str,
+    file_unique_id: str | None,
+    added_by: str,
+    now: datetime,
+) -> None:
+    """Attaches a photo (a Telegram file id) to a case."""
+    session.add(
+        CasePhoto(
+            case_id=case.id,
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            added_by=added_by,
+            added_at=now,
+        )
+    )
 
 
 async def add_event(
@@ -161,4 +190,93 @@ async def lock_case(session: AsyncSession, *, case_id: int) -> Case | None:
         .where(Case.id == case_id)
         .with_for_update()
         .execution_options(populate_existing=True)
+    )
+
+
+async def number_of(session: AsyncSession, *, case_id: int) -> str | None:
+    """A case's number, if the case exists."""
+    return await session.scalar(select(Case.number).where(Case.id == case_id))
+
+
+async def queue(session: AsyncSession, *, now: datetime, limit: int = 30) -> list[Case]:
+    """Unassigned cases and overdue ones (not answered, or not reached), oldest deadline first."""
+    waiting = (CaseStatus.ASSIGNED, CaseStatus.ACCEPTED, CaseStatus.QUOTE_PENDING)
+    rows = await session.scalars(
+        select(Case).where(
+            or_(
+                Case.status == CaseStatus.NEW,
+                (Case.status.in_(waiting))
+                & (
+                    (Case.responded_at.is_(None) & (Case.response_due_at < now))
+                    | (Case.arrived_at.is_(None) & (Case.onsite_due_at < now))
+                ),
+            ),
+            Case.kind != CaseKind.COMPLAINT,
+        )
+    )
+
+    def deadline(case: Case) -> datetime:
+        if case.responded_at is None:
+            return case.response_due_at
+        return case.onsite_due_at or case.response_due_at
+
+    return sorted(rows, key=lambda c: (deadline(c), c.id))[:limit]
+
+
+async def technician_case(
+    session: AsyncSession, *, case_id: int, technician_id: int, statuses: Collection[str]
+) -> Case | None:
+    """The case only if this technician holds it in one of these statuses."""
+    return await session.scalar(
+        select(Case).where(
+            Case.id == case_id,
+            Case.technician_id == technician_id,
+            Case.status.in_(list(statuses)),
+        )
+    )
+
+
+async def technician_cases(
+    session: AsyncSession, *, technician_id: int, statuses: Collection[str]
+) -> list[Case]:
+    """A technician's cases in these statuses, nearest on-site deadline first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.technician_id == technician_id, Case.status.in_(list(statuses)))
+        .order_by(Case.onsite_due_at, Case.id)
+    )
+    return list(rows)
+
+
+async def open_complaints(session: AsyncSession, *, limit: int = 30) -> list[Case]:
+    """Complaints not yet closed, oldest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.kind == CaseKind.COMPLAINT, Case.status == CaseStatus.NEW)
+        .order_by(Case.created_at, Case.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def last_case_of(session: AsyncSession, *, customer_id: int) -> Case | None:
+    """A customer's most recent case (its address and product serve a return visit)."""
+    return await session.scalar(
+        select(Case)
+        .where(Case.customer_id == customer_id)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(1)
+    )
+
+
+async def open_case_of_kind(session: AsyncSession, *, customer_id: int, kind: str) -> Case | None:
+    """An open case of a kind for a customer (a return visit is not opened twice)."""
+    return await session.scalar(
+        select(Case)
+        .where(
+            Case.customer_id == customer_id,
+            Case.kind == kind,
+            Case.status.in_(list(OPEN_STATUSES)),
+        )
+        .limit(1)
     )
