@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message, at
@@ -17,9 +16,9 @@ from domain.warranty import Warranty
 from services import notify, workflow
 from services.desk import DeskRoute
 from services.dispatch import back_to_queue
-from storage.models import Assignment, Case, Quote, Staff
+from storage.models import Assignment, Case, Staff
 from storage.repos import cases as case_rows
-from storage.repos import reminders
+from storage.repos import quotes, reminders
 from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
@@ -117,21 +116,11 @@ async def open_jobs(session: AsyncSession, *, technician: Staff) -> list[Case]:
     )
 
 
-async def approved_quote(session: AsyncSession, *, case_id: int) -> Quote | None:
-    """The case's approved quote, if any."""
-    return await session.scalar(
-        select(Quote)
-        .where(Quote.case_id == case_id, Quote.status == "approved")
-        .order_by(Quote.id.desc())
-        .limit(1)
-    )
-
-
 async def needs_quote(session: AsyncSession, *, case: Case) -> bool:
     """Out of warranty and no approved quote yet: work must wait."""
     if case.warranty != Warranty.OUT:
         return False
-    return await approved_quote(session, case_id=case.id) is None
+    return await quotes.approved_quote(session, case_id=case.id) is None
 
 
 async def check_in(

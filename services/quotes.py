@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message, money
@@ -18,7 +17,9 @@ from services import notify, workflow
 from services.closing import close_case
 from services.desk import DeskRoute, to_desk
 from storage.models import Case, Customer, Quote, Staff
-from storage.repos import reminders
+from storage.repos import cases as case_rows
+from storage.repos import people, reminders
+from storage.repos import quotes as quote_rows
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +59,7 @@ async def create_quote(
 ) -> Quote:
     """Stores the quote, puts the case on hold and sends the quote to the customer."""
     parts_cents = sum(int(p["qty"]) * int(p["unit_cents"]) for p in parts)
-    for old in await session.scalars(
-        select(Quote).where(Quote.case_id == case.id, Quote.status == "pending")
-    ):
+    for old in await quote_rows.quotes_in_status(session, case_id=case.id, status="pending"):
         old.status = "replaced"
     quote = Quote(
         case_id=case.id,
@@ -73,8 +72,7 @@ async def create_quote(
         total_cents=parts_cents + labour_cents + travel_cents,
         status="pending",
     )
-    session.add(quote)
-    await session.flush()
+    await quote_rows.add_quote(session, quote=quote)
     await workflow.move(
         session,
         case=case,
@@ -97,10 +95,10 @@ async def quote_of_customer(
     session: AsyncSession, *, quote_id: int, customer: Customer
 ) -> tuple[Quote, Case] | None:
     """The quote and its case, only if the case belongs to this customer."""
-    quote = await session.get(Quote, quote_id)
+    quote = await quote_rows.get_quote(session, quote_id=quote_id)
     if quote is None:
         return None
-    case = await session.get(Case, quote.case_id)
+    case = await case_rows.get_case(session, case_id=quote.case_id)
     if case is None or case.customer_id != customer.id:
         return None
     return quote, case
@@ -131,7 +129,11 @@ async def decide_quote(
     quote.decided_at = now
     key = "tech.quote_approved" if approve else "tech.quote_declined"
     message = Message(key, {"number": case.number, "total": money(quote.total_cents)})
-    tech = await session.get(Staff, case.technician_id) if case.technician_id else None
+    tech = (
+        await people.get_staff_by_id(session, staff_id=case.technician_id)
+        if case.technician_id
+        else None
+    )
     if tech is not None:
         await notify.to_staff(
             session, staff=tech, message=message, key=f"qdecided:{quote.id}", now=now, case=case
@@ -141,16 +143,6 @@ async def decide_quote(
         await to_desk(
             session, message=message, key=f"qdecided:{quote.id}", now=now, case=case, route=route
         )
-
-
-async def pending_quote(session: AsyncSession, *, case_id: int) -> Quote | None:
-    """The quote the customer has not decided yet."""
-    return await session.scalar(
-        select(Quote)
-        .where(Quote.case_id == case_id, Quote.status == "pending")
-        .order_by(Quote.id.desc())
-        .limit(1)
-    )
 
 
 def is_waiting(case: Case) -> bool:

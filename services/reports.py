@@ -18,9 +18,9 @@ from domain.reminders import confirm_clock, onsite_clock
 from domain.warranty import Warranty, customer_cost
 from services import notify, workflow
 from services.desk import case_card
-from services.jobs import approved_quote, round_of
+from services.jobs import round_of
 from storage.models import Case, Customer, ServiceReport, Staff
-from storage.repos import outbox, reminders
+from storage.repos import outbox, quotes, reminders
 from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ async def file_report(
     """Stores the report; fixed → the customer confirms, not fixed → a follow-up visit."""
     parts_cents = sum(int(p["qty"]) * int(p["unit_cents"]) for p in draft.parts)
     labour_cents = draft.labour_cents
-    quote = await approved_quote(session, case_id=case.id)
+    quote = await quotes.approved_quote(session, case_id=case.id)
     if quote is not None and not labour_cents:
         labour_cents = quote.labour_cents
     cost = customer_cost(Warranty(case.warranty), parts_cents, labour_cents, draft.travel_cents)

@@ -13,6 +13,7 @@ from services.desk import DeskRoute, to_desk
 from services.dispatch import back_to_queue
 from storage.models import Case, Reminder, Staff
 from storage.repos import cases as case_rows
+from storage.repos import quotes as quote_rows
 from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ async def report_remind(context: JobContext, reminder: Reminder) -> None:
 async def quote_remind(context: JobContext, reminder: Reminder) -> None:
     """Reminds the customer of a quote they have not decided."""
     case = await _case(context, reminder, CaseStatus.QUOTE_PENDING)
-    quote = await quotes.pending_quote(context.session, case_id=case.id) if case else None
+    quote = await quote_rows.pending_quote(context.session, case_id=case.id) if case else None
     if case is None or quote is None or quote.id != round_of(reminder):
         return
     await notify.to_customer(
@@ -133,7 +134,7 @@ async def quote_remind(context: JobContext, reminder: Reminder) -> None:
 async def quote_flag(context: JobContext, reminder: Reminder) -> None:
     """A quote undecided for days: the case is flagged and the desk told."""
     case = await _case(context, reminder, CaseStatus.QUOTE_PENDING)
-    quote = await quotes.pending_quote(context.session, case_id=case.id) if case else None
+    quote = await quote_rows.pending_quote(context.session, case_id=case.id) if case else None
     if case is None or quote is None or quote.id != round_of(reminder):
         return
     case.flagged = True
