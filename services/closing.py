@@ -13,8 +13,9 @@ from domain.policy import ServicePolicy
 from services import feedback, notify, workflow
 from services.desk import DeskRoute
 from services.dispatch import announce_new_case, end_assignment
-from services.reports import latest_report
 from storage.models import Case, Customer, ServiceReport, Staff
+from storage.repos import people
+from storage.repos import reports as report_rows
 
 
 async def close_case(
@@ -34,9 +35,9 @@ async def _tell_technician(
     session: AsyncSession, *, case: Case, key: str, dedupe: str, now: datetime
 ) -> None:
     """A short notice about the case to its technician (the last one who reported)."""
-    report = await latest_report(session, case_id=case.id)
+    report = await report_rows.latest_report(session, case_id=case.id)
     tech_id = case.technician_id or (report.technician_id if report else None)
-    tech = await session.get(Staff, tech_id) if tech_id else None
+    tech = await people.get_staff_by_id(session, staff_id=tech_id) if tech_id else None
     if tech is not None:
         await notify.to_staff(
             session, staff=tech, message=Message(key, {"number": case.number}), key=dedupe,
@@ -107,7 +108,7 @@ async def autoclose(
         session, case=case, action=Action.CLOSE, actor=Actor.SYSTEM, actor_id=None, now=now,
         note="no answer from the customer",
     )  # fmt: skip
-    report = await latest_report(session, case_id=case.id)
+    report = await report_rows.latest_report(session, case_id=case.id)
     if report is not None and report.confirmation == "pending":
         report.confirmation = "auto"
     await close_case(session, case=case, now=now, policy=policy, reason="auto")

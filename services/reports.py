@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message, at, money, term
@@ -20,7 +19,9 @@ from services import notify, workflow
 from services.desk import case_card
 from services.jobs import round_of
 from storage.models import Case, Customer, ServiceReport, Staff
+from storage.repos import cases as case_rows
 from storage.repos import outbox, quotes, reminders
+from storage.repos import reports as report_rows
 from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
@@ -99,10 +100,9 @@ async def file_report(
         checklist=draft.checklist,
         confirmation="pending" if draft.fixed else "n/a",
     )
-    session.add(report)
     case.visits += 1
     case.root_cause = draft.root_cause
-    await session.flush()
+    await report_rows.add_report(session, report=report)
     note = f"report #{report.id}: {draft.root_cause}"
     args: dict[str, Any] = {
         "number": case.number,
@@ -186,23 +186,13 @@ async def report_of_customer(
     session: AsyncSession, *, report_id: int, customer: Customer
 ) -> tuple[ServiceReport, Case] | None:
     """The report and its case, only if the case is this customer's."""
-    report = await session.get(ServiceReport, report_id)
+    report = await report_rows.get_report(session, report_id=report_id)
     if report is None:
         return None
-    case = await session.get(Case, report.case_id)
+    case = await case_rows.get_case(session, case_id=report.case_id)
     if case is None or case.customer_id != customer.id:
         return None
     return report, case
-
-
-async def latest_report(session: AsyncSession, *, case_id: int) -> ServiceReport | None:
-    """The case's newest report."""
-    return await session.scalar(
-        select(ServiceReport)
-        .where(ServiceReport.case_id == case_id)
-        .order_by(ServiceReport.id.desc())
-        .limit(1)
-    )
 
 
 def is_resolved(case: Case) -> bool:
