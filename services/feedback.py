@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message, at
@@ -16,9 +15,10 @@ from domain.policy import ServicePolicy
 from domain.reminders import survey_clock
 from domain.survey import Question, Trigger, low_score, next_question, on_answer
 from services import complaints, notify, workflow
-from storage.models import Case, Customer, Survey, SurveyAnswer
-from storage.repos import reminders
-from storage.upsert import insert_ignore
+from storage.models import Case, Survey
+from storage.repos import cases as case_rows
+from storage.repos import people, reminders
+from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ async def schedule_survey(
     session: AsyncSession, *, case: Case, now: datetime, policy: ServicePolicy
 ) -> Survey:
     """Creates the case's survey and its push, reminder and expiry rows (once per case)."""
-    survey = await session.scalar(select(Survey).where(Survey.case_id == case.id))
+    survey = await survey_rows.survey_of_case(session, case_id=case.id)
     if survey is not None:
         return survey
     survey = Survey(
@@ -37,8 +37,7 @@ async def schedule_survey(
         created_at=now,
         expires_at=now + policy.survey_expiry,
     )
-    session.add(survey)
-    await session.flush()
+    await survey_rows.add_survey(session, survey=survey)
     await reminders.schedule_plan(session, case_id=case.id, plan=survey_clock(now, policy))
     return survey
 
@@ -62,26 +61,6 @@ class AnswerOutcome:
     trigger: Trigger | None = None
 
 
-async def get_survey(session: AsyncSession, *, survey_id: int) -> Survey | None:
-    """A survey by id."""
-    return await session.get(Survey, survey_id)
-
-
-async def survey_of_case(session: AsyncSession, *, case_id: int) -> Survey | None:
-    """The survey of a case, if one was scheduled."""
-    return await session.scalar(select(Survey).where(Survey.case_id == case_id))
-
-
-async def answers_of(session: AsyncSession, *, survey_id: int) -> dict[str, int | str | None]:
-    """The answers given so far, by question."""
-    rows = await session.execute(
-        select(SurveyAnswer.question, SurveyAnswer.value_int, SurveyAnswer.value_text).where(
-            SurveyAnswer.survey_id == survey_id
-        )
-    )
-    return {question: (text if text is not None else number) for question, number, text in rows}
-
-
 def is_closed_for_answers(survey: Survey, now: datetime) -> bool:
     """Expired by the clock or by the sweep (answers after that are refused)."""
     return survey.status == SurveyStatus.EXPIRED or now >= survey.expires_at
@@ -99,19 +78,10 @@ async def record_answer(
     desk_chat_id: int | None,
 ) -> AnswerOutcome:
     """Stores one answer once (a second tap counts nothing), then runs what it triggers."""
-    recorded = await insert_ignore(
-        session,
-        SurveyAnswer,
-        {
-            "survey_id": survey.id,
-            "question": str(question),
-            "value_int": value,
-            "value_text": text,
-            "answered_at": now,
-        },
-        ["survey_id", "question"],
+    recorded = await survey_rows.add_answer(
+        session, survey=survey, question=str(question), value=value, text=text, now=now
     )
-    case = await session.get(Case, survey.case_id)
+    case = await case_rows.get_case(session, case_id=survey.case_id)
     assert case is not None
     trigger = on_answer(question, value) if recorded else None
     if trigger is not None:
@@ -124,7 +94,7 @@ async def record_answer(
             await _survey_complaint(
                 session, survey=survey, case=case, source=Source.MONEY, now=now, policy=policy
             )
-    answers = await answers_of(session, survey_id=survey.id)
+    answers = await survey_rows.answers_of(session, survey_id=survey.id)
     following = next_question(set(answers))
     if following is None and survey.status != SurveyStatus.COMPLETED:
         survey.status = SurveyStatus.COMPLETED
@@ -142,9 +112,9 @@ async def expire_survey(
     if survey.status in (SurveyStatus.COMPLETED, SurveyStatus.EXPIRED):
         return False
     survey.status = SurveyStatus.EXPIRED
-    case = await session.get(Case, survey.case_id)
+    case = await case_rows.get_case(session, case_id=survey.case_id)
     assert case is not None
-    answers = await answers_of(session, survey_id=survey.id)
+    answers = await survey_rows.answers_of(session, survey_id=survey.id)
     await _check_low_score(
         session, survey=survey, case=case, answers=answers, now=now, policy=policy
     )
@@ -186,11 +156,11 @@ async def _survey_complaint(
     """Opens the survey's complaint (one per survey); money asked makes an existing one high."""
     severity = Severity.HIGH if source is Source.MONEY else Severity.NORMAL
     if survey.complaint_id is not None:
-        existing = await session.get(Case, survey.complaint_id)
+        existing = await case_rows.get_case(session, case_id=survey.complaint_id)
         if existing is not None and severity is Severity.HIGH:
             existing.severity = Severity.HIGH
         return
-    customer = await session.get(Customer, case.customer_id)
+    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
     assert customer is not None
     complaint = await complaints.open_complaint(
         session,
@@ -230,7 +200,7 @@ async def reopen_after_survey(
     """The customer says it is not solved: back to `new`, response clock restarted, desk told."""
     if case.status != CaseStatus.CLOSED:
         return False  # reopened already (a repeat fault, the desk): nothing more to do
-    customer = await session.get(Customer, case.customer_id)
+    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
     await workflow.reopen(
         session,
         case=case,

@@ -36,6 +36,7 @@ from services.survey_questions import question_message
 from storage.models import Case, Survey
 from storage.repos import cases as case_rows
 from storage.repos import people
+from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ async def _show(update: Update, context: AppContext, message: Message) -> None:
 async def _own_survey(update: Update, context: AppContext, survey_id: int) -> Survey | None:
     """The survey if it belongs to the user (else the user is told and None is returned)."""
     user = update.effective_user
-    survey = await feedback.get_survey(context.session, survey_id=survey_id)
+    survey = await survey_rows.get_survey(context.session, survey_id=survey_id)
     customer = await people.get_customer(context.session, telegram_id=user.id) if user else None
     if survey is None or customer is None or survey.customer_id != customer.id:
         logger.warning("survey %s pressed by a user it does not belong to", survey_id)

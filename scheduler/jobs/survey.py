@@ -15,6 +15,7 @@ from services import feedback, notify
 from services.feedback import SurveyStatus
 from services.survey_questions import question_message
 from storage.models import Case, Reminder, Survey
+from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ async def _open_survey(ctx: JobContext, reminder: Reminder) -> tuple[Survey, Cas
     """The reminder's survey and case while the survey still waits for answers."""
     if reminder.case_id is None:
         return None
-    survey = await feedback.survey_of_case(ctx.session, case_id=reminder.case_id)
+    survey = await survey_rows.survey_of_case(ctx.session, case_id=reminder.case_id)
     case = await ctx.session.get(Case, reminder.case_id)
     if survey is None or case is None or case.status == CaseStatus.CANCELLED:
         return None
@@ -38,7 +39,7 @@ async def _ask_next(
     ctx: JobContext, survey: Survey, case: Case, *, frame: str, stage: str
 ) -> bool:
     """Queues the next unanswered question to the customer, framed for this stage."""
-    answers = await feedback.answers_of(ctx.session, survey_id=survey.id)
+    answers = await survey_rows.answers_of(ctx.session, survey_id=survey.id)
     question = next_question(set(answers))
     if question is None:
         return False
@@ -82,7 +83,7 @@ async def expire_survey(ctx: JobContext, reminder: Reminder) -> None:
     """Closes an unfinished survey to answers."""
     if reminder.case_id is None:
         return
-    survey = await feedback.survey_of_case(ctx.session, case_id=reminder.case_id)
+    survey = await survey_rows.survey_of_case(ctx.session, case_id=reminder.case_id)
     if survey is None:
         return
     if await feedback.expire_survey(ctx.session, survey=survey, now=ctx.now, policy=ctx.policy):

@@ -23,6 +23,11 @@ _CUSTOMER = select(Customer).where(Customer.telegram_id == bindparam("telegram_i
 _STAFF = select(Staff).where(Staff.telegram_id == bindparam("telegram_id"), Staff.active.is_(True))
 
 
+async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Customer | None:
+    """A customer by primary key."""
+    return await session.get(Customer, customer_id)
+
+
 async def ensure_customer(
     session: AsyncSession, *, telegram_id: int, language: str, now: datetime
 ) -> Customer:
