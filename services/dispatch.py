@@ -14,7 +14,7 @@ from domain.policy import ServicePolicy
 from domain.reminders import accept_window
 from services import notify, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
-from storage.models import Assignment, Case, Customer, Staff
+from storage.models import Assignment, Case, Staff
 from storage.repos import assignments, people, reminders
 from storage.repos import cases as case_rows
 
@@ -37,7 +37,11 @@ async def announce_new_case(
     card = await case_card(session, case=case)
     if route is not None and route.auto_assign and policy is not None:
         pick = auto_pick(await candidates(session, case=case))
-        technician = await session.get(Staff, pick.candidate.staff_id) if pick else None
+        technician = (
+            await people.get_staff_by_id(session, staff_id=pick.candidate.staff_id)
+            if pick
+            else None
+        )
         if pick is not None and technician is not None:
             await assign(
                 session, case=case, technician=technician, by=None, actor=Actor.SYSTEM,
@@ -99,7 +103,7 @@ async def end_assignment(
     if release:
         case.technician_id = None
     if tell_technician:
-        tech = await session.get(Staff, running.technician_id)
+        tech = await people.get_staff_by_id(session, staff_id=running.technician_id)
         if tech is not None:
             await notify.to_staff(
                 session,
@@ -119,7 +123,7 @@ async def dispatch_notice(
     session: AsyncSession, *, case: Case, assignment: Assignment, technician: Staff, now: datetime
 ) -> None:
     """Sends the job to the technician's phone: details, photos, map pin, Accept / Decline."""
-    customer = await session.get(Customer, case.customer_id)
+    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
     args = await case_card(session, case=case)
     args["customer"] = (customer.name if customer else None) or "-"
     args["phone"] = (customer.phone if customer else None) or "-"
@@ -195,11 +199,10 @@ async def assign(
         assigned_at=now,
         rank_reason=(rank_reason or "")[:200] or None,
     )
-    session.add(assignment)
     case.technician_id = technician.id
     if by is not None and case.responded_at is None:
         case.responded_at = now  # the first human response stops the response clock
-    await session.flush()
+    await assignments.add_assignment(session, assignment=assignment)
     await reminders.schedule_plan(
         session, case_id=case.id, plan=accept_window(now, policy, assignment.id)
     )
@@ -244,7 +247,9 @@ async def back_to_queue(
     running = await end_assignment(
         session, case=case, now=now, reason=reason, tell_technician=action != Action.DECLINE
     )
-    tech = await session.get(Staff, running.technician_id) if running else None
+    tech = (
+        await people.get_staff_by_id(session, staff_id=running.technician_id) if running else None
+    )
     key = "desk.declined" if action == Action.DECLINE else "desk.accept_timeout"
     args = {
         "number": case.number,

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message
-from storage.models import Case, Customer, Staff
+from storage.models import Case, Staff
 from storage.repos import outbox, people
 
 
@@ -19,7 +19,7 @@ async def to_customer(
     session: AsyncSession, *, case: Case, message: Message, key: str, now: datetime
 ) -> bool:
     """Queues a message to the case's customer."""
-    customer = await session.get(Customer, case.customer_id)
+    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
     if customer is None or customer.forgotten_at is not None:
         return False
     return await outbox.enqueue(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message
 from domain.lifecycle import OPEN_STATUSES, CaseStatus
-from storage.models import Case, Customer, OutboxMessage, Staff
+from storage.models import Case, OutboxMessage, Staff
 from storage.repos import cases as case_rows
 from storage.repos import outbox, people
 
@@ -28,7 +28,7 @@ async def admin_recipients(
         recipients[staff.telegram_id] = staff.language
     for telegram_id in admin_ids:
         if telegram_id not in recipients:
-            known = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+            known = await people.staff_by_telegram_id(session, telegram_id=telegram_id)
             recipients[telegram_id] = known.language if known else default_language
     return sorted(recipients.items())
 
@@ -149,22 +149,8 @@ async def digest_numbers(
     )
 
 
-async def key_customers_due(session: AsyncSession, *, now: datetime) -> list[Customer]:
-    """Key customers whose return visit is due (or who have none planned yet)."""
-    rows = await session.scalars(
-        select(Customer)
-        .where(
-            Customer.is_key.is_(True),
-            Customer.forgotten_at.is_(None),
-            or_(Customer.next_return_visit_at.is_(None), Customer.next_return_visit_at <= now),
-        )
-        .order_by(Customer.id)
-    )
-    return list(rows)
-
-
 async def technician_of(session: AsyncSession, *, case: Case) -> Staff | None:
     """The technician assigned to a case, if any."""
     if case.technician_id is None:
         return None
-    return await session.get(Staff, case.technician_id)
+    return await people.get_staff_by_id(session, staff_id=case.technician_id)

@@ -16,11 +16,11 @@ from domain.lifecycle import CaseKind
 from scheduler.notices import case_args, notice_key, to_desk
 from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext, handles
-from services import intake, notify, scheduling
+from services import intake, notify
 from services.intake import CaseDraft
 from storage.models import Customer, Reminder
 from storage.repos import cases as case_rows
-from storage.repos import reminders
+from storage.repos import people, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ KIND = "return_visit"
 async def plan_return_visits(ctx: JobContext, _reminder: Reminder) -> None:
     """Plans today's return visits: one row per key customer whose visit is due."""
     cycle = timedelta(days=ctx.policy.return_visit_days)
-    for customer in await scheduling.key_customers_due(ctx.session, now=ctx.now):
+    for customer in await people.key_customers_due(ctx.session, now=ctx.now):
         if customer.next_return_visit_at is None:
             customer.next_return_visit_at = ctx.now + cycle
             continue

@@ -8,6 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Assignment
 
 
+async def add_assignment(session: AsyncSession, *, assignment: Assignment) -> Assignment:
+    """Stores a new assignment (its id is set on return)."""
+    session.add(assignment)
+    await session.flush()
+    return assignment
+
+
 async def current_assignment(session: AsyncSession, *, case_id: int) -> Assignment | None:
     """The case's running assignment, if any."""
     return await session.scalar(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Customer, Staff, StaffInvite
@@ -45,6 +45,11 @@ async def get_staff(session: AsyncSession, *, telegram_id: int) -> Staff | None:
     return await session.scalar(_STAFF, {"telegram_id": telegram_id})
 
 
+async def staff_by_telegram_id(session: AsyncSession, *, telegram_id: int) -> Staff | None:
+    """The staff member with this Telegram id, active or not."""
+    return await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+
+
 async def get_staff_by_id(session: AsyncSession, *, staff_id: int) -> Staff | None:
     """A staff member by primary key."""
     return await session.get(Staff, staff_id)
@@ -77,7 +82,7 @@ async def add_staff(
     for role in roles:
         if role not in STAFF_ROLES:
             raise ValueError(f"unknown role {role}")
-    staff = await session.scalar(select(Staff).where(Staff.telegram_id == telegram_id))
+    staff = await staff_by_telegram_id(session, telegram_id=telegram_id)
     if staff is None:
         staff = Staff(
             telegram_id=telegram_id, name=name, language=language, roles="", created_at=now
@@ -111,6 +116,20 @@ async def open_job_counts(session: AsyncSession) -> dict[int, int]:
         .group_by(Case.technician_id)
     )
     return {int(tech): int(count) for tech, count in rows if tech is not None}
+
+
+async def key_customers_due(session: AsyncSession, *, now: datetime) -> list[Customer]:
+    """Key customers whose return visit is due (or who have none planned yet)."""
+    rows = await session.scalars(
+        select(Customer)
+        .where(
+            Customer.is_key.is_(True),
+            Customer.forgotten_at.is_(None),
+            or_(Customer.next_return_visit_at.is_(None), Customer.next_return_visit_at <= now),
+        )
+        .order_by(Customer.id)
+    )
+    return list(rows)
 
 
 async def create_invite(
