@@ -108,6 +108,8 @@ _TABLE: dict[tuple[CaseStatus, Action], Transition] = {
 
 OPEN_STATUSES = frozenset({S.NEW, S.ASSIGNED, S.ACCEPTED, S.QUOTE_PENDING, S.ON_SITE, S.RESOLVED})
 TERMINAL_STATUSES = frozenset({S.CLOSED, S.CANCELLED})
+# Before the technician is on site: the statuses in which the on-site deadline can still be met.
+BEFORE_SITE = (S.NEW, S.ASSIGNED, S.ACCEPTED)
 
 
 class IllegalTransition(Exception):

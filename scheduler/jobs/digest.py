@@ -10,8 +10,8 @@ from core.messages import Message, term
 from scheduler.notices import to_supervisors
 from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext
-from services import scheduling
 from storage.models import Case, Reminder
+from storage.repos import digest
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def send_digest(ctx: JobContext, reminder: Reminder) -> None:
     tz = ctx.settings.tz
     today = ctx.now.astimezone(tz).date()
     today_start = datetime.combine(today, time(), tzinfo=tz)
-    numbers = await scheduling.digest_numbers(
+    numbers = await digest.digest_numbers(
         ctx.session,
         yesterday_start=today_start - timedelta(days=1),
         today_start=today_start,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from core.messages import Message
-from domain.lifecycle import CaseStatus
+from domain.lifecycle import BEFORE_SITE, CaseStatus
 from domain.reminders import ReminderKind
 from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles
@@ -29,7 +29,7 @@ async def _not_arrived(ctx: JobContext, reminder: Reminder) -> Case | None:
     case = await ctx.session.get(Case, reminder.case_id)
     if case is None or case.arrived_at is not None or case.onsite_due_at is None:
         return None
-    if case.status not in scheduling.BEFORE_SITE:
+    if case.status not in BEFORE_SITE:
         return None
     return case
 
