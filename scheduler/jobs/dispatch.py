@@ -11,8 +11,9 @@ from scheduler.registry import JobContext, handles
 from services import closing, notify, quotes
 from services.desk import DeskRoute, to_desk
 from services.dispatch import back_to_queue
-from storage.models import Case, Reminder, Staff
+from storage.models import Case, Reminder
 from storage.repos import cases as case_rows
+from storage.repos import people
 from storage.repos import quotes as quote_rows
 from storage.repos.assignments import current_assignment
 
@@ -47,7 +48,7 @@ async def accept_remind(context: JobContext, reminder: Reminder) -> None:
     running = await current_assignment(context.session, case_id=case.id) if case else None
     if case is None or running is None or running.id != round_of(reminder):
         return
-    tech = await context.session.get(Staff, running.technician_id)
+    tech = await people.get_staff_by_id(context.session, staff_id=running.technician_id)
     if tech is None:
         return
     left = context.policy.accept_timeout - context.policy.accept_reminder
@@ -94,7 +95,7 @@ async def report_remind(context: JobContext, reminder: Reminder) -> None:
     """Reminds a technician on site for hours that the report is missing."""
     case = await _case(context, reminder, CaseStatus.ON_SITE)
     tech = (
-        await context.session.get(Staff, case.technician_id)
+        await people.get_staff_by_id(context.session, staff_id=case.technician_id)
         if case and case.technician_id
         else None
     )

@@ -16,6 +16,7 @@ from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles
 from services import notify, scheduling
 from storage.models import Case, Reminder
+from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ async def _not_arrived(ctx: JobContext, reminder: Reminder) -> Case | None:
     """The reminder's case if its technician has yet to arrive, else None (the row is moot)."""
     if reminder.case_id is None:
         return None
-    case = await ctx.session.get(Case, reminder.case_id)
+    case = await case_rows.get_case(ctx.session, case_id=reminder.case_id)
     if case is None or case.arrived_at is not None or case.onsite_due_at is None:
         return None
     if case.status not in BEFORE_SITE:

@@ -14,6 +14,7 @@ from domain.reminders import ReminderKind
 from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles
 from storage.models import Case, Reminder
+from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ async def _unanswered(ctx: JobContext, reminder: Reminder) -> Case | None:
     """The reminder's case if it is still new and unanswered, else None (the row is moot)."""
     if reminder.case_id is None:
         return None
-    case = await ctx.session.get(Case, reminder.case_id)
+    case = await case_rows.get_case(ctx.session, case_id=reminder.case_id)
     if case is None or case.responded_at is not None or case.status != CaseStatus.NEW:
         return None
     return case

@@ -18,7 +18,7 @@ from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext, handles
 from services import intake, notify
 from services.intake import CaseDraft
-from storage.models import Customer, Reminder
+from storage.models import Reminder
 from storage.repos import cases as case_rows
 from storage.repos import people, reminders
 
@@ -50,7 +50,7 @@ async def plan_return_visits(ctx: JobContext, _reminder: Reminder) -> None:
 async def open_return_visit(ctx: JobContext, reminder: Reminder) -> None:
     """Opens the return-visit case, announces it to the desk and tells the customer."""
     customer_id = int((reminder.payload or {}).get("customer_id", 0))
-    customer = await ctx.session.get(Customer, customer_id)
+    customer = await people.get_customer_by_id(ctx.session, customer_id=customer_id)
     if customer is None or not customer.is_key or customer.forgotten_at is not None:
         return
     if customer.next_return_visit_at is None or customer.next_return_visit_at > ctx.now:

@@ -15,6 +15,7 @@ from services import feedback, notify
 from services.feedback import SurveyStatus
 from services.survey_questions import question_message
 from storage.models import Case, Reminder, Survey
+from storage.repos import cases as case_rows
 from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ async def _open_survey(ctx: JobContext, reminder: Reminder) -> tuple[Survey, Cas
     if reminder.case_id is None:
         return None
     survey = await survey_rows.survey_of_case(ctx.session, case_id=reminder.case_id)
-    case = await ctx.session.get(Case, reminder.case_id)
+    case = await case_rows.get_case(ctx.session, case_id=reminder.case_id)
     if survey is None or case is None or case.status == CaseStatus.CANCELLED:
         return None
     if survey.status not in (SurveyStatus.SCHEDULED, SurveyStatus.SENT):

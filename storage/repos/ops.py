@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, OutboxMessage, Reminder
@@ -21,6 +21,11 @@ class OpsSnapshot:
     reminders_due: int
     open_by_status: dict[str, int]
     breaches: dict[tuple[str, str], int]
+
+
+async def ping(session: AsyncSession) -> None:
+    """One trivial statement: raises if the database cannot be reached."""
+    await session.execute(text("SELECT 1"))
 
 
 async def ops_snapshot(session: AsyncSession, *, now: datetime) -> OpsSnapshot:

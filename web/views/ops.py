@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import text
 
 from storage.repos import ops
 from web.deps import deps_key
@@ -32,7 +31,7 @@ async def readyz(request: web.Request) -> web.Response:
     snapshot = None
     try:
         async with asyncio.timeout(5), deps.reads() as session:
-            await session.execute(text("SELECT 1"))
+            await ops.ping(session)
             snapshot = await ops.ops_snapshot(session, now=now)
         checks["database"] = "ok"
     except Exception:  # any failure to reach the database means not ready
