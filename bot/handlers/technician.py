@@ -46,16 +46,16 @@ async def running_assignment(
     update: Update, context: AppContext, staff: Staff, assignment_id: int, *, lock: bool = False
 ) -> tuple[Assignment, Case] | None:
     """The assignment and its case if it is this technician's and still waits for an answer."""
-    assignment = await context.session.get(Assignment, assignment_id)
+    assignment = await assignments.get_assignment(context.session, assignment_id=assignment_id)
     if assignment is None or assignment.technician_id != staff.id:
         await answer(update, context, "common.not_allowed")
         return None
     case = (
         await case_rows.lock_case(context.session, case_id=assignment.case_id)
         if lock
-        else await context.session.get(Case, assignment.case_id)
+        else await case_rows.get_case(context.session, case_id=assignment.case_id)
     )
-    await context.session.refresh(assignment)
+    await assignments.reload(context.session, assignment=assignment)
     if (
         case is None
         or assignment.ended_at is not None

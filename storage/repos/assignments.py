@@ -15,6 +15,16 @@ async def add_assignment(session: AsyncSession, *, assignment: Assignment) -> As
     return assignment
 
 
+async def get_assignment(session: AsyncSession, *, assignment_id: int) -> Assignment | None:
+    """An assignment by id."""
+    return await session.get(Assignment, assignment_id)
+
+
+async def reload(session: AsyncSession, *, assignment: Assignment) -> None:
+    """Reads the assignment again from the database (it may have ended meanwhile)."""
+    await session.refresh(assignment)
+
+
 async def current_assignment(session: AsyncSession, *, case_id: int) -> Assignment | None:
     """The case's running assignment, if any."""
     return await session.scalar(
