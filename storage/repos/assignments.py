@@ -6,13 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Assignment
+from storage.repos.rows import add as add_row
 
 
 async def add_assignment(session: AsyncSession, *, assignment: Assignment) -> Assignment:
     """Stores a new assignment (its id is set on return)."""
-    session.add(assignment)
-    await session.flush()
-    return assignment
+    return await add_row(session, assignment)
 
 
 async def get_assignment(session: AsyncSession, *, assignment_id: int) -> Assignment | None:

@@ -13,6 +13,7 @@ from domain.numbers import format_case_number
 from domain.sla import EarlierCase
 from storage.models import Case, CaseEvent, CasePhoto, DaySequence
 from storage.models.cases import CASE_NUMBERS
+from storage.repos.rows import add as add_row
 from storage.upsert import dialect_insert
 
 
@@ -77,9 +78,7 @@ _EARLIER_CLOSED = select(Case.id, Case.closed_at).where(
 
 async def add_case(session: AsyncSession, *, case: Case) -> Case:
     """Stores a new case (its id is set on return)."""
-    session.add(case)
-    await session.flush()
-    return case
+    return await add_row(session, case)
 
 
 async def add_photo(
@@ -126,9 +125,7 @@ async def add_event(
         to_status=to_status,
         note=note,
     )
-    session.add(event)
-    await session.flush()
-    return event
+    return await add_row(session, event)
 
 
 async def get_case(session: AsyncSession, *, case_id: int) -> Case | None:

@@ -6,13 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Quote
+from storage.repos.rows import add as add_row
 
 
 async def add_quote(session: AsyncSession, *, quote: Quote) -> Quote:
     """Stores a new quote (its id is set on return)."""
-    session.add(quote)
-    await session.flush()
-    return quote
+    return await add_row(session, quote)
 
 
 async def get_quote(session: AsyncSession, *, quote_id: int) -> Quote | None:

@@ -6,13 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ServiceReport
+from storage.repos.rows import add as add_row
 
 
 async def add_report(session: AsyncSession, *, report: ServiceReport) -> ServiceReport:
     """Stores a new report (its id is set on return)."""
-    session.add(report)
-    await session.flush()
-    return report
+    return await add_row(session, report)
 
 
 async def get_report(session: AsyncSession, *, report_id: int) -> ServiceReport | None:

@@ -8,14 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Survey, SurveyAnswer
+from storage.repos.rows import add as add_row
 from storage.upsert import insert_ignore
 
 
 async def add_survey(session: AsyncSession, *, survey: Survey) -> Survey:
     """Stores a new survey (its id is set on return)."""
-    session.add(survey)
-    await session.flush()
-    return survey
+    return await add_row(session, survey)
 
 
 async def get_survey(session: AsyncSession, *, survey_id: int) -> Survey | None:
