@@ -88,9 +88,11 @@ def build_application(
 
 def register_handlers(application: BotApplication) -> None:
     """Adds every dialog and handler, staff before customers."""
+    from bot import paging
     from bot.dialogs import products, register, report_fault
     from bot.handlers import customer, dashboard, outbox_admin
 
+    paging.register(application)
     register_dispatch(application)
     outbox_admin.register(application)
     dashboard.register(application)
