@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.settings import Settings
 from domain.lifecycle import Action, Actor
 from services.desk import DeskRoute
 from services.dispatch import back_to_queue
@@ -32,6 +33,11 @@ class ChangedBy:
 
 SETTINGS = ChangedBy("settings")
 CLI = ChangedBy("cli")
+
+
+def route_of(settings: Settings) -> DeskRoute:
+    """Where the desk is told of jobs back in the queue, from the settings."""
+    return DeskRoute(settings.desk_chat_id, settings.default_language, settings.auto_assign)
 
 
 def by_staff(staff: Staff) -> ChangedBy:

@@ -15,7 +15,6 @@ from core.clock import Clock, SystemClock
 from core.settings import Settings
 from domain.validation import InputError, normalize_phone
 from services import staff as staff_changes
-from services.desk import DeskRoute
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.repos import people
@@ -156,7 +155,6 @@ async def remove_staff(
             file=sys.stderr,
         )
         return 2
-    route = DeskRoute(settings.desk_chat_id, settings.default_language, settings.auto_assign)
     async with sessions() as session, session.begin():
         staff = await people.get_staff(session, telegram_id=args.telegram_id)
         removed = []
@@ -167,7 +165,7 @@ async def remove_staff(
                 role=args.role,
                 by=staff_changes.CLI,
                 now=(clock or SystemClock()).now(),
-                route=route,
+                route=staff_changes.route_of(settings),
             )
         if staff is None or not removed:
             held = f" with the role {args.role}" if args.role else ""
