@@ -127,11 +127,20 @@ async def test_every_list_pages_within_telegrams_limit(harness: Harness) -> None
         for i in range(MANY):
             model = f"Rooftop chiller {i} " + "with heat recovery, twin compressors " * 3
             await make_product(
-                session, serial=f"OWN-{i:04d}", now=now, customer=owner, model=model
+                session, serial=f"OWN-{i:04d}", now=now, customer=owner, model=model[:100]
             )
             await make_case(session, customer=owner, now=now, description=LONG[:500])
     products = await _pages(harness, customer, "/products")
     assert len({s for page in products for s in re.findall(r"OWN-\d{4}", page)}) == MANY
+    async with harness.session() as session, session.begin():
+        for i in range(MANY):
+            name = f"Technician {i:02d} " + "of the northern rooftop crew " * 3
+            await make_staff(
+                session, telegram_id=30000 + i, roles=["technician", "dispatcher"], now=now,
+                name=name[:100],
+            )  # fmt: skip
+    staff = await _pages(harness, admin, "/staff")
+    assert len({n for page in staff for n in re.findall(r"Technician \d\d", page)}) == MANY
     cases = await _pages(harness, customer, "/cases")
     shown = customer.last()
     assert len(cases) > 1 and len(shown.button_texts()) <= 16
