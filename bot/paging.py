@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.common import answer, language_of
+from bot.common import answer, edit_or_send, language_of
 from bot.context import AppContext
 from bot.keyboards import inline
 
@@ -153,14 +153,7 @@ async def show(
 
 async def send_or_edit(update: Update, context: AppContext, body: str, rows: list[Row]) -> None:
     """Edits the message whose page button was pressed, or sends a new message."""
-    markup = inline(rows) if rows else None
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_text(body, reply_markup=markup)
-        return
-    chat = update.effective_chat
-    if chat is not None:
-        await context.bot.send_message(chat.id, body, reply_markup=markup)
+    await edit_or_send(update, context, body, inline(rows) if rows else None)
 
 
 async def page_button(update: Update, context: AppContext) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import ManualClock
@@ -13,10 +12,10 @@ from sandbox.botapi import BotApiServer
 from sandbox.models import SentMessage
 from sandbox.users import SandboxUser
 from storage.repos import people
+from tests.bot.dispatch_steps import ADMIN, harness
 from tests.factories import make_case, make_customer, make_product, make_staff
 from tests.harness import Harness
 
-ADMIN = 9100  # admin by settings; also dispatcher and supervisor
 BLOCKED_DESK = 9101  # a dispatcher who blocked the bot: every notice to them dies
 TECH = 9102
 FIRST_CUSTOMER = 20000
@@ -25,24 +24,7 @@ LONG = "The compressor rattles, trips the breaker and leaks oil onto the floor. 
 LIMIT = 4096
 NUMBER = re.compile(r"(?:SR|CP)-\d{8}-\d{4}")
 
-
-def _harness(
-    botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock, **overrides: object
-) -> Harness:
-    return Harness(botapi, engine, clock, admin_ids=[ADMIN], **overrides)
-
-
-@pytest.fixture
-async def harness(
-    botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
-) -> AsyncIterator[Harness]:
-    """The bot with an admin from the settings."""
-    running = _harness(botapi, engine, clock)
-    try:
-        await running.start()
-        yield running
-    finally:
-        await running.stop()
+__all__ = ["harness"]  # the admin-from-settings bot of the dispatch tests
 
 
 async def _all(
@@ -149,7 +131,7 @@ async def test_every_list_pages_within_telegrams_limit(harness: Harness) -> None
 async def test_a_technicians_jobs_page(
     botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
 ) -> None:
-    harness = _harness(botapi, engine, clock, auto_assign=True)
+    harness = Harness(botapi, engine, clock, auto_assign=True)
     await harness.start()
     try:
         async with harness.session() as session, session.begin():
