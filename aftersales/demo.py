@@ -18,6 +18,7 @@ from core.settings import Settings
 from sandbox.botapi import BotApiServer
 from sandbox.panes import Pane
 from sandbox.users import SandboxUser
+from services import staff as staff_changes
 from storage.repos import inbox, people, products
 
 logger = logging.getLogger(__name__)
@@ -103,13 +104,14 @@ def demo_products(today: date) -> list[dict[str, Any]]:
 async def seed(session: AsyncSession, *, now: datetime, language: str) -> None:
     """Writes the demo staff, products and the registered customer (idempotent)."""
     for person in STAFF:
-        await people.add_staff(
+        await staff_changes.grant(
             session,
             telegram_id=person.telegram_id,
             name=person.name,
             roles=list(person.roles),
             language=language,
             now=now,
+            by=staff_changes.CLI,
             phone=person.phone,
             regions=list(person.regions),
             skills=list(person.skills),

@@ -21,6 +21,7 @@ from core.clock import Clock, SystemClock
 from core.settings import Settings
 from scheduler.outbox_sender import OutboxSender
 from scheduler.sweep import Sweeper
+from services import staff as staff_changes
 from storage import migrate
 from storage.db import create_engine, create_session_factory, describe
 from storage.repos import inbox
@@ -163,6 +164,10 @@ class Runtime:
         # Persisted dialogs load here, after the previous leader's last commit.
         await self.application.initialize()
         await self.application.start()
+        async with self.sessions() as session, session.begin():
+            await staff_changes.follow_admin_settings(
+                session, admin_ids=self.settings.admin_ids, now=self.clock.now()
+            )
         await publish_menu(self.application.bot)
         self._spawn(self.pump.run(), "pump")
         self._spawn(self.sender.run(), "outbox")

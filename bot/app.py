@@ -88,9 +88,11 @@ def build_application(
 
 def register_handlers(application: BotApplication) -> None:
     """Adds every dialog and handler, staff before customers."""
+    from bot import paging
     from bot.dialogs import products, register, report_fault
     from bot.handlers import customer, dashboard, outbox_admin
 
+    paging.register(application)
     register_dispatch(application)
     outbox_admin.register(application)
     dashboard.register(application)
@@ -105,9 +107,10 @@ def register_handlers(application: BotApplication) -> None:
 def register_dispatch(application: BotApplication) -> None:
     """Staff membership, the desk, the technician's job and the customer's answers to it."""
     from bot.dialogs import check_in, decline_job, dispute_report, job_note, quote, service_report
-    from bot.handlers import approvals, desk, staff, technician
+    from bot.handlers import approvals, desk, staff, staff_admin, technician
 
     staff.register(application)  # /start join-… before the registration dialog's /start
+    staff_admin.register(application)
     desk.register(application)
     technician.register(application)
     for dialog in (decline_job, check_in, job_note, quote, service_report, dispute_report):

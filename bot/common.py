@@ -69,8 +69,14 @@ async def edit_or_reply(
 
     An edit Telegram refuses (the message is too old) becomes a new message (bot.replies).
     """
+    await edit_or_send(update, context, await text(update, context, key, **args), markup)
+
+
+async def edit_or_send(
+    update: Update, context: AppContext, body: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edits the pressed message to a ready text, or sends it as a new message."""
     query = update.callback_query
-    body = await text(update, context, key, **args)
     if query is not None and query.message is not None:
         await query.edit_message_text(body, reply_markup=markup)
         return

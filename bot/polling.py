@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
 
@@ -13,6 +14,11 @@ from core.transport import retry_seconds
 
 logger = logging.getLogger(__name__)
 
+# A server that does not hold long polls (some self-hosted or test servers) answers an empty
+# getUpdates at once; polling again at once would spin a CPU. Wait this long, doubling to the cap.
+IDLE_FIRST_WAIT = 0.25
+IDLE_MAX_WAIT = 1.0
+
 
 async def poll_forever(
     bot: ReplyBot, pump: UpdatePump, *, start_offset: int = 0, poll_seconds: int = 25
@@ -20,7 +26,9 @@ async def poll_forever(
     """Fetches updates, stores them, and only then moves the offset past them."""
     offset = start_offset
     backoff = 1.0
+    idle_wait = IDLE_FIRST_WAIT
     while True:
+        asked = time.monotonic()
         try:
             payloads = await bot.raw_updates(offset=offset, wait_seconds=poll_seconds)
         except RetryAfter as exc:
@@ -37,7 +45,13 @@ async def poll_forever(
             continue
         if not payloads:
             backoff = 1.0
+            if time.monotonic() - asked < poll_seconds / 2:  # the poll was not held
+                await asyncio.sleep(idle_wait)
+                idle_wait = min(idle_wait * 2, IDLE_MAX_WAIT)
+            else:
+                idle_wait = IDLE_FIRST_WAIT
             continue
+        idle_wait = IDLE_FIRST_WAIT
         try:
             await pump.ingest(payloads)
         except Exception:  # not stored, so not acknowledged: fetch the same batch again

@@ -89,6 +89,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.QUOTE_PENDING, A.DECLINE_QUOTE, S.CLOSED, frozenset({Actor.CUSTOMER})),
     Transition(S.ACCEPTED, A.CHECK_IN, S.ON_SITE, TECH),
     Transition(S.ON_SITE, A.QUOTE, S.QUOTE_PENDING, DESK_OR_TECH),
+    # The technician left the staff: whatever the job's step, it goes back to the queue.
+    Transition(S.ON_SITE, A.UNASSIGN, S.NEW, STAFF),
+    Transition(S.QUOTE_PENDING, A.UNASSIGN, S.NEW, STAFF),
     Transition(S.ON_SITE, A.REPORT_FIXED, S.RESOLVED, TECH),
     Transition(S.ON_SITE, A.REPORT_NOT_FIXED, S.ACCEPTED, TECH),
     Transition(S.RESOLVED, A.CLOSE, S.CLOSED, STAFF | {Actor.CUSTOMER, Actor.SYSTEM}),

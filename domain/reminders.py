@@ -106,7 +106,9 @@ _ALL = frozenset(ReminderKind) - {ReminderKind.SURVEY, ReminderKind.COMPLAINT}
 MOOT: dict[str, frozenset[ReminderKind]] = {
     "assign": frozenset({ReminderKind.RESPONSE, ReminderKind.ACCEPT}),
     "reassign": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE, ReminderKind.RESPONSE}),
-    "unassign": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE}),
+    "unassign": frozenset(
+        {ReminderKind.ACCEPT, ReminderKind.ONSITE, ReminderKind.REPORT, ReminderKind.QUOTE}
+    ),
     "accept": frozenset({ReminderKind.ACCEPT}),
     "decline": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE}),
     "accept_timeout": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE}),

@@ -229,6 +229,9 @@ async def unassign(
     await end_assignment(session, case=case, now=now, reason=reason, tell_technician=True)
 
 
+_BACK_TO_QUEUE_NOTICE = {Action.DECLINE: "desk.declined", Action.UNASSIGN: "desk.staff_removed"}
+
+
 async def back_to_queue(
     session: AsyncSession,
     *,
@@ -240,17 +243,22 @@ async def back_to_queue(
     reason: str,
     route: DeskRoute | None,
 ) -> None:
-    """A declined or unanswered job: the case returns to the queue and the desk is told."""
+    """A declined, unanswered or orphaned job: the case returns to the queue, the desk is told."""
     await workflow.move(
         session, case=case, action=action, actor=actor, actor_id=actor_id, now=now, note=reason
     )
+    # Told only of a timeout: a technician who declined knows, one removed from staff is gone.
     running = await end_assignment(
-        session, case=case, now=now, reason=reason, tell_technician=action != Action.DECLINE
+        session,
+        case=case,
+        now=now,
+        reason=reason,
+        tell_technician=action == Action.ACCEPT_TIMEOUT,
     )
     tech = (
         await people.get_staff_by_id(session, staff_id=running.technician_id) if running else None
     )
-    key = "desk.declined" if action == Action.DECLINE else "desk.accept_timeout"
+    key = _BACK_TO_QUEUE_NOTICE.get(action, "desk.accept_timeout")
     args = {
         "number": case.number,
         "name": tech.name if tech else "-",

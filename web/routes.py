@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import auth, board, cases, exports, ops, standards, technicians, webhook
+from web.views import auth, board, cases, exports, ops, staff, standards, technicians, webhook
 
 
 def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> None:
@@ -27,6 +27,9 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:\\d+}/photos/{photo_id:\\d+}", cases.photo)
     app.router.add_get("/technicians", technicians.technicians_page)
     app.router.add_get("/standards", standards.standards_page)
+    app.router.add_get("/staff", staff.staff_page)
+    app.router.add_get("/staff/{staff_id:\\d+}/remove", staff.remove_page)
+    app.router.add_post("/staff/{staff_id:\\d+}/remove", staff.remove)
     app.router.add_get("/exports", exports.exports_page)
     app.router.add_get("/exports/{register}.csv", exports.download)
     app.router.add_static("/static", static, name="static")

@@ -1,4 +1,4 @@
-"""`aftersales staff invite|add|list`: staff set-up from the command line."""
+"""`aftersales staff invite|add|remove|list`: staff set-up from the command line."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import TelegramError
 
-from core.clock import SystemClock
+from core.clock import Clock, SystemClock
 from core.settings import Settings
 from domain.validation import InputError, normalize_phone
+from services import staff as staff_changes
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.repos import people
@@ -46,6 +47,11 @@ def add_parser(subparsers: Any) -> None:
     add.add_argument("--skills", help="comma-separated product categories")
     add.add_argument("--max-open-jobs", type=int, default=5)
     add.add_argument("--language", choices=("zh_CN", "en"))
+    remove = actions.add_parser(
+        "remove", help="remove a staff member (or one role); open jobs go back to the queue"
+    )
+    remove.add_argument("telegram_id", type=int, metavar="ID", help="the member's Telegram id")
+    remove.add_argument("--role", choices=people.STAFF_ROLES, help="remove only this role")
     actions.add_parser("list", help="list staff members")
     parser.set_defaults(handler=run)
 
@@ -62,6 +68,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if args.staff_action == "add":
             return await add_staff(sessions, settings, args)
+        if args.staff_action == "remove":
+            return await remove_staff(sessions, settings, args)
         print(await list_staff(sessions))
         return 0
     finally:
@@ -116,19 +124,55 @@ async def add_staff(
         print("--max-open-jobs must be at least 1", file=sys.stderr)
         return 2
     async with sessions() as session, session.begin():
-        staff = await people.add_staff(
+        staff = await staff_changes.grant(
             session,
             telegram_id=args.telegram_id,
             name=args.name.strip(),
             roles=roles,
             language=args.language or settings.default_language,
             now=SystemClock().now(),
+            by=staff_changes.CLI,
             phone=phone,
             regions=_words(args.regions) if args.regions is not None else None,
             skills=_words(args.skills) if args.skills is not None else None,
             max_open_jobs=args.max_open_jobs,
         )
         print(f"Staff #{staff.id} {staff.name}: {staff.roles}")
+    return 0
+
+
+async def remove_staff(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    args: argparse.Namespace,
+    clock: Clock | None = None,
+) -> int:
+    """Removes a staff member or one role; exit code 2 when there is nothing to remove."""
+    if args.telegram_id in settings.admin_ids and args.role in (None, "admin"):
+        print(
+            f"{args.telegram_id} is an admin by AFTERSALES_ADMIN_IDS: remove the id there "
+            "and restart (or remove another role with --role).",
+            file=sys.stderr,
+        )
+        return 2
+    async with sessions() as session, session.begin():
+        staff = await people.get_staff(session, telegram_id=args.telegram_id)
+        removed = []
+        if staff is not None:
+            removed = await staff_changes.remove(
+                session,
+                staff=staff,
+                role=args.role,
+                by=staff_changes.CLI,
+                now=(clock or SystemClock()).now(),
+                route=staff_changes.route_of(settings),
+            )
+        if staff is None or not removed:
+            held = f" with the role {args.role}" if args.role else ""
+            print(f"No active staff member {args.telegram_id}{held}.", file=sys.stderr)
+            return 2
+        left = staff.roles if staff.active else "none (inactive)"
+        print(f"Staff #{staff.id} {staff.name} removed: {','.join(removed)}; roles left: {left}")
     return 0
 
 

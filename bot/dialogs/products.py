@@ -15,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import paging
 from bot.common import drop_buttons, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
@@ -40,32 +41,41 @@ END = ConversationHandler.END
 
 async def list_products(update: Update, context: AppContext) -> int:
     """Shows the customer's products with warranty and an Add button."""
+    await products_page(update, context, 0)
+    return END
+
+
+@paging.paged("prod")
+async def products_page(update: Update, context: AppContext, page: int) -> None:
+    """One page of the customer's products, each with a button to report a fault on it."""
     customer = await registered_customer(update, context)
     if customer is None:
-        return END
+        return
     language = await language_of(update, context)
     texts = context.services.texts
     owned = await products.products_of(context.session, customer_id=customer.id)
     add = [[(texts.get(language, "products.btn_add"), "pr:add")]]
     if not owned:
         await reply(update, context, "products.none", inline(add))
-        return END
-    lines = "\n".join(
-        texts.get(
-            language,
-            "products.line",
-            serial=p.serial,
-            model=p.model,
-            warranty=texts.get(language, f"warranty.{warranty_of(context, p)}"),
-            until=texts.get(language, "products.until", date=p.warranty_end.isoformat())
-            if p.warranty_end
-            else "",
+        return
+    entries = [
+        paging.Entry(
+            texts.get(
+                language,
+                "products.line",
+                serial=p.serial,
+                model=p.model,
+                warranty=texts.get(language, f"warranty.{warranty_of(context, p)}"),
+                until=texts.get(language, "products.until", date=p.warranty_end.isoformat())
+                if p.warranty_end
+                else "",
+            ),
+            [[(f"🛠 {p.model} · {p.serial}", f"rf:start:{p.id}")]],
         )
         for p in owned
-    )
-    report_rows = [[(f"🛠 {p.model} · {p.serial}", f"rf:start:{p.id}")] for p in owned[:8]]
-    await reply(update, context, "products.list", inline(report_rows + add), lines=lines)
-    return END
+    ]
+    listing = paging.Listing("products.list", entries, extra_rows=add)
+    await paging.show(update, context, kind="prod", page=page, listing=listing)
 
 
 async def ask_serial(update: Update, context: AppContext) -> int:

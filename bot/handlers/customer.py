@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot import paging
 from bot.common import answer, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.handlers.staff import desk_route
@@ -89,30 +90,43 @@ async def set_language(update: Update, context: AppContext) -> None:
 
 async def cases_command(update: Update, context: AppContext) -> None:
     """Lists the customer's own cases as buttons."""
+    await cases_page(update, context, 0)
+
+
+@paging.paged("cases")
+async def cases_page(update: Update, context: AppContext, page: int) -> None:
+    """One page of the customer's cases, a button each."""
     customer = await registered_customer(update, context)
     if customer is None:
         return
-    cases = await case_rows.cases_of_customer(context.session, customer_id=customer.id)
+    cases = await case_rows.cases_of_customer(
+        context.session, customer_id=customer.id, limit=paging.LIST_LIMIT
+    )
     if not cases:
         await reply(update, context, "cases.none")
         return
     language = await language_of(update, context)
     texts = context.services.texts
-    rows = [
-        [
-            (
-                texts.get(
-                    language,
-                    "cases.button",
-                    number=case.number,
-                    status=texts.get(language, f"status.{case.status}"),
-                ),
-                f"case:{case.id}",
-            )
-        ]
+    entries = [
+        paging.Entry(
+            rows=[
+                [
+                    (
+                        texts.get(
+                            language,
+                            "cases.button",
+                            number=case.number,
+                            status=texts.get(language, f"status.{case.status}"),
+                        ),
+                        f"case:{case.id}",
+                    )
+                ]
+            ]
+        )
         for case in cases
     ]
-    await reply(update, context, "cases.list", inline(rows))
+    listing = paging.Listing("cases.list", entries, separator="")
+    await paging.show(update, context, kind="cases", page=page, listing=listing)
 
 
 async def _own_case(update: Update, context: AppContext) -> tuple[Customer, Case] | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import paging
 from bot.common import answer, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.handlers.staff import DESK_ROLES, desk_actor, staff_member
@@ -54,39 +55,43 @@ async def _case_from_args(
 
 async def queue_command(update: Update, context: AppContext) -> None:
     """Lists unassigned and overdue cases, oldest deadline first."""
+    await queue_page(update, context, 0)
+
+
+@paging.paged("q")
+async def queue_page(update: Update, context: AppContext, page: int) -> None:
+    """One page of the queue, each new case with a button to assign it."""
     staff = await staff_member(update, context, DESK_ROLES)
     if staff is None:
         return
     now = context.services.clock.now()
-    cases = await case_rows.queue(context.session, now=now)
+    cases = await case_rows.queue(context.session, now=now, limit=paging.LIST_LIMIT)
     if not cases:
         await reply(update, context, "desk.queue_empty")
         return
     language = await language_of(update, context)
     texts = context.services.texts
-    lines = []
-    rows: list[list[tuple[str, str]]] = []
+    entries = []
     for case in cases:
         overdue = case.response_due_at < now and case.responded_at is None
         late = case.onsite_due_at is not None and case.onsite_due_at < now
         flag = "desk.flag_overdue" if overdue or late else "desk.flag_in_time"
-        lines.append(
-            texts.get(
-                language,
-                "desk.queue_line",
-                number=case.number,
-                status=texts.get(language, f"status.{case.status}"),
-                response_due=case.response_due_at,
-                onsite_due=case.onsite_due_at,
-                flag=texts.get(language, flag),
-            )
+        line = texts.get(
+            language,
+            "desk.queue_line",
+            number=case.number,
+            status=texts.get(language, f"status.{case.status}"),
+            response_due=case.response_due_at,
+            onsite_due=case.onsite_due_at,
+            flag=texts.get(language, flag),
         )
+        rows = []
         if case.status == CaseStatus.NEW:
             label = texts.get(language, "desk.btn_assign_case", number=case.number)
             rows.append([(label, f"as:{case.id}")])
-    await reply(
-        update, context, "desk.queue", inline(rows) if rows else None, lines="\n".join(lines)
-    )
+        entries.append(paging.Entry(line, rows))
+    listing = paging.Listing("desk.queue", entries)
+    await paging.show(update, context, kind="q", page=page, listing=listing)
 
 
 def _reasons(context: AppContext, language: str, item: Ranked) -> str:

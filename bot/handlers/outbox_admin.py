@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot import paging
 from bot.common import reply, text
 from bot.context import AppContext
 from storage.repos import outbox, people
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LISTED = 15
 ERROR_CHARS = 120
 
 
@@ -34,12 +34,18 @@ async def is_admin(update: Update, context: AppContext) -> bool:
 
 async def outbox_command(update: Update, context: AppContext) -> None:
     """Shows the outbox's state and its dead rows; `/outbox retry <id>` queues one again."""
+    args = context.args or []
+    if args and await is_admin(update, context):
+        await _retry(update, context, args)
+        return
+    await outbox_page(update, context, 0)
+
+
+@paging.paged("out")
+async def outbox_page(update: Update, context: AppContext, page: int) -> None:
+    """One page of the outbox's state and its dead rows, newest first."""
     if not await is_admin(update, context):
         await reply(update, context, "common.not_allowed")
-        return
-    args = context.args or []
-    if args:
-        await _retry(update, context, args)
         return
     session = context.session
     counts = await outbox.counts_by_status(session)
@@ -51,31 +57,31 @@ async def outbox_command(update: Update, context: AppContext) -> None:
         sent=counts.get("sent", 0),
         dead=counts.get("dead", 0),
     )
-    dead = await outbox.dead_messages(session, limit=LISTED)
+    dead = await outbox.dead_messages(session, limit=paging.LIST_LIMIT)
     if not dead:
         await reply(update, context, "scheduler.outbox.none_dead", summary=summary)
         return
-    lines = []
+    entries = []
     for row in dead:
         error = (row.last_error or "-").replace("\n", " ")
         if len(error) > ERROR_CHARS:
             error = error[: ERROR_CHARS - 1] + "…"
-        lines.append(
-            await text(
-                update,
-                context,
-                "scheduler.outbox.dead_line",
-                id=row.id,
-                chat_id=row.chat_id,
-                what=str(row.payload.get("key", "-")),
-                created=row.created_at,
-                attempts=row.attempts,
-                error=error,
-            )
+        line = await text(
+            update,
+            context,
+            "scheduler.outbox.dead_line",
+            id=row.id,
+            chat_id=row.chat_id,
+            what=str(row.payload.get("key", "-")),
+            created=row.created_at,
+            attempts=row.attempts,
+            error=error,
         )
-    await reply(
-        update, context, "scheduler.outbox.dead_list", summary=summary, rows="\n".join(lines)
+        entries.append(paging.Entry(line))
+    listing = paging.Listing(
+        "scheduler.outbox.dead_list", entries, {"summary": summary}, lines_arg="rows"
     )
+    await paging.show(update, context, kind="out", page=page, listing=listing)
 
 
 async def _retry(update: Update, context: AppContext, args: list[str]) -> None:

@@ -16,6 +16,7 @@ from bot.context import AppContext
 from bot.keyboards import inline
 from core.i18n import normalize_language
 from domain.lifecycle import Actor
+from services import staff as staff_changes
 from services.desk import DeskRoute
 from services.reports import QualityRoute
 from storage.models import Staff
@@ -74,13 +75,14 @@ async def bootstrap_admin(update: Update, context: AppContext) -> None:
     staff = await people.get_staff(context.session, telegram_id=user.id)
     if staff is not None and "admin" in staff.role_set:
         return
-    await people.add_staff(
+    await staff_changes.grant(
         context.session,
         telegram_id=user.id,
         name=staff.name if staff else user.full_name,
         roles=["admin"],
         language=staff.language if staff else normalize_language(user.language_code),
         now=context.services.clock.now(),
+        by=staff_changes.SETTINGS,
         max_open_jobs=staff.max_open_jobs if staff else 5,
     )
     logger.info("user %s is an admin from the settings", user.id)
@@ -105,13 +107,20 @@ async def join(update: Update, context: AppContext) -> None:
         if customer
         else normalize_language(user.language_code)
     )
-    staff = await people.add_staff(
+    inviter = (
+        await people.get_staff(context.session, telegram_id=invite.created_by)
+        if invite.created_by is not None
+        else None
+    )
+    by = staff_changes.ChangedBy("invite", inviter.name if inviter else None, invite.created_by)
+    staff = await staff_changes.grant(
         context.session,
         telegram_id=user.id,
         name=existing.name if existing else user.full_name,
         roles=[invite.role],
         language=language,
         now=now,
+        by=by,
         max_open_jobs=existing.max_open_jobs if existing else 5,
     )
     if context.user_data is not None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot import paging
 from bot.common import answer, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.keyboards import inline
@@ -41,46 +42,47 @@ async def supervisor_of(update: Update, context: AppContext) -> Staff | None:
 
 async def list_complaints(update: Update, context: AppContext) -> None:
     """Lists the open complaints, oldest first, with a button to take or close each."""
+    await complaints_page(update, context, 0)
+
+
+@paging.paged("cmp")
+async def complaints_page(update: Update, context: AppContext, page: int) -> None:
+    """One page of the open complaints."""
     staff = await supervisor_of(update, context)
     if staff is None:
         return
-    open_ones = await case_rows.open_complaints(context.session)
+    open_ones = await case_rows.open_complaints(context.session, limit=paging.LIST_LIMIT)
     if not open_ones:
         await reply(update, context, "complaint.list_empty")
         return
     language = await language_of(update, context)
     texts = context.services.texts
-    lines: list[str] = []
-    buttons: list[list[tuple[str, str]]] = []
+    entries: list[paging.Entry] = []
     for complaint in open_ones:
         owner = None
         if complaint.owner_id is not None:
             owner = await people.get_staff_by_id(context.session, staff_id=complaint.owner_id)
-        lines.append(
-            texts.get(
-                language,
-                "complaint.list_line",
-                number=complaint.number,
-                opened=complaint.created_at,
-                severity=texts.get(language, f"complaint.severity.{complaint.severity}"),
-                owner=owner.name if owner else texts.get(language, "complaint.no_owner"),
-                description=_short(complaint.description),
-            )
+        line = texts.get(
+            language,
+            "complaint.list_line",
+            number=complaint.number,
+            opened=complaint.created_at,
+            severity=texts.get(language, f"complaint.severity.{complaint.severity}"),
+            owner=owner.name if owner else texts.get(language, "complaint.no_owner"),
+            description=_short(complaint.description),
         )
+        rows: list[paging.Row] = []
         if complaint.owner_id is None:
             label = texts.get(language, "complaint.btn_take_number", number=complaint.number)
-            buttons.append([(label, f"cpo:{complaint.id}")])
+            rows.append([(label, f"cpo:{complaint.id}")])
         elif complaint.owner_id == staff.id:
             label = texts.get(language, "complaint.btn_close_number", number=complaint.number)
-            buttons.append([(label, f"cpc:{complaint.id}")])
-    await reply(
-        update,
-        context,
-        "complaint.list",
-        inline(buttons) if buttons else None,
-        count=len(open_ones),
-        lines="\n\n".join(lines),
+            rows.append([(label, f"cpc:{complaint.id}")])
+        entries.append(paging.Entry(line, rows))
+    listing = paging.Listing(
+        "complaint.list", entries, {"count": len(open_ones)}, separator="\n\n"
     )
+    await paging.show(update, context, kind="cmp", page=page, listing=listing)
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
+from bot import paging
+from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.keyboards import inline
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
+
+JOBS_PER_PAGE = 5  # job cards under one /jobs header; more go on the next pages
 
 
 async def assignment_of(
@@ -125,6 +128,12 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
 
 async def jobs_command(update: Update, context: AppContext) -> None:
     """Lists the technician's open jobs, each with its actions."""
+    await jobs_page(update, context, 0)
+
+
+@paging.paged("jobs")
+async def jobs_page(update: Update, context: AppContext, page: int) -> None:
+    """A header with ◀ ▶ when the jobs take several pages, then one card per job of the page."""
     staff = await staff_member(update, context, TECH_ROLES)
     if staff is None:
         return
@@ -132,8 +141,17 @@ async def jobs_command(update: Update, context: AppContext) -> None:
     if not open_jobs:
         await reply(update, context, "tech.no_jobs")
         return
-    await reply(update, context, "tech.jobs_header", count=len(open_jobs))
-    for case in open_jobs:
+    pages = max(1, -(-len(open_jobs) // JOBS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    header = await text(update, context, "tech.jobs_header", count=len(open_jobs))
+    if pages > 1:
+        header += "\n" + await text(update, context, "paging.page", page=page + 1, pages=pages)
+    language = await language_of(update, context)
+    nav = paging.nav_row(
+        lambda key: context.services.texts.get(language, key), "jobs", page, pages
+    )
+    await paging.send_or_edit(update, context, header, [nav] if nav else [])
+    for case in open_jobs[page * JOBS_PER_PAGE : (page + 1) * JOBS_PER_PAGE]:
         await show_job(update, context, case)
 
 

@@ -11,7 +11,7 @@ from storage.models.infra import (
     Reminder,
     WebSession,
 )
-from storage.models.people import Customer, Staff, StaffInvite
+from storage.models.people import Customer, Staff, StaffAudit, StaffInvite
 from storage.models.work import Quote, ServiceReport
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Reminder",
     "ServiceReport",
     "Staff",
+    "StaffAudit",
     "StaffInvite",
     "Survey",
     "SurveyAnswer",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -75,3 +75,18 @@ class StaffInvite(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class StaffAudit(Base):
+    """One grant or removal of a staff role: when, by whom, to whom, which role."""
+
+    __tablename__ = "staff_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Who did it: "settings" (AFTERSALES_ADMIN_IDS), "cli", "invite", or "staff:<telegram id>".
+    actor: Mapped[str] = mapped_column(String(40))
+    actor_name: Mapped[str | None] = mapped_column(String(100))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # grant or remove
+    role: Mapped[str] = mapped_column(String(20))

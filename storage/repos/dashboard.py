@@ -115,6 +115,14 @@ async def close_web_session(session: AsyncSession, *, token: str) -> None:
     await session.execute(delete(WebSession).where(WebSession.token == digest(token)))
 
 
+async def end_web_access(session: AsyncSession, *, staff_id: int) -> None:
+    """Ends every dashboard session and unused login link of a staff member (removed staff)."""
+    await session.execute(delete(WebSession).where(WebSession.staff_id == staff_id))
+    await session.execute(
+        delete(LoginToken).where(LoginToken.staff_id == staff_id, LoginToken.used_at.is_(None))
+    )
+
+
 @dataclass(frozen=True)
 class BoardFilter:
     """What the board is narrowed to."""

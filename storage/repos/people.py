@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, Customer, Staff, StaffInvite
+from storage.models import Case, Customer, Staff, StaffAudit, StaffInvite
 
 STAFF_ROLES = ("technician", "dispatcher", "supervisor", "admin")
 OPEN_JOB_STATUSES = ("assigned", "accepted", "quote_pending", "on_site")
@@ -130,6 +130,64 @@ async def key_customers_due(session: AsyncSession, *, now: datetime) -> list[Cus
         .order_by(Customer.id)
     )
     return list(rows)
+
+
+async def open_jobs_of(session: AsyncSession, *, staff_id: int) -> list[Case]:
+    """The cases a technician holds that are not finished, oldest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.technician_id == staff_id, Case.status.in_(OPEN_JOB_STATUSES))
+        .order_by(Case.id)
+    )
+    return list(rows)
+
+
+def add_audit(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    actor_name: str | None,
+    subject_id: int,
+    action: str,
+    role: str,
+) -> None:
+    """Records one grant or removal of a staff role."""
+    session.add(
+        StaffAudit(
+            at=at,
+            actor=actor,
+            actor_name=actor_name,
+            subject_id=subject_id,
+            action=action,
+            role=role,
+        )
+    )
+
+
+async def audit_log(session: AsyncSession, *, limit: int = 200) -> list[tuple[StaffAudit, Staff]]:
+    """The newest grants and removals with the staff member each concerns."""
+    rows = await session.execute(
+        select(StaffAudit, Staff)
+        .join(Staff, Staff.id == StaffAudit.subject_id)
+        .order_by(StaffAudit.at.desc(), StaffAudit.id.desc())
+        .limit(limit)
+    )
+    return [(audit, staff) for audit, staff in rows]
+
+
+async def last_grant(session: AsyncSession, *, staff_id: int, role: str) -> StaffAudit | None:
+    """The newest grant of a role to a staff member."""
+    return await session.scalar(
+        select(StaffAudit)
+        .where(
+            StaffAudit.subject_id == staff_id,
+            StaffAudit.role == role,
+            StaffAudit.action == "grant",
+        )
+        .order_by(StaffAudit.id.desc())
+        .limit(1)
+    )
 
 
 async def create_invite(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 22:38:49.457577
+Create Date: 2026-12-04 02:48:22.480867
 """
 
 from collections.abc import Sequence
@@ -160,6 +160,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_products_customer_id"), ["customer_id"], unique=False)
+
+    op.create_table(
+        "staff_audit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=40), nullable=False),
+        sa.Column("actor_name", sa.String(length=100), nullable=True),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["staff.id"], name=op.f("fk_staff_audit_subject_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_audit")),
+    )
+    with op.batch_alter_table("staff_audit", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staff_audit_at"), ["at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_staff_audit_subject_id"), ["subject_id"], unique=False
+        )
 
     op.create_table(
         "web_sessions",
@@ -545,6 +565,11 @@ def downgrade() -> None:
 
     op.drop_table("cases")
     op.drop_table("web_sessions")
+    with op.batch_alter_table("staff_audit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_audit_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_staff_audit_at"))
+
+    op.drop_table("staff_audit")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_customer_id"))
 

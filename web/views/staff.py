@@ -1,0 +1,105 @@
+"""The staff page (admins): who is on the staff, removal with a confirmation, the audit log."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from services import staff as staff_changes
+from storage.models import Staff
+from storage.repos import people
+from web.access import Refused, Viewer, check_csrf, viewer
+from web.deps import deps_key
+from web.render import render
+
+logger = logging.getLogger(__name__)
+
+NOTICES = ("removed", "gone", "self", "settings_admin", "bad_role")
+
+
+def admin_viewer(request: web.Request) -> Viewer:
+    """A logged-in admin; others get 403."""
+    found = viewer(request)
+    if "admin" not in found.roles:
+        raise Refused("web.refused.role")
+    return found
+
+
+def _staff_id(request: web.Request) -> int:
+    """The staff id in the path (the route allows digits only; absurd ones are not found)."""
+    raw = request.match_info["staff_id"]
+    if len(raw) > 9:
+        raise web.HTTPNotFound()
+    return int(raw)
+
+
+def _role(raw: object) -> str | None:
+    """The role of a removal: empty for every role; an unknown one is refused."""
+    role = str(raw or "")
+    if role and role not in people.STAFF_ROLES:
+        raise Refused("web.refused.role")
+    return role or None
+
+
+async def staff_page(request: web.Request) -> web.Response:
+    """Lists the active staff with remove buttons, and the newest grants and removals."""
+    admin_viewer(request)
+    deps = request.app[deps_key]
+    async with deps.reads() as session:
+        members = [s for s in await people.list_staff(session) if s.active]
+        audit = await people.audit_log(session)
+    notice = request.query.get("notice")
+    return render(
+        request,
+        "staff.html",
+        members=members,
+        audit=audit,
+        settings_admins=set(deps.settings.admin_ids),
+        notice=notice if notice in NOTICES else None,
+    )
+
+
+async def remove_page(request: web.Request) -> web.Response:
+    """Asks to confirm removing a staff member (or one role)."""
+    admin_viewer(request)
+    deps = request.app[deps_key]
+    role = _role(request.query.get("role"))
+    async with deps.reads() as session:
+        member = await session.get(Staff, _staff_id(request))
+    if member is None or not member.active:
+        raise web.HTTPFound("/staff?notice=gone")
+    return render(request, "staff_remove.html", member=member, role=role)
+
+
+async def remove(request: web.Request) -> web.Response:
+    """Removes a staff member (or one role) after the confirmation form."""
+    found = admin_viewer(request)
+    form = await request.post()
+    check_csrf(found, form.get("csrf"))
+    role = _role(form.get("role"))
+    deps = request.app[deps_key]
+    settings = deps.settings
+    async with deps.sessions() as session, session.begin():
+        member = await session.get(Staff, _staff_id(request))
+        by = await session.get(Staff, found.staff_id)
+        if member is None or not member.active or by is None:
+            notice = "gone"
+        elif member.id == by.id:
+            notice = "self"
+        elif member.telegram_id in settings.admin_ids and role in (None, "admin"):
+            notice = "settings_admin"
+        else:
+            removed = await staff_changes.remove(
+                session,
+                staff=member,
+                role=role,
+                by=staff_changes.by_staff(by),
+                now=deps.clock.now(),
+                route=staff_changes.route_of(settings),
+            )
+            notice = "removed" if removed else "bad_role"
+    if notice == "removed":
+        logger.info("staff removed from the dashboard by staff %s", found.staff_id)
+        deps.after_change()
+    raise web.HTTPFound(f"/staff?notice={notice}")
