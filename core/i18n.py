@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from core.messages import Message
 
@@ -86,13 +86,17 @@ class Texts:
         if message.buttons:
             markup = InlineKeyboardMarkup(
                 [
-                    [
-                        InlineKeyboardButton(
-                            self.get(language, b.key, **b.args), callback_data=b.data
-                        )
-                        for b in row
-                    ]
+                    [self._button(b.key, b.args, b.data, b.web_app, language) for b in row]
                     for row in message.buttons
                 ]
             )
         return text, markup
+
+    def _button(
+        self, key: str, args: dict[str, Any], data: str, web_app: str | None, language: str
+    ) -> InlineKeyboardButton:
+        """One inline button: a Mini App to open, or callback data to send back."""
+        label = self.get(language, key, **args)
+        if web_app is not None:
+            return InlineKeyboardButton(label, web_app=WebAppInfo(web_app))
+        return InlineKeyboardButton(label, callback_data=data)

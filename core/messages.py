@@ -33,6 +33,15 @@ class Button:
     key: str
     data: str
     args: dict[str, Any] = field(default_factory=dict)
+    # A Mini App to open instead of a callback (an HTTPS page of ours; data is then unused).
+    web_app: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The button as JSON-safe data."""
+        data: dict[str, Any] = {"key": self.key, "data": self.data, "args": self.args}
+        if self.web_app is not None:
+            data["web_app"] = self.web_app
+        return data
 
 
 @dataclass(frozen=True)
@@ -44,26 +53,27 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     location: tuple[float, float] | None = None
     photo_file_id: str | None = None
+    # A document the sender makes at send time and attaches, e.g. "report:12" (the report PDF).
+    document: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Turns the message into JSON-safe data for the outbox."""
         data: dict[str, Any] = {"key": self.key, "args": self.args}
         if self.buttons:
-            data["buttons"] = [
-                [{"key": b.key, "data": b.data, "args": b.args} for b in row]
-                for row in self.buttons
-            ]
+            data["buttons"] = [[b.to_json() for b in row] for row in self.buttons]
         if self.location is not None:
             data["location"] = list(self.location)
         if self.photo_file_id is not None:
             data["photo"] = self.photo_file_id
+        if self.document is not None:
+            data["document"] = self.document
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
         """Reads a message back from outbox data."""
         rows = tuple(
-            tuple(Button(b["key"], b["data"], b.get("args", {})) for b in row)
+            tuple(Button(b["key"], b["data"], b.get("args", {}), b.get("web_app")) for b in row)
             for row in data.get("buttons", [])
         )
         location = data.get("location")
@@ -73,4 +83,5 @@ class Message:
             buttons=rows,
             location=(location[0], location[1]) if location else None,
             photo_file_id=data.get("photo"),
+            document=data.get("document"),
         )

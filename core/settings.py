@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     public_url: str | None = None
+    # The service report's letterhead and its PDF font (a TrueType file or collection).
+    department_name: str | None = None
+    department_contact: str | None = None
+    report_font: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    # How long a Mini App launch (the signature page) stays valid after Telegram signed it.
+    signature_link_hours: float = 24.0
     dashboard_link_minutes: float = 10.0
     dashboard_session_hours: float = 12.0
     log_format: Literal["text", "json"] = "text"

@@ -78,6 +78,11 @@ def parts_total(parts: list[dict[str, str | int]]) -> int:
     return sum(int(p["qty"]) * int(p["unit_cents"]) for p in parts)
 
 
+def stored_parts(parts: list[dict[str, Any]]) -> tuple[PartLine, ...]:
+    """Part lines as a quote or report stores them (see PartLine.to_json)."""
+    return tuple(PartLine(str(p["name"]), int(p["qty"]), int(p["unit_cents"])) for p in parts)
+
+
 def part_lines(parts: list[dict[str, Any]]) -> str:
     """Parts as text lines: name × quantity @ unit price."""
     if not parts:

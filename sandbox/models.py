@@ -137,6 +137,8 @@ class InlineButton:
     url: str | None = None
     request_contact: bool = False
     request_location: bool = False
+    # A Mini App button: the page Telegram would open (inline keyboards only).
+    web_app: str | None = None
 
 
 @dataclass
@@ -198,6 +200,7 @@ class SentMessage:
                     text=str(b.get("text", "")),
                     callback_data=b.get("callback_data"),
                     url=b.get("url"),
+                    web_app=(b.get("web_app") or {}).get("url"),
                 )
                 for b in row
             ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -33,6 +33,7 @@ from core.messages import Message
 from core.settings import Settings
 from core.transport import may_have_arrived, retry_seconds
 from core.waiting import wait_event
+from scheduler import documents
 from scheduler.pacing import Pacer
 from services import scheduling
 from storage.db import read_sessions
@@ -159,11 +160,28 @@ class OutboxSender:
             state.pause = wait if state.pause is None else min(state.pause, wait)
         return False
 
-    async def _send(self, row: OutboxMessage, message: Message, text: str, markup: object) -> int:
+    async def _send(
+        self,
+        row: OutboxMessage,
+        message: Message,
+        text: str,
+        markup: object,
+        document: tuple[str, bytes] | None = None,
+    ) -> int:
         """Performs the API call of a row's message; returns Telegram's message id."""
         timeout = self.settings.outbox_send_timeout_seconds
         try:
-            if message.photo_file_id:
+            if document is not None:
+                name, data = document
+                sent = await self.bot.send_document(
+                    row.chat_id,
+                    InputFile(data, filename=name),
+                    caption=text[:1024],
+                    reply_markup=markup,  # type: ignore[arg-type]
+                    read_timeout=timeout,
+                    write_timeout=timeout,
+                )
+            elif message.photo_file_id:
                 sent = await self.bot.send_photo(
                     row.chat_id,
                     message.photo_file_id,
@@ -197,9 +215,23 @@ class OutboxSender:
         except (KeyError, IndexError, ValueError) as exc:  # a broken catalog entry or args
             await self._dead(row, f"cannot render {message.key}: {exc!r}")
             return 0
+        document = None
+        if message.document is not None:
+            try:
+                document = await documents.make(
+                    message.document,
+                    language,
+                    sessions=self._reads,
+                    texts=self.texts,
+                    settings=self.settings,
+                )
+            except Exception as exc:  # a missing font or a broken report: admins must hear of it
+                logger.exception("outbox %s: cannot make %s", row.id, message.document)
+                await self._dead(row, f"cannot make document {message.document}: {exc!r}")
+                return 0
         attempts = row.attempts + 1
         try:
-            message_id = await self._send(row, message, text, markup)
+            message_id = await self._send(row, message, text, markup, document)
         except RetryAfter as exc:
             delay = timedelta(seconds=retry_seconds(exc))
             state.chat_until[row.chat_id] = self.clock.now() + delay

@@ -53,13 +53,18 @@ async def confirm(
     customer: Customer,
     now: datetime,
     policy: ServicePolicy,
+    signature_png: bytes | None = None,
+    signed_by: int | None = None,
 ) -> None:
-    """The customer confirms the work: the case closes."""
+    """The customer confirms the work (a button in chat, or signing on site): the case closes."""
+    signed = signature_png is not None
     await workflow.move(
         session, case=case, action=Action.CLOSE, actor=Actor.CUSTOMER,
-        actor_id=customer.telegram_id, now=now, note="confirmed by the customer",
+        actor_id=signed_by if signed else customer.telegram_id, now=now,
+        note="signed by the customer on site" if signed else "confirmed by the customer",
     )  # fmt: skip
-    report.confirmation = "confirmed"
+    report.confirmation = "signed" if signed else "confirmed"
+    report.signature_png = signature_png
     report.confirmed_at = now
     await close_case(session, case=case, now=now, policy=policy, reason="confirmed")
     await end_assignment(
@@ -67,6 +72,13 @@ async def confirm(
     )
     await _tell_technician(
         session, case=case, key="tech.customer_confirmed", dedupe=f"confirmed:{report.id}", now=now
+    )
+    await notify.to_customer(
+        session,
+        case=case,
+        message=Message("sheet.copy", {"number": case.number}, document=f"report:{report.id}"),
+        key=f"report-copy:{report.id}",
+        now=now,
     )
 
 

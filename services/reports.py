@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +65,20 @@ class QualityRoute:
     language: str
 
 
+def signature_page(public_url: str | None, report_id: int) -> str | None:
+    """The Mini App page where the customer signs, when Telegram can open it.
+
+    Telegram opens Mini Apps over HTTPS only; a loopback URL is the sandbox, which opens them too.
+    """
+    if not public_url:
+        return None
+    base = public_url.rstrip("/")
+    host = urlsplit(base).hostname or ""
+    if base.startswith("https://") or host in ("127.0.0.1", "localhost", "::1"):
+        return f"{base}/sign/{report_id}"
+    return None
+
+
 async def file_report(
     session: AsyncSession,
     *,
@@ -73,6 +88,7 @@ async def file_report(
     now: datetime,
     policy: ServicePolicy,
     quality: QualityRoute,
+    sign_base: str | None = None,
 ) -> ServiceReport:
     """Stores the report; fixed → the customer confirms, not fixed → a follow-up visit."""
     parts_cents = sum(int(p["qty"]) * int(p["unit_cents"]) for p in draft.parts)
@@ -134,6 +150,20 @@ async def file_report(
             key=f"report:{report.id}",
             now=now,
         )
+        page = signature_page(sign_base, report.id)
+        if page is not None:
+            await notify.to_staff(
+                session,
+                staff=technician,
+                message=Message(
+                    "sheet.hand_over",
+                    {"number": case.number},
+                    buttons=((Button("sheet.btn_sign", "", web_app=page),),),
+                ),
+                key=f"sign:{report.id}",
+                now=now,
+                case=case,
+            )
     else:
         await workflow.move(
             session, case=case, action=Action.REPORT_NOT_FIXED, actor=Actor.TECHNICIAN,

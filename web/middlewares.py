@@ -20,14 +20,25 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 
+# The signature page runs inside Telegram (a Mini App): its own script, framed by Telegram's
+# web clients, talking only to us.
+MINI_APP_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'self' https://web.telegram.org https://*.telegram.org; "
+    "form-action 'self'; base-uri 'none'"
+)
+
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Adds headers that keep the dashboard out of frames and its login links out of referers."""
     response = await handler(request)
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    if request.path.startswith("/sign/"):
+        response.headers.setdefault("Content-Security-Policy", MINI_APP_CSP)
+    else:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path != "/metrics" and not request.path.startswith("/static"):
         response.headers.setdefault("Cache-Control", "no-store")

@@ -6,7 +6,18 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import auth, board, cases, exports, ops, staff, standards, technicians, webhook
+from web.views import (
+    auth,
+    board,
+    cases,
+    exports,
+    ops,
+    signature,
+    staff,
+    standards,
+    technicians,
+    webhook,
+)
 
 
 def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> None:
@@ -25,6 +36,11 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:\\d+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:\\d+}/assign", cases.assign)
     app.router.add_get("/cases/{case_id:\\d+}/photos/{photo_id:\\d+}", cases.photo)
+    # The customer's signature (a Telegram Mini App; ids of at most 9 digits fit any integer).
+    app.router.add_get("/sign/{report_id:\\d{1,9}}", signature.page)
+    app.router.add_post("/sign/{report_id:\\d{1,9}}/sheet", signature.sheet)
+    app.router.add_post("/sign/{report_id:\\d{1,9}}", signature.sign)
+    app.router.add_get("/cases/{case_id:\\d+}/report.pdf", cases.report_pdf)
     app.router.add_get("/technicians", technicians.technicians_page)
     app.router.add_get("/standards", standards.standards_page)
     app.router.add_get("/staff", staff.staff_page)

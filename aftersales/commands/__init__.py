@@ -7,6 +7,7 @@ COMMAND_MODULES = (
     "aftersales.commands.demo",
     "aftersales.commands.backup",
     "aftersales.commands.customer",
+    "aftersales.commands.case",
     "aftersales.commands.report",
     "aftersales.commands.staff",
 )

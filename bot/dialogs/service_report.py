@@ -338,6 +338,7 @@ async def send(update: Update, context: AppContext) -> int:
         ),
         now=context.services.clock.now(),
         policy=context.services.policy,
+        sign_base=context.services.settings.public_url,
         quality=quality_route(context),
     )
     key = "tech.report_filed" if draft["fixed"] else "tech.report_filed_followup"

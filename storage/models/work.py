@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -51,6 +51,10 @@ class ServiceReport(Base):
     major_quality: Mapped[bool] = mapped_column(Boolean, default=False)
     fixed: Mapped[bool] = mapped_column(Boolean)
     checklist: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # pending, then confirmed (a button in the customer's chat) or signed (the Mini App pad),
+    # disputed, or n/a for a report of unfinished work.
     confirmation: Mapped[str] = mapped_column(String(20), default="pending")
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispute_text: Mapped[str | None] = mapped_column(Text)
+    # The customer's signature from the Mini App page (PNG), kept for the paper trail.
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -53,7 +53,9 @@ async def test_happy_path_from_report_to_closure(harness: Harness) -> None:
     assert "Service report for SR-20261123-0001" in report_text
     assert "Your cost: 0.00" in report_text  # under warranty, whatever the parts cost
     await press(harness, customer, "Confirm")
-    assert "closed" in customer.texts()[-1]
+    assert "closed" in customer.texts()[-2]
+    copy = customer.last()  # the report as a PDF follows the answer
+    assert copy.document_file_id and "copy of the service report" in (copy.text or "")
     assert "confirmed the work" in tech_a.texts()[-1]
 
     case = await only_case(harness)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -9,14 +10,15 @@ import aiohttp
 from aiohttp import web
 
 from domain.lifecycle import Actor, IllegalTransition
-from services import dispatch
+from services import dispatch, report_sheet
+from services import report_pdf as report_pdf_doc
 from storage.models import CasePhoto, Staff
 from storage.repos import cases as case_rows
 from storage.repos import dashboard as web_store
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
-from web.deps import deps_key, http_key
-from web.render import render
+from web.deps import deps_key, http_key, texts_key
+from web.render import language, render
 
 logger = logging.getLogger(__name__)
 
@@ -154,4 +156,27 @@ async def photo(request: web.Request) -> web.StreamResponse:
     content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
     return web.Response(
         body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+async def report_pdf(request: web.Request) -> web.Response:
+    """The case's latest service report as the customer's PDF, in the viewer's language."""
+    found = viewer(request)
+    deps = request.app[deps_key]
+    case_id = int(request.match_info["case_id"])
+    async with deps.reads() as session:
+        case = await case_rows.get_case(session, case_id=case_id)
+        sheet = await report_sheet.latest_of_case(session, case=case) if case else None
+    if case is None or sheet is None or not _may_see(found, case.technician_id):
+        raise web.HTTPNotFound()
+    letterhead = report_pdf_doc.Letterhead.of(deps.settings)
+    texts = request.app[texts_key]
+    data = await asyncio.to_thread(
+        report_pdf_doc.render, sheet, texts, letterhead, language(request)
+    )
+    name = report_pdf_doc.filename(sheet)
+    return web.Response(
+        body=data,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

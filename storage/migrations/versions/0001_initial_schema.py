@@ -435,6 +435,7 @@ def upgrade() -> None:
         sa.Column("confirmation", sa.String(length=20), nullable=False),
         sa.Column("confirmed_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("dispute_text", sa.Text(), nullable=True),
+        sa.Column("signature_png", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_service_reports_case_id_cases")
         ),
