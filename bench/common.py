@@ -37,6 +37,10 @@ def pg_url() -> str | None:
     return None
 
 
+# The SQLite backend on SQLAlchemy's stock aiosqlite driver instead of storage.sqlite_driver.
+SQLITE_STOCK = "sqlite-stock"
+
+
 # The catalogs that creating and dropping schemas leaves dead rows in. They are vacuumed before
 # each PostgreSQL run: the test suite creates and drops a schema per test, and on a server
 # without autovacuum (this project's CI machine) nothing else removes them, and runs after the
@@ -72,10 +76,10 @@ class Database:
 @asynccontextmanager
 async def database(backend: str) -> AsyncIterator[Database]:
     """An empty database with the full schema (a temp SQLite file or a PostgreSQL schema)."""
-    if backend == "sqlite":
+    if backend in ("sqlite", SQLITE_STOCK):
         with tempfile.TemporaryDirectory(prefix="aftersales-bench-") as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-            engine = create_engine(url)
+            engine = create_engine(url, one_hop=backend != SQLITE_STOCK)
             async with engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)
             try:

@@ -1,6 +1,6 @@
 """Runs the benchmarks and writes bench/results/latest.json and latest.md.
 
-    python -m bench.run [--size tiny|full] [--only NAME] [--inline] [--out DIR]
+    python -m bench.run [--size tiny|full] [--only NAME] [--inline] [--out DIR] [--sqlite-stock]
 
 Each measurement runs in its own Python process (so its peak RSS is its own) unless
 --inline is given (the smoke test does that). PostgreSQL runs are included when
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import pg_url
+from bench.common import SQLITE_STOCK, pg_url
 from bench.report import render_markdown
 
 logger = logging.getLogger(__name__)
@@ -180,13 +180,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--inline", action="store_true", help="run in this process")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--sqlite-stock",
+        action="store_true",
+        help=f"also run SQLite on SQLAlchemy's stock aiosqlite driver (backend {SQLITE_STOCK})",
+    )
     parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.job:
         print(json.dumps(asyncio.run(run_job(json.loads(args.job)))))
         return 0
-    backends = ["sqlite"] + ([] if args.no_pg or pg_url() is None else ["postgresql"])
+    backends = ["sqlite"] + ([SQLITE_STOCK] if args.sqlite_stock else [])
+    backends += [] if args.no_pg or pg_url() is None else ["postgresql"]
     results: dict[str, list[dict[str, Any]]] = {}
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     for name in args.only or NAMES:

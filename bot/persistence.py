@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.context import BotData, UnitOfWork, current_unit, units_by_owner
 from core.clock import Clock
@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 DELETE = object()
 REFRESH = timedelta(hours=1)
 MAX_REMEMBERED = 50_000
+
+# BasePersistence's key and mapping of conversation states, spelled as PTB does: its own
+# names for them live in a private module of telegram.ext.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
 
 
 class PendingWrite:

@@ -4,6 +4,10 @@ Every answer the bot gives is one HTTP call; with httpx each call cost about as 
 the database work of the update (bench: throughput). aiohttp's client, already used by the web
 app, costs a fraction of that. Behaviour follows PTB's HTTPXRequest: the same timeouts, and
 its errors mapped to TimedOut and NetworkError.
+
+Built on PTB's public request API only (`telegram.request.BaseRequest`, `RequestData`,
+`telegram.error`): a timeout a call did not name arrives as `BaseRequest.DEFAULT_NONE`, which
+PTB documents to be checked by identity.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -59,10 +61,11 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        # `object`: PTB's own name for "seconds, None or DEFAULT_NONE" (ODVInput) is private.
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Makes one call; returns its status code and body."""
         if self._session is None or self._session.closed:
@@ -130,8 +133,9 @@ def retry_seconds(exc: RetryAfter) -> float:
     return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
 
 
-def _given(value: ODVInput[float], default: float | None) -> float | None:
-    """A call's own timeout, else the default."""
-    if isinstance(value, DefaultValue):
-        return default
-    return value
+def _given(value: object, default: float | None) -> float | None:
+    """A call's own timeout (seconds or None for none), else the default."""
+    if value is None or isinstance(value, int | float):
+        return value
+    # BaseRequest.DEFAULT_NONE: the call named no timeout (as HTTPXRequest, any default marker).
+    return default

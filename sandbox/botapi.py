@@ -30,7 +30,8 @@ from sandbox.models import (
     bad_request,
     too_many_requests,
 )
-from sandbox.params import Upload, normalize, opt_int, opt_json, opt_str, req_str
+from sandbox.params import Upload, normalize, opt_int, opt_str, req_str
+from sandbox.profile import BotProfile
 from sandbox.updates import UpdateQueue
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ __all__ = [
 ]
 
 Handler = Callable[[dict[str, Any], dict[str, Upload]], Any]
-
-_COMMAND_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 class BotApiServer:
@@ -78,14 +77,13 @@ class BotApiServer:
         self.rate_limited_count = 0
         self.files = FileStore()
         self.chats = ChatStore(self.bot_user, self.files, now)
+        self.profile = BotProfile(self.bot_user, self.chats)
         self.updates = UpdateQueue(now)
         self.limiter = RateLimiter(now)
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self._callback_updates: dict[str, int] = {}
         self._callback_counter = 0
         self._injections: list[Injection] = []
-        self._commands: dict[str, list[dict[str, Any]]] = {}
-        self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._closed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
@@ -94,7 +92,7 @@ class BotApiServer:
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         self.app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
         self._handlers: dict[str, Handler] = {
-            "getMe": self._get_me,
+            "getMe": self.profile.get_me,
             "getUpdates": self._unused,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -112,11 +110,11 @@ class BotApiServer:
             "sendLocation": self.chats.send_location,
             "sendChatAction": lambda p, u: self.chats.check_chat_action(p),
             "getFile": self._get_file,
-            "setMyCommands": self._set_my_commands,
-            "getMyCommands": lambda p, u: self._commands.get(self._commands_key(p), []),
-            "deleteMyCommands": self._delete_my_commands,
-            "setChatMenuButton": self._set_chat_menu_button,
-            "getChatMenuButton": self._get_chat_menu_button,
+            "setMyCommands": self.profile.set_my_commands,
+            "getMyCommands": self.profile.get_my_commands,
+            "deleteMyCommands": self.profile.delete_my_commands,
+            "setChatMenuButton": self.profile.set_chat_menu_button,
+            "getChatMenuButton": self.profile.get_chat_menu_button,
             "close": lambda p, u: True,
             "logOut": lambda p, u: True,
             "getChat": self.chats.get_chat,
@@ -326,16 +324,6 @@ class BotApiServer:
     def _unused(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
         raise AssertionError("handled in _dispatch")
 
-    def _get_me(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
-        return {
-            **self.bot_user,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
-
     def _set_webhook(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
         self.updates.set_webhook(params)
         return True
@@ -361,45 +349,3 @@ class BotApiServer:
         if stored is None:
             raise bad_request("invalid file_id")
         return stored.api()
-
-    @staticmethod
-    def _commands_key(params: dict[str, Any]) -> str:
-        scope = opt_json(params, "scope") or {"type": "default"}
-        return json.dumps([scope, opt_str(params, "language_code") or ""], sort_keys=True)
-
-    def _set_my_commands(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
-        commands = opt_json(params, "commands")
-        if not isinstance(commands, list) or len(commands) > 100:
-            raise bad_request("commands must be an array of at most 100 BotCommand")
-        for cmd in commands:
-            name = str(cmd.get("command", "")) if isinstance(cmd, dict) else ""
-            if not 1 <= len(name) <= 32 or not set(name) <= _COMMAND_CHARS:
-                raise bad_request("BOT_COMMAND_INVALID")
-            if not 1 <= len(str(cmd.get("description", ""))) <= 256:
-                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        self._commands[self._commands_key(params)] = [
-            {"command": c["command"], "description": c["description"]} for c in commands
-        ]
-        return True
-
-    def _delete_my_commands(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
-        self._commands.pop(self._commands_key(params), None)
-        return True
-
-    def _set_chat_menu_button(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
-        button = opt_json(params, "menu_button") or {"type": "default"}
-        if not isinstance(button, dict) or button.get("type") not in (
-            "default",
-            "commands",
-            "web_app",
-        ):
-            raise bad_request("can't parse menu button")
-        chat_id = self.chats.resolve_chat(params) if params.get("chat_id") is not None else None
-        self._menu_buttons[chat_id] = button
-        return True
-
-    def _get_chat_menu_button(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
-        chat_id = self.chats.resolve_chat(params) if params.get("chat_id") is not None else None
-        return (
-            self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {"type": "default"}
-        )

@@ -24,15 +24,20 @@ logger = logging.getLogger(__name__)
 READ_ONLY = "aftersales_read_only"
 
 
-def create_engine(url: str, *, schema: str | None = None, echo: bool = False) -> AsyncEngine:
-    """Creates the async engine; `schema` puts PostgreSQL tables in their own search path."""
+def create_engine(
+    url: str, *, schema: str | None = None, echo: bool = False, one_hop: bool = True
+) -> AsyncEngine:
+    """Creates the async engine; `schema` puts PostgreSQL tables in their own search path.
+
+    `one_hop=False` keeps SQLAlchemy's stock aiosqlite driver (bench: the driver's worth).
+    """
     parsed = make_url(url)
     # Errors and echo must never print statement parameters: they hold phones and addresses.
     kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         # Statements of a write transaction run on the event loop's thread (sqlite_driver).
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-        if parsed.get_driver_name() == "aiosqlite":
+        if one_hop and parsed.get_driver_name() == "aiosqlite":
             kwargs["module"] = one_hop_dbapi()
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)

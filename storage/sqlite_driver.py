@@ -18,14 +18,19 @@ of a read transaction still go to the connection's thread, so the event loop nev
 a lock or the disk. The sqlite3 connection is opened with check_same_thread=False for this;
 the two threads never use it at once (each call is awaited).
 
-Relies on two internals, pinned by the project's version ranges and covered by the whole test
-suite on SQLite: SQLAlchemy's `AsyncAdapt_aiosqlite_*` classes and aiosqlite's
-`Connection._execute` (its queue onto the connection thread) and `_conn`.
+Relies on internals of two libraries, listed in INTERNALS: SQLAlchemy's `AsyncAdapt_aiosqlite_*`
+classes and aiosqlite's `Connection._execute` (its queue onto the connection thread) and
+`_conn`. They are pinned by the project's version ranges; tests/storage/test_sqlite_driver.py
+names any of them an upgrade removed or reshaped, and the whole test suite runs on SQLite.
+Kept because the product is much slower without it (issue #16: `python -m bench.run --only
+throughput --sqlite-stock` runs both drivers side by side; `create_engine(one_hop=False)`
+is the stock driver).
 """
 
 from __future__ import annotations
 
 import collections
+import inspect
 import sqlite3
 from typing import Any, cast
 
@@ -38,6 +43,46 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 
 # The statement that opens a write transaction (storage.db's "begin" listener).
 BEGIN_WRITE = "BEGIN IMMEDIATE"
+
+# Every undocumented attribute this module overrides, calls or reads: (owner, name, the
+# parameter names of a method, or None for an attribute).
+INTERNALS: tuple[tuple[type, str, tuple[str, ...] | None], ...] = (
+    (AsyncAdapt_aiosqlite_dbapi, "__init__", ("self", "aiosqlite", "sqlite")),
+    (AsyncAdapt_aiosqlite_dbapi, "connect", ("self", "arg", "kw")),
+    (AsyncAdapt_aiosqlite_connection, "__init__", ("self", "dbapi", "connection")),
+    (AsyncAdapt_aiosqlite_connection, "_cursor_cls", None),
+    (AsyncAdapt_aiosqlite_connection, "_connection", None),
+    (AsyncAdapt_aiosqlite_connection, "_execute_mutex", None),
+    (AsyncAdapt_aiosqlite_cursor, "_awaitable_cursor_close", None),
+    (AsyncAdapt_aiosqlite_cursor, "_make_new_cursor", ("self", "connection")),
+    (AsyncAdapt_aiosqlite_cursor, "_aenter_cursor", ("self", "cursor")),
+    (AsyncAdapt_aiosqlite_cursor, "_execute_async", ("self", "operation", "parameters")),
+    (
+        AsyncAdapt_aiosqlite_cursor,
+        "_executemany_async",
+        ("self", "operation", "seq_of_parameters"),
+    ),
+    (AsyncAdapt_aiosqlite_cursor, "_adapt_connection", None),
+    (AsyncAdapt_aiosqlite_cursor, "_connection", None),
+    (AsyncAdapt_aiosqlite_cursor, "_cursor", None),
+    (AsyncAdapt_aiosqlite_cursor, "_rows", None),
+    (aiosqlite.Connection, "_execute", ("self", "fn", "args", "kwargs")),
+    (aiosqlite.Connection, "_conn", None),
+)
+
+
+def changed_internals() -> list[str]:
+    """The INTERNALS that the installed SQLAlchemy and aiosqlite no longer have as listed."""
+    changed = []
+    for owner, name, parameters in INTERNALS:
+        where = f"{owner.__module__}.{owner.__qualname__}.{name}"
+        if not hasattr(owner, name):
+            changed.append(f"{where}: gone")
+        elif parameters is not None:
+            found = tuple(inspect.signature(getattr(owner, name)).parameters)
+            if found != parameters:
+                changed.append(f"{where}: takes {found}, the driver expects {parameters}")
+    return changed
 
 
 class _Outcome:

@@ -2,16 +2,8 @@
 
 Every figure is a grouped COUNT/SUM/AVG over indexed columns (cases.created_at, closed_at,
 onsite_due_at, surveys.created_at, survey_answers.survey_id, service_reports.case_id); no
-query loads the cases themselves. "Has a repeat fault" is an outer join to the (few) cases
-with a parent, not a subquery per closed case: cheap on both backends whatever the history.
-Populations, all within [start, end):
-
-- response: service cases created, not cancelled, whose response window has run out by the
-  cutoff or that were answered (pending ones are left out);
-- on site: service cases whose on-site deadline fell in the range (and before the cutoff);
-- closures: service cases closed (closed_at) in the range, whatever happened after (a case
-  reopened later still counts in its closure month, as a first-time-fix failure);
-- surveys: surveys created (= case closed) in the range; complaints: opened in the range.
+query loads the cases themselves. Which cases each figure counts is in standard_populations;
+the rows per technician and per category are in standard_breakdowns (both in storage.repos).
 """
 
 from __future__ import annotations
@@ -19,64 +11,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.metrics import Metric, ServiceReport, Targets, mean, net_promoter, percent
 from domain.survey import Question
 from domain.warranty import Warranty
-from storage.models import Case, Staff, Survey, SurveyAnswer
+from storage.models import Case, Survey, SurveyAnswer
 from storage.models import ServiceReport as ServiceReportRow
-
-SERVICE_KINDS = (CaseKind.FAULT, CaseKind.INSTALLATION, CaseKind.RETURN_VISIT)
-FIX_KINDS = (CaseKind.FAULT, CaseKind.INSTALLATION)
-
-
-def _flag(condition: ColumnElement[bool]) -> Any:
-    """1 where the condition holds, else 0, for SUM()."""
-    return func.sum(case((condition, 1), else_=0))
-
-
-def _in(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
-    """column within [start, end)."""
-    return and_(column >= start, column < end)
-
-
-def _closed(start: datetime, end: datetime) -> ColumnElement[bool]:
-    """Service cases closed in the range."""
-    return and_(
-        Case.kind.in_(SERVICE_KINDS),
-        _in(Case.closed_at, start, end),
-        Case.status != CaseStatus.CANCELLED,
-    )
-
-
-def _repeated() -> Subquery:
-    """The cases a repeat fault is linked to, once each (outer-joined by _first_time_fixed)."""
-    repeat = aliased(Case)
-    return (
-        select(repeat.parent_id.label("case_id"))
-        # IS NOT NULL lets both backends read the partial index ix_cases_parent_id.
-        .where(repeat.parent_id.is_not(None), repeat.is_repeat.is_(True))
-        .distinct()
-        .subquery("repeated")
-    )
-
-
-def _first_time_fixed(repeated: Subquery) -> ColumnElement[bool]:
-    """Fixed at the first visit, never reopened, no repeat fault linked to it."""
-    return and_(
-        Case.first_time_fix.is_(True),
-        Case.reopen_count == 0,
-        repeated.c.case_id.is_(None),
-    )
-
-
-def _ftf_counted() -> ColumnElement[bool]:
-    """Closures that count for first-time fix (something was to be fixed)."""
-    return and_(Case.kind.in_(FIX_KINDS), Case.first_time_fix.is_not(None))
+from storage.repos.standard_breakdowns import by_category, by_technician
+from storage.repos.standard_populations import (
+    SERVICE_KINDS,
+    closed_between,
+    first_time_fixed,
+    flag,
+    ftf_counted,
+    repeated_cases,
+    row_cost,
+    within,
+)
 
 
 async def service_report(
@@ -94,12 +48,12 @@ async def service_report(
         await session.execute(
             select(
                 func.count(),
-                _flag(
+                flag(
                     and_(Case.responded_at.is_not(None), Case.responded_at <= Case.response_due_at)
                 ),
             ).where(
                 Case.kind.in_(SERVICE_KINDS),
-                _in(Case.created_at, start, end),
+                within(Case.created_at, start, end),
                 Case.status != CaseStatus.CANCELLED,
                 or_(Case.responded_at.is_not(None), Case.response_due_at <= cutoff),
             )
@@ -109,32 +63,32 @@ async def service_report(
         await session.execute(
             select(
                 func.count(),
-                _flag(and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)),
+                flag(and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)),
             ).where(
                 Case.kind.in_(SERVICE_KINDS),
-                _in(Case.onsite_due_at, start, end),
+                within(Case.onsite_due_at, start, end),
                 Case.onsite_due_at <= cutoff,
                 Case.status != CaseStatus.CANCELLED,
             )
         )
     ).one()
-    repeated = _repeated()
+    repeated = repeated_cases()
     closures = (
         await session.execute(
             select(
                 func.count(),
-                _flag(_ftf_counted()),
-                _flag(and_(_ftf_counted(), _first_time_fixed(repeated))),
+                flag(ftf_counted()),
+                flag(and_(ftf_counted(), first_time_fixed(repeated))),
             )
             .select_from(Case)
             .outerjoin(repeated, repeated.c.case_id == Case.id)
-            .where(_closed(start, end))
+            .where(closed_between(start, end))
         )
     ).one()
     repeats = await session.scalar(
         select(func.count()).where(
             Case.is_repeat.is_(True),
-            _in(Case.created_at, start, end),
+            within(Case.created_at, start, end),
             Case.status != CaseStatus.CANCELLED,
         )
     )
@@ -143,7 +97,7 @@ async def service_report(
         await session.execute(
             select(func.count()).where(
                 Case.kind == CaseKind.COMPLAINT,
-                _in(Case.created_at, start, end),
+                within(Case.created_at, start, end),
                 Case.status != CaseStatus.CANCELLED,
             )
         )
@@ -204,14 +158,14 @@ async def service_report(
         start=start,
         end=end,
         metrics=metrics,
-        by_technician=await _by_technician(session, start, end),
-        by_category=await _by_category(session, start, end),
+        by_technician=await by_technician(session, start, end),
+        by_category=await by_category(session, start, end),
     )
 
 
 async def _survey_figures(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
     """Counts and sums of the surveys created in the range and of their answers."""
-    in_range = _in(Survey.created_at, start, end)
+    in_range = within(Survey.created_at, start, end)
     total = await session.scalar(select(func.count()).select_from(Survey).where(in_range))
     answered = await session.scalar(
         select(func.count(func.distinct(SurveyAnswer.survey_id)))
@@ -221,14 +175,14 @@ async def _survey_figures(session: AsyncSession, start: datetime, end: datetime)
     value = SurveyAnswer.value_int
     overall = (
         await session.execute(
-            select(func.count(value), func.sum(value), _flag(value == 5))
+            select(func.count(value), func.sum(value), flag(value == 5))
             .join(Survey, Survey.id == SurveyAnswer.survey_id)
             .where(in_range, SurveyAnswer.question == Question.OVERALL)
         )
     ).one()
     nps = (
         await session.execute(
-            select(func.count(value), _flag(value >= 9), _flag(value <= 6))
+            select(func.count(value), flag(value >= 9), flag(value <= 6))
             .join(Survey, Survey.id == SurveyAnswer.survey_id)
             .where(in_range, SurveyAnswer.question == Question.NPS)
         )
@@ -260,16 +214,10 @@ async def _complaint_closure_hours(
         select(func.avg(_hours(session, Case.closed_at, Case.created_at))).where(
             Case.kind == CaseKind.COMPLAINT,
             Case.status == CaseStatus.CLOSED,
-            _in(Case.closed_at, start, end),
+            within(Case.closed_at, start, end),
         )
     )
     return None if average is None else round(float(average), 1)
-
-
-def _cost() -> Any:
-    """A case's parts + labour + travel, summed over its service reports."""
-    row = ServiceReportRow
-    return func.coalesce(func.sum(row.parts_cents + row.labour_cents + row.travel_cents), 0)
 
 
 async def _cost_figures(
@@ -283,20 +231,20 @@ async def _cost_figures(
                 func.sum(row.parts_cents),
                 func.sum(row.labour_cents),
                 func.sum(row.travel_cents),
-                func.sum(case((Case.warranty == Warranty.IN, _row_cost()), else_=0)),
-                func.sum(case((Case.warranty == Warranty.OUT, _row_cost()), else_=0)),
+                func.sum(case((Case.warranty == Warranty.IN, row_cost()), else_=0)),
+                func.sum(case((Case.warranty == Warranty.OUT, row_cost()), else_=0)),
             )
             .join(Case, Case.id == row.case_id)
-            .where(_closed(start, end))
+            .where(closed_between(start, end))
         )
     ).one()
     counts = (
         await session.execute(
             select(
                 func.count(),
-                _flag(Case.warranty == Warranty.IN),
-                _flag(Case.warranty == Warranty.OUT),
-            ).where(_closed(start, end))
+                flag(Case.warranty == Warranty.IN),
+                flag(Case.warranty == Warranty.OUT),
+            ).where(closed_between(start, end))
         )
     ).one()
     parts, labour, travel, in_cost, out_cost = (int(value or 0) for value in sums)
@@ -309,134 +257,3 @@ async def _cost_figures(
         "cost_per_case_in_warranty": mean(in_cost, closed_in),
         "cost_per_case_out_of_warranty": mean(out_cost, closed_out),
     }
-
-
-def _row_cost() -> Any:
-    """One service report's parts + labour + travel."""
-    row = ServiceReportRow
-    return row.parts_cents + row.labour_cents + row.travel_cents
-
-
-async def _grouped(
-    session: AsyncSession, group: Any, start: datetime, end: datetime
-) -> dict[Any, dict[str, Any]]:
-    """Closures, first-time fixes, on-time visits, satisfaction and cost, grouped."""
-    rows: dict[Any, dict[str, Any]] = {}
-    repeated = _repeated()
-    closures = await session.execute(
-        select(
-            group,
-            func.count(),
-            _flag(_ftf_counted()),
-            _flag(and_(_ftf_counted(), _first_time_fixed(repeated))),
-            _flag(Case.onsite_due_at.is_not(None)),
-            _flag(and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)),
-        )
-        .select_from(Case)
-        .outerjoin(repeated, repeated.c.case_id == Case.id)
-        .where(_closed(start, end))
-        .group_by(group)
-    )
-    for key, closed, ftf_n, ftf_ok, visits, on_time in closures:
-        rows[key] = {
-            "closed": int(closed),
-            "first_time_fix_pct": percent(ftf_ok, ftf_n),
-            "onsite_on_time_pct": percent(on_time, visits),
-            "avg_satisfaction": None,
-            "complaints": 0,
-            "cost_per_case": None,
-        }
-    costs = await session.execute(
-        select(group, _cost())
-        .join(ServiceReportRow, ServiceReportRow.case_id == Case.id)
-        .where(_closed(start, end))
-        .group_by(group)
-    )
-    for key, total in costs:
-        if key in rows:
-            rows[key]["cost_per_case"] = mean(total, rows[key]["closed"])
-    satisfaction = await session.execute(
-        select(group, func.avg(SurveyAnswer.value_int))
-        .select_from(SurveyAnswer)
-        .join(Survey, Survey.id == SurveyAnswer.survey_id)
-        .join(Case, Case.id == Survey.case_id)
-        .where(_closed(start, end), SurveyAnswer.question == Question.OVERALL)
-        .group_by(group)
-    )
-    for key, average in satisfaction:
-        if key in rows and average is not None:
-            rows[key]["avg_satisfaction"] = round(float(average), 2)
-    return rows
-
-
-async def _complaints_by(
-    session: AsyncSession, column: str, start: datetime, end: datetime
-) -> dict[Any, int]:
-    """Complaints opened in the range, counted by a column of the case they are about."""
-    complaint = aliased(Case)
-    parent = aliased(Case)
-    group = getattr(parent, column)
-    result = await session.execute(
-        select(group, func.count())
-        .select_from(complaint)
-        .join(parent, parent.id == complaint.parent_id)
-        .where(
-            complaint.kind == CaseKind.COMPLAINT,
-            _in(complaint.created_at, start, end),
-            complaint.status != CaseStatus.CANCELLED,
-        )
-        .group_by(group)
-    )
-    return {key: int(count) for key, count in result}
-
-
-async def _by_technician(
-    session: AsyncSession, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """One row per technician with a closure in the range."""
-    grouped = await _grouped(session, Case.technician_id, start, end)
-    complaints = await _complaints_by(session, "technician_id", start, end)
-    ids = [key for key in grouped if key is not None]
-    result = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
-    names: dict[int, str] = {staff_id: name for staff_id, name in result}
-    rows = [
-        {
-            "technician_id": key,
-            "technician_name": names.get(key, "-") if key is not None else "-",
-            **figures,
-            "complaints": complaints.get(key, 0),
-        }
-        for key, figures in grouped.items()
-    ]
-    return sorted(rows, key=lambda row: (str(row["technician_name"]), row["technician_id"] or 0))
-
-
-async def _by_category(
-    session: AsyncSession, start: datetime, end: datetime
-) -> list[dict[str, Any]]:
-    """One row per product category with a closure in the range ("" when unknown)."""
-    grouped = await _grouped(session, Case.category, start, end)
-    complaints = await _complaints_by(session, "category", start, end)
-    result = await session.execute(
-        select(Case.category, func.count())
-        .where(
-            Case.is_repeat.is_(True),
-            _in(Case.created_at, start, end),
-            Case.status != CaseStatus.CANCELLED,
-        )
-        .group_by(Case.category)
-    )
-    repeats: dict[str | None, int] = {category: int(n) for category, n in result}
-    rows = [
-        {
-            "category": key or "",
-            "closed": figures["closed"],
-            "first_time_fix_pct": figures["first_time_fix_pct"],
-            "repeat_repairs": int(repeats.get(key, 0)),
-            "avg_satisfaction": figures["avg_satisfaction"],
-            "complaints": complaints.get(key, 0),
-            "cost_per_case": figures["cost_per_case"],
-        }
-        for key, figures in grouped.items()
-    ]
-    return sorted(rows, key=lambda row: str(row["category"]))

@@ -9,13 +9,41 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
+import sqlalchemy
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_cursor
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import READ_ONLY, create_engine
-from storage.sqlite_driver import OneHopCursor
+from storage.sqlite_driver import OneHopCursor, changed_internals
+
+
+def test_the_library_internals_the_driver_relies_on_are_unchanged() -> None:
+    """Fails by name when an upgrade of SQLAlchemy or aiosqlite reshaped what the driver uses."""
+    changed = changed_internals()
+    assert not changed, (
+        "storage/sqlite_driver.py relies on internals of SQLAlchemy "
+        f"{sqlalchemy.__version__} and aiosqlite {aiosqlite.__version__} that changed:\n  "
+        + "\n  ".join(changed)
+        + "\nAdapt the driver to them (its INTERNALS list), or measure the product without it "
+        "(python -m bench.run --size full --only throughput --sqlite-stock) and, unless it is "
+        "more than 15 % slower, drop it (create_engine(one_hop=False) is the stock driver)."
+    )
+
+
+def test_a_changed_internal_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(aiosqlite.Connection, "_execute")
+    monkeypatch.setattr(
+        AsyncAdapt_aiosqlite_cursor, "_execute_async", lambda self, operation: None
+    )
+    assert changed_internals() == [
+        "sqlalchemy.dialects.sqlite.aiosqlite.AsyncAdapt_aiosqlite_cursor._execute_async: "
+        "takes ('self', 'operation'), the driver expects ('self', 'operation', 'parameters')",
+        "aiosqlite.core.Connection._execute: gone",
+    ]
 
 
 async def test_statements_rows_counts_and_errors(tmp_path: Path) -> None:
