@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain.parsing import parse_count
 from domain.validation import InputError
 
 MAX_CENTS = 100_000_000  # one million in the currency; anything above is a typo
@@ -64,13 +65,14 @@ def parse_part(text: str) -> PartLine:
     if len(pieces) != 3 or not pieces[0] or len(pieces[0]) > 100:
         raise InputError("part")
     name, raw_qty, raw_price = pieces
-    if not raw_qty.isdigit() or not 1 <= int(raw_qty) <= 999:
+    quantity = parse_count(raw_qty, maximum=999)
+    if quantity is None:
         raise InputError("part")
     try:
         unit = parse_money(raw_price)
     except InputError as exc:
         raise InputError("part") from exc
-    return PartLine(name, int(raw_qty), unit)
+    return PartLine(name, quantity, unit)
 
 
 def parts_total(parts: list[dict[str, str | int]]) -> int:

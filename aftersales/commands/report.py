@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import csv
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from core.clock import SystemClock
 from core.i18n import Texts
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
+from domain.parsing import parse_day
 from scheduler.jobs.monthly_report import format_value, report_rows
 from services.standards import targets_of
 from storage.db import create_engine, create_session_factory
@@ -63,7 +64,9 @@ def bounds(settings: Settings, args: argparse.Namespace) -> tuple[datetime, date
         month = args.month or previous_month(SystemClock().now(), tz)
         start, end = month_range(month, tz)
         return start, end, month
-    first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    first, last = parse_day(args.first), parse_day(args.last)
+    if first is None or last is None:
+        raise ValueError("give --from and --to as YYYY-MM-DD")
     if last < first:
         raise ValueError("--to is before --from")
     start = datetime.combine(first, time(), tzinfo=tz)

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from domain.parsing import parse_day
 from storage.repos import exports
 from web.access import desk_viewer
 from web.deps import deps_key, texts_key
@@ -22,10 +23,9 @@ NUMBER = re.compile(r"^[+-]?[\d .()-]+$")
 
 def _range(request: web.Request, today: date) -> tuple[date, date] | str:
     """The requested local date range, or the catalog key of what is wrong with it."""
-    try:
-        start = date.fromisoformat(request.query.get("start") or today.replace(day=1).isoformat())
-        end = date.fromisoformat(request.query.get("end") or today.isoformat())
-    except ValueError:
+    start = parse_day(request.query.get("start") or today.replace(day=1).isoformat())
+    end = parse_day(request.query.get("end") or today.isoformat())
+    if start is None or end is None:
         return "web.exports.bad_date"
     if end < start:
         return "web.exports.bad_order"
