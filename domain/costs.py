@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from domain.parsing import parse_count
 from domain.validation import InputError
@@ -78,12 +77,3 @@ def parse_part(text: str) -> PartLine:
 def parts_total(parts: list[dict[str, str | int]]) -> int:
     """The sum of stored part lines, in cents."""
     return sum(int(p["qty"]) * int(p["unit_cents"]) for p in parts)
-
-
-def part_lines(parts: list[dict[str, Any]]) -> str:
-    """Parts as text lines: name × quantity @ unit price."""
-    if not parts:
-        return "-"
-    return "\n".join(
-        f"• {p['name']} × {p['qty']} @ {int(p['unit_cents']) / 100:.2f}" for p in parts
-    )

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from aftersales.cli import main
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
 from storage.db import create_engine, create_session_factory
 from storage.models import Product
+from tests.bot.dispatch_steps import closed_job
+from tests.harness import Harness
 
 
 @pytest.fixture
@@ -95,3 +100,32 @@ def test_import_reports_bad_lines_and_upserts_the_rest(
 def test_import_of_a_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "products", "nope.csv"]) == 2
     assert "No such file" in capsys.readouterr().err
+
+
+async def test_monthly_report_shows_costs_in_currency_not_cents(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AFTERSALES_DEFAULT_LANGUAGE", "en")
+    # The database as an operator has it (migrated by the CLI), a job done through the chat.
+    assert await asyncio.to_thread(main, ["db", "upgrade"]) == 0
+    clock = ManualClock()
+    server = BotApiServer(now=lambda: clock.now().timestamp())
+    await server.start()
+    engine = create_engine(f"sqlite+aiosqlite:///{env}")
+    harness = Harness(server, engine, clock)
+    try:
+        await harness.start()
+        await closed_job(harness, parts=("Start relay, 2, 35.50",))
+    finally:
+        await harness.stop()
+        await engine.dispose()
+        await server.stop()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["report", "monthly", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    # Parts 2 × 35.50 and travel 20.00, under warranty: 91.00 per case everywhere.
+    assert re.search(r"^Cost per case +91\.00 ", out, re.MULTILINE), out
+    technician = next(line for line in out.splitlines() if line.split("\t")[1:2] == ["Tech An"])
+    assert technician.split("\t")[-1] == "91.00"
+    category = next(line for line in out.splitlines() if line.startswith("hvac\t"))
+    assert category.split("\t")[-1] == "91.00"

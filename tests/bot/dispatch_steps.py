@@ -140,3 +140,15 @@ async def product_of(harness: Harness, serial: str) -> Product:
 def past(harness: Harness, days: int = 10) -> date:
     """A day in the past (an ended warranty)."""
     return harness.clock.now().date() - timedelta(days=days)
+
+
+async def closed_job(harness: Harness, *, parts: tuple[str, ...] = ()) -> SandboxUser:
+    """A fault reported, assigned to Tech An, accepted, checked in, reported, confirmed."""
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness)
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await check_in(harness, tech)
+    assert "filed" in await file_report(harness, tech, parts=parts)
+    assert "closed" in await press(harness, customer, "Confirm")
+    return customer

@@ -7,14 +7,7 @@ import io
 from datetime import timedelta
 
 from tests.bot.customer_steps import press, say
-from tests.bot.dispatch_steps import (
-    DISPATCHER,
-    assign_to,
-    check_in,
-    customer_with_case,
-    file_report,
-    staff_team,
-)
+from tests.bot.dispatch_steps import DISPATCHER, closed_job
 from tests.factories import make_case, make_customer
 from tests.harness import Harness
 from tests.web.conftest import Client, add_staff, log_in
@@ -76,13 +69,7 @@ async def test_bad_ranges_are_explained(harness: Harness, client: Client) -> Non
 
 async def _job_done_through_the_chat(harness: Harness) -> None:
     """Report, assign, accept, check in, report filed, confirmed, survey answered, complaint."""
-    desk, tech, _ = await staff_team(harness)
-    customer = await customer_with_case(harness)
-    await assign_to(harness, desk, "Tech An")
-    await press(harness, tech, "Accept")
-    await check_in(harness, tech)
-    assert "filed" in await file_report(harness, tech, parts=("Start relay, 2, 35.50",))
-    await press(harness, customer, "Confirm")
+    customer = await closed_job(harness, parts=("Start relay, 2, 35.50",))
     harness.advance(timedelta(hours=1))
     await harness.tick()  # the survey is pushed an hour after closure
     for label in ("5 — Very satisfied", "Yes", "4 — Good", "Yes", "No", "10"):

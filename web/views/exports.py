@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from core.i18n import catalog
+from core.money import format_money
 from domain.parsing import parse_day
 from storage.repos import exports
 from web.access import desk_viewer
@@ -69,7 +70,7 @@ def _cell(texts: Any, lang: str, terms: dict[str, str], column: str, value: Any)
     if isinstance(value, bool):
         return str(texts.get(lang, "common.btn.yes" if value else "common.btn.no"))
     if column.endswith("_cents") and isinstance(value, int):
-        return f"{value / 100:.2f}"
+        return format_money(value)
     if column in terms and isinstance(value, str) and f"{terms[column]}.{value}" in catalog(lang):
         return str(texts.get(lang, f"{terms[column]}.{value}"))  # a code without a term: as is
     text = str(value)
