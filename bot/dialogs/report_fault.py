@@ -18,7 +18,13 @@ from telegram.ext import (
 
 from bot.common import drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
-from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
+from bot.dialogs.shared import (
+    cancel_command,
+    clean_or_complain,
+    conversation,
+    location_or_complain,
+    unsupported_input,
+)
 from bot.handlers.customer import registered_customer
 from bot.handlers.staff import desk_route
 from bot.keyboards import inline, location_keyboard
@@ -325,11 +331,11 @@ async def take_address(update: Update, context: AppContext) -> int | None:
 
 async def take_location(update: Update, context: AppContext) -> int | None:
     """Stores a shared location and asks for the address details."""
-    message = update.message
-    assert message is not None and message.location is not None
+    point = await location_or_complain(update, context)
+    if point is None:
+        return None
     draft = _draft(context)
-    draft["latitude"] = message.location.latitude
-    draft["longitude"] = message.location.longitude
+    draft["latitude"], draft["longitude"] = point
     draft.pop("address", None)
     skip = await text(update, context, "common.btn.skip")
     await reply(update, context, "report.location_received_short", ReplyKeyboardRemove())

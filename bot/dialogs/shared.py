@@ -11,6 +11,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.common import reply
 from bot.context import AppContext
+from domain.geo import is_on_earth
 from domain.validation import InputError, clean_text
 
 DRAFT_KEYS = ("draft", "reg_name", "reg_phone", "product_draft")
@@ -51,6 +52,16 @@ async def clean_or_complain(
     except InputError as exc:
         await reply(update, context, f"common.input.{exc.reason}", limit=limit)
         return None
+
+
+async def location_or_complain(update: Update, context: AppContext) -> tuple[float, float] | None:
+    """The shared point as (latitude, longitude), or None after saying it is no real place."""
+    message = update.effective_message
+    location = message.location if message is not None else None
+    if location is None or not is_on_earth(location.latitude, location.longitude):
+        await reply(update, context, "common.input.location")
+        return None
+    return location.latitude, location.longitude
 
 
 def conversation(**options: Any) -> ConversationHandler[AppContext]:

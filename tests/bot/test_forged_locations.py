@@ -1,0 +1,72 @@
+"""Locations from forged updates (latitude 1e308, NaN) are refused; nothing of them is stored."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Case, CaseEvent
+from tests.bot.customer_steps import press, register, say
+from tests.bot.dispatch_steps import (
+    assign_to,
+    customer_with_case,
+    harness,
+    only_case,
+    staff_team,
+)
+from tests.factories import make_product
+from tests.harness import Harness
+
+__all__ = ["harness"]
+
+FORGED = ((1e308, 121.47), (31.23, 1e308), (91.0, 0.0), (0.0, -180.5), (float("nan"), 0.0),
+          (0.0, float("inf")))  # fmt: skip
+
+
+async def test_a_forged_site_location_is_refused_and_a_real_one_taken(harness: Harness) -> None:
+    async with harness.session() as session, session.begin():
+        await make_product(session, serial="SN-1001", now=harness.clock.now())
+    user = await register(harness, 2101)
+    await say(harness, user, "/report")
+    await say(harness, user, "SN-1001")
+    await say(harness, user, "Noise")
+    await press(harness, user, "Continue")
+    for latitude, longitude in FORGED:
+        user.send_location(latitude, longitude)
+        await harness.settle()
+        answer = user.texts()[-1]
+        assert "not a place on Earth" in answer, (latitude, longitude, answer)
+    user.send_location(31.2304, 121.4737)
+    await harness.settle()
+    await press(harness, user, "Skip")
+    await press(harness, user, "Tomorrow by 18:00")
+    assert "registered as" in await press(harness, user, "Confirm")
+    async with harness.session() as session:
+        [case] = list(await session.scalars(select(Case)))
+    assert (case.latitude, case.longitude) == (31.2304, 121.4737)
+
+
+async def test_a_forged_check_in_location_is_refused(harness: Harness) -> None:
+    desk, tech, _ = await staff_team(harness)
+    await customer_with_case(harness)
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await say(harness, tech, "/jobs")
+    await press(harness, tech, "Check in")
+    for latitude, longitude in FORGED:
+        tech.send_location(latitude, longitude)
+        await harness.settle()
+        assert "not a place on Earth" in tech.texts()[-1], (latitude, longitude)
+    case = await only_case(harness)
+    assert case.status == "accepted" and case.arrived_at is None
+    tech.send_location(31.2304, 121.4737)
+    await harness.settle()
+    assert any("Checked in" in text for text in tech.texts()[-3:])
+    case = await only_case(harness)
+    async with harness.session() as session:
+        note = await session.scalar(
+            select(CaseEvent.note).where(
+                CaseEvent.case_id == case.id, CaseEvent.action == "check_in"
+            )
+        )
+    assert case.status == "on_site" and note is not None
+    assert note.startswith("at 31.230400,121.473700")
