@@ -15,6 +15,7 @@ SETTING_DOCS: dict[str, str] = {
     "http_host": "address the web app binds to",
     "http_port": "port of the web app (webhook, health, metrics, dashboard)",
     "public_url": "how people reach the dashboard (for login links); default http://host:port",
+    "http_read_timeout_seconds": "seconds a client has to send a request's body; then cut off",
     "dashboard_link_minutes": "how long a /dashboard login link stays valid (it works once)",
     "dashboard_session_hours": "how long a dashboard login lasts before signing in again",
     "log_format": "text or json (one JSON object per line)",

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     public_url: str | None = None
+    http_read_timeout_seconds: float = Field(default=10.0, gt=0)
     dashboard_link_minutes: float = 10.0
     dashboard_session_hours: float = 12.0
     log_format: Literal["text", "json"] = "text"
