@@ -244,3 +244,24 @@ async def test_impossible_typed_deadlines_are_unreadable_not_a_crash(harness: Ha
         assert "went wrong" not in answer, typed
     answer = await say(harness, user, "03-07 10:00")
     assert "2028-03-07 10:00" in answer and "Is everything right?" in answer
+
+
+async def test_forged_day_and_hour_buttons_at_the_calendar_edge_do_nothing(
+    harness: Harness,
+) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2009)
+    await fill_report(harness, user, description="Noise", address="1 Main St")
+    await press(harness, user, "Pick a date")
+    message_id = user.last().message_id
+    for data in (
+        "rf:h:0001-01-01:0",
+        "rf:h:9999-12-31:23",
+        "rf:day:0001-01-01",
+        "rf:h:2026-11-26:²",
+    ):
+        user.press_data(data, message_id)
+        await harness.settle()
+        assert "went wrong" not in user.texts()[-1], data
+    answer = await say(harness, user, "2026-11-26 14:00")
+    assert "2026-11-26 14:00" in answer and "Is everything right?" in answer
