@@ -16,14 +16,24 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(h)))
 
 
-def is_on_earth(latitude: float, longitude: float) -> bool:
-    """Whether a shared point is a real place: finite, latitude ±90, longitude ±180.
+def on_earth(latitude: object, longitude: object) -> tuple[float, float] | None:
+    """A shared point as (latitude, longitude) if it is a real place, else None.
 
-    Telegram's clients only send such points; anything else comes from a forged update.
+    Telegram's clients only send finite numbers within ±90 and ±180; anything else (1e308,
+    NaN, null, a string) comes from a forged update.
     """
-    return (
-        isfinite(latitude)
-        and isfinite(longitude)
-        and -90 <= latitude <= 90
-        and -180 <= longitude <= 180
-    )
+    lat, lon = _finite(latitude), _finite(longitude)
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _finite(value: object) -> float | None:
+    """A JSON number as a finite float, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if isfinite(number) else None

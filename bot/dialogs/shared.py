@@ -11,7 +11,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.common import reply
 from bot.context import AppContext
-from domain.geo import is_on_earth
+from domain.geo import on_earth
 from domain.validation import InputError, clean_text
 
 DRAFT_KEYS = ("draft", "reg_name", "reg_phone", "product_draft")
@@ -58,10 +58,10 @@ async def location_or_complain(update: Update, context: AppContext) -> tuple[flo
     """The shared point as (latitude, longitude), or None after saying it is no real place."""
     message = update.effective_message
     location = message.location if message is not None else None
-    if location is None or not is_on_earth(location.latitude, location.longitude):
+    point = on_earth(location.latitude, location.longitude) if location is not None else None
+    if point is None:
         await reply(update, context, "common.input.location")
-        return None
-    return location.latitude, location.longitude
+    return point
 
 
 def conversation(**options: Any) -> ConversationHandler[AppContext]:

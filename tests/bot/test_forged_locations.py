@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storage.models import Case, CaseEvent
@@ -18,8 +20,11 @@ from tests.harness import Harness
 
 __all__ = ["harness"]
 
-FORGED = ((1e308, 121.47), (31.23, 1e308), (91.0, 0.0), (0.0, -180.5), (float("nan"), 0.0),
-          (0.0, float("inf")))  # fmt: skip
+# Forged: the sandbox sends whatever it is given, as a modified client or server could.
+FORGED: tuple[tuple[Any, Any], ...] = (
+    (1e308, 121.47), (31.23, 1e308), (91.0, 0.0), (0.0, -180.5), (float("nan"), 0.0),
+    (0.0, float("inf")), (10**400, 0), (None, 0.0), ("31.2", 121.4),
+)  # fmt: skip
 
 
 async def test_a_forged_site_location_is_refused_and_a_real_one_taken(harness: Harness) -> None:
