@@ -6,15 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sandbox.users import SandboxUser
 from storage.models import Case, CaseEvent
 from tests.bot.customer_steps import press, register, say
-from tests.bot.dispatch_steps import (
-    assign_to,
-    customer_with_case,
-    harness,
-    only_case,
-    staff_team,
-)
+from tests.bot.dispatch_steps import accepted_job, harness, only_case
 from tests.factories import make_product
 from tests.harness import Harness
 
@@ -27,6 +22,14 @@ FORGED: tuple[tuple[Any, Any], ...] = (
 )  # fmt: skip
 
 
+async def all_refused(harness: Harness, user: SandboxUser) -> None:
+    """Sends every forged point; each is answered as no place on Earth."""
+    for latitude, longitude in FORGED:
+        user.send_location(latitude, longitude)
+        await harness.settle()
+        assert "not a place on Earth" in user.texts()[-1], (latitude, longitude)
+
+
 async def test_a_forged_site_location_is_refused_and_a_real_one_taken(harness: Harness) -> None:
     async with harness.session() as session, session.begin():
         await make_product(session, serial="SN-1001", now=harness.clock.now())
@@ -35,11 +38,7 @@ async def test_a_forged_site_location_is_refused_and_a_real_one_taken(harness: H
     await say(harness, user, "SN-1001")
     await say(harness, user, "Noise")
     await press(harness, user, "Continue")
-    for latitude, longitude in FORGED:
-        user.send_location(latitude, longitude)
-        await harness.settle()
-        answer = user.texts()[-1]
-        assert "not a place on Earth" in answer, (latitude, longitude, answer)
+    await all_refused(harness, user)
     user.send_location(31.2304, 121.4737)
     await harness.settle()
     await press(harness, user, "Skip")
@@ -51,16 +50,10 @@ async def test_a_forged_site_location_is_refused_and_a_real_one_taken(harness: H
 
 
 async def test_a_forged_check_in_location_is_refused(harness: Harness) -> None:
-    desk, tech, _ = await staff_team(harness)
-    await customer_with_case(harness)
-    await assign_to(harness, desk, "Tech An")
-    await press(harness, tech, "Accept")
+    _, tech = await accepted_job(harness)
     await say(harness, tech, "/jobs")
     await press(harness, tech, "Check in")
-    for latitude, longitude in FORGED:
-        tech.send_location(latitude, longitude)
-        await harness.settle()
-        assert "not a place on Earth" in tech.texts()[-1], (latitude, longitude)
+    await all_refused(harness, tech)
     case = await only_case(harness)
     assert case.status == "accepted" and case.arrived_at is None
     tech.send_location(31.2304, 121.4737)

@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 from tests.bot.customer_steps import press, say
-from tests.bot.dispatch_steps import (
-    assign_to,
-    check_in,
-    customer_with_case,
-    harness,
-    staff_team,
-)
+from tests.bot.dispatch_steps import accepted_job, check_in, harness
 from tests.factories import make_staff
 from tests.harness import Harness
 
@@ -32,10 +26,7 @@ async def test_outbox_retry_with_a_superscript_or_huge_id_shows_the_usage(
 
 
 async def test_a_part_quantity_in_superscript_is_asked_again(harness: Harness) -> None:
-    desk, tech, _ = await staff_team(harness)
-    await customer_with_case(harness)
-    await assign_to(harness, desk, "Tech An")
-    await press(harness, tech, "Accept")
+    _, tech = await accepted_job(harness)
     await check_in(harness, tech)
     await say(harness, tech, "/jobs")
     await press(harness, tech, "Report")
