@@ -25,7 +25,7 @@ from services import staff as staff_changes
 from storage import migrate
 from storage.db import create_engine, create_session_factory, describe
 from storage.repos import inbox
-from web.app import create_app
+from web.app import create_app, serve
 from web.deps import WebDeps
 from web.metrics import Metrics
 
@@ -106,11 +106,9 @@ class Runtime:
 
     async def _serve_http(self) -> None:
         """Serves the web app on the configured host and port."""
-        runner = web.AppRunner(self.build_web_app(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        self._web_runner = runner
+        self._web_runner = await serve(
+            self.build_web_app(), host=self.settings.http_host, port=self.settings.http_port
+        )
         logger.info("web on http://%s:%s", self.settings.http_host, self.settings.http_port)
 
     async def _set_webhook(self) -> None:

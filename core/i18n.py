@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from core.messages import Message
+from core.money import format_money
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("zh_CN", "en")
@@ -76,7 +77,7 @@ class Texts:
             if "$t" in value:
                 return self.get(language, value["$t"])
             if "$money" in value:
-                return f"{int(value['$money']) / 100:.2f}"
+                return format_money(int(value["$money"]))
         return value
 
     def render(self, message: Message, language: str) -> tuple[str, InlineKeyboardMarkup | None]:

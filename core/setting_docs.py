@@ -19,6 +19,7 @@ SETTING_DOCS: dict[str, str] = {
     "department_contact": "contact line printed on the service report PDF (phone, address)",
     "report_font": "TrueType font (.ttf/.ttc) embedded in report PDFs; must cover Chinese",
     "signature_link_hours": "how long the customer's signature page accepts a Telegram launch",
+    "http_read_timeout_seconds": "seconds a client has to send a request's body; then cut off",
     "dashboard_link_minutes": "how long a /dashboard login link stays valid (it works once)",
     "dashboard_session_hours": "how long a dashboard login lasts before signing in again",
     "log_format": "text or json (one JSON object per line)",

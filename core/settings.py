@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     report_font: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     # How long a Mini App launch (the signature page) stays valid after Telegram signed it.
     signature_link_hours: float = 24.0
+    http_read_timeout_seconds: float = Field(default=10.0, gt=0)
     dashboard_link_minutes: float = 10.0
     dashboard_session_hours: float = 12.0
     log_format: Literal["text", "json"] = "text"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain.parsing import parse_count
 from domain.validation import InputError
 
 MAX_CENTS = 100_000_000  # one million in the currency; anything above is a typo
@@ -64,13 +65,14 @@ def parse_part(text: str) -> PartLine:
     if len(pieces) != 3 or not pieces[0] or len(pieces[0]) > 100:
         raise InputError("part")
     name, raw_qty, raw_price = pieces
-    if not raw_qty.isdigit() or not 1 <= int(raw_qty) <= 999:
+    quantity = parse_count(raw_qty, maximum=999)
+    if quantity is None:
         raise InputError("part")
     try:
         unit = parse_money(raw_price)
     except InputError as exc:
         raise InputError("part") from exc
-    return PartLine(name, int(raw_qty), unit)
+    return PartLine(name, quantity, unit)
 
 
 def parts_total(parts: list[dict[str, str | int]]) -> int:
@@ -81,12 +83,3 @@ def parts_total(parts: list[dict[str, str | int]]) -> int:
 def stored_parts(parts: list[dict[str, Any]]) -> tuple[PartLine, ...]:
     """Part lines as a quote or report stores them (see PartLine.to_json)."""
     return tuple(PartLine(str(p["name"]), int(p["qty"]), int(p["unit_cents"])) for p in parts)
-
-
-def part_lines(parts: list[dict[str, Any]]) -> str:
-    """Parts as text lines: name × quantity @ unit price."""
-    if not parts:
-        return "-"
-    return "\n".join(
-        f"• {p['name']} × {p['qty']} @ {int(p['unit_cents']) / 100:.2f}" for p in parts
-    )

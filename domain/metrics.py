@@ -36,6 +36,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.parsing import parse_month
+
 UNITS = ("%", "count", "score", "money", "hours")
 
 
@@ -115,14 +117,10 @@ def net_promoter(promoters: int, detractors: int, answers: int) -> float | None:
 
 def month_range(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC bounds [start, end) of a local calendar month given as YYYY-MM."""
-    try:
-        year_text, month_text = month.split("-")
-        year, number = int(year_text), int(month_text)
-        start_local = datetime(year, number, 1, tzinfo=tz)
-    except ValueError as exc:
-        raise ValueError(f"not a month in the form YYYY-MM: {month!r}") from exc
-    if len(year_text) != 4 or len(month_text) != 2:
+    first = parse_month(month)
+    if first is None:
         raise ValueError(f"not a month in the form YYYY-MM: {month!r}")
+    start_local = datetime(first.year, first.month, 1, tzinfo=tz)
     following = (start_local.replace(day=28) + timedelta(days=4)).replace(day=1)
     return start_local.astimezone(ZoneInfo("UTC")), following.astimezone(ZoneInfo("UTC"))
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.parsing import parse_day
 from domain.validation import InputError, clean_text, normalize_phone, normalize_serial
 
 COLUMNS = (
@@ -30,14 +33,48 @@ class RowError:
     problem: str
 
 
+class UnreadableFile(ValueError):
+    """A register file whose bytes are not text in the encodings tried; says what to do."""
+
+
+def decode_register(data: bytes, encoding: str | None = None) -> str:
+    """The file's text: in the named encoding, else UTF-8 (with or without BOM), else GB18030.
+
+    Excel on Chinese Windows saves CSV in the ANSI code page, GBK, which GB18030 contains;
+    bytes that are neither are refused rather than guessed.
+    """
+    if encoding is not None:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise UnreadableFile(f"Unknown encoding: {encoding}") from None
+        try:  # a BOM is not part of the header, whatever UTF-8 was asked for
+            return data.decode("utf-8-sig" if codec == "utf-8" else codec)
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"Not {encoding} text (byte {exc.start}).") from None
+    for codec in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(
+        "The file is neither UTF-8 nor GB18030 text; name its encoding with --encoding."
+    )
+
+
+# ISO dates, and the slashed ones Excel writes (2026/03/01, 2026/3/1).
+_DATE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})")
+
+
 def _date(value: str, column: str, line: int) -> date | RowError | None:
-    """Reads an ISO date; empty means none."""
+    """Reads a date as YYYY-MM-DD or YYYY/MM/DD; empty means none."""
     if not value.strip():
         return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
+    match = _DATE.fullmatch(value.strip())
+    parsed = parse_day(f"{match[1]}-{match[2]:0>2}-{match[3]:0>2}") if match else None
+    if parsed is None:
         return RowError(line, column, f"not a date (YYYY-MM-DD): {value!r}")
+    return parsed
 
 
 def parse_row(raw: dict[str, str | None], line: int) -> dict[str, Any] | list[RowError]:

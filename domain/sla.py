@@ -73,15 +73,17 @@ def parse_local_datetime(text: str, now: datetime, tz: ZoneInfo) -> datetime | N
     year_s, month_s, day_s, hour_s, minute_s = match.groups()
     local_now = now.astimezone(tz)
     year = int(year_s) if year_s else local_now.year
+    # A day that does not exist (31 April; 29 February rolled to a common year) and a year at
+    # the calendar's edge (0001, 9999: out of range once shifted to UTC) are unreadable.
     try:
         moment = datetime(
             year, int(month_s), int(day_s), int(hour_s), int(minute_s or 0), tzinfo=tz
         )
-    except ValueError:
+        if not year_s and moment < local_now - timedelta(days=1):
+            moment = moment.replace(year=year + 1)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if not year_s and moment < local_now - timedelta(days=1):
-        moment = moment.replace(year=year + 1)
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message, money
-from domain.costs import part_lines
+from core.money import format_money, part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import quote_clock
@@ -80,7 +80,7 @@ async def create_quote(
         actor=actor,
         actor_id=by.telegram_id,
         now=now,
-        note=f"total {quote.total_cents / 100:.2f}",
+        note=f"total {format_money(quote.total_cents)}",
     )
     await reminders.schedule_plan(
         session, case_id=case.id, plan=quote_clock(now, policy, quote.id)

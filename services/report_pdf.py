@@ -20,6 +20,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from core.i18n import Texts
+from core.money import format_money
 from core.settings import Settings
 from services.report_sheet import ReportSheet
 
@@ -61,8 +62,8 @@ def filename(sheet: ReportSheet) -> str:
 
 
 def _money(cents: int) -> str:
-    """Yuan with thousands separators: ¥1,234.50."""
-    return f"¥{cents / 100:,.2f}"
+    """Yuan as the whole product prints money: ¥1234.50."""
+    return f"¥{format_money(cents)}"
 
 
 def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: str) -> bytes:

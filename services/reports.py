@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Button, Message, at, money, term
-from domain.costs import part_lines
+from core.money import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import confirm_clock, onsite_clock

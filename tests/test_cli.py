@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from aftersales.cli import main
+from core.clock import ManualClock
+from sandbox.botapi import BotApiServer
 from storage.db import create_engine, create_session_factory
 from storage.models import Product
+from tests.bot.dispatch_steps import closed_job
+from tests.harness import Harness
 
 
 @pytest.fixture
@@ -95,3 +100,66 @@ def test_import_reports_bad_lines_and_upserts_the_rest(
 def test_import_of_a_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "products", "nope.csv"]) == 2
     assert "No such file" in capsys.readouterr().err
+
+
+async def test_monthly_report_shows_costs_in_currency_not_cents(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AFTERSALES_DEFAULT_LANGUAGE", "en")
+    # The database as an operator has it (migrated by the CLI), a job done through the chat.
+    assert await asyncio.to_thread(main, ["db", "upgrade"]) == 0
+    clock = ManualClock()
+    server = BotApiServer(now=lambda: clock.now().timestamp())
+    await server.start()
+    engine = create_engine(f"sqlite+aiosqlite:///{env}")
+    harness = Harness(server, engine, clock)
+    try:
+        await harness.start()
+        await closed_job(harness, parts=("Start relay, 2, 35.50",))
+    finally:
+        await harness.stop()
+        await engine.dispose()
+        await server.stop()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["report", "monthly", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    # Parts 2 × 35.50 and travel 20.00, under warranty: 91.00 per case everywhere.
+    assert re.search(r"^Cost per case +91\.00 ", out, re.MULTILINE), out
+    technician = next(line for line in out.splitlines() if line.split("\t")[1:2] == ["Tech An"])
+    assert technician.split("\t")[-1] == "91.00"
+    category = next(line for line in out.splitlines() if line.startswith("hvac\t"))
+    assert category.split("\t")[-1] == "91.00"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8", "utf-8-sig"])
+def test_import_reads_excel_files_in_chinese_encodings_and_slashed_dates(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str
+) -> None:
+    # Excel on Chinese Windows saves CSV as GBK (GB18030) and writes dates as 2026/03/01.
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_bytes(
+        "serial,model,category,customer_company,purchase_date,warranty_end\n"
+        "SN-1,空气能热水器,热泵,上海某某机电有限公司,2026/03/01,2028/3/1\n".encode(encoding)
+    )
+    assert main(["import", "products", str(csv_file)]) == 0, capsys.readouterr().err
+    [product] = _products(env)
+    assert (product.model, product.category, product.owner_company) == (
+        "空气能热水器", "热泵", "上海某某机电有限公司",
+    )  # fmt: skip
+    assert (str(product.purchase_date), str(product.warranty_end)) == ("2026-03-01", "2028-03-01")
+
+
+def test_import_with_a_named_encoding_and_an_unreadable_file(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_bytes("serial,model,warranty_end\nSN-7,冷水机,2027-01-01\n".encode("big5"))
+    assert main(["import", "products", "--encoding", "big5", str(csv_file)]) == 0
+    assert [p.model for p in _products(env)] == ["冷水机"]
+    assert main(["import", "products", "--encoding", "klingon", str(csv_file)]) == 2
+    assert "Unknown encoding: klingon" in capsys.readouterr().err
+    csv_file.write_bytes(b"serial,model,warranty_end\nSN-8,\x81\x20\xff,2027-01-01\n")
+    assert main(["import", "products", str(csv_file)]) == 2
+    err = capsys.readouterr().err
+    assert "neither UTF-8 nor GB18030" in err and "--encoding" in err
+    assert "Traceback" not in err

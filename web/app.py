@@ -11,7 +11,7 @@ from aiohttp import web
 
 from core.i18n import Texts
 from web.deps import WebDeps, deps_key, http_key, templates_key, texts_key
-from web.middlewares import security_headers, staff_session
+from web.middlewares import body_in_time, same_origin, security_headers, staff_session
 from web.routes import setup_routes
 
 HERE = Path(__file__).parent
@@ -20,7 +20,10 @@ MAX_BODY = 1024 * 1024  # Telegram's updates are far smaller; anything bigger is
 
 def create_app(deps: WebDeps) -> web.Application:
     """Builds the web app around the process's database, clock and inbox."""
-    app = web.Application(middlewares=[security_headers, staff_session], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[body_in_time, security_headers, same_origin, staff_session],
+        client_max_size=MAX_BODY,
+    )
     app[deps_key] = deps
     app[texts_key] = Texts(deps.settings.tz)
     app[templates_key] = jinja2.Environment(
@@ -31,6 +34,14 @@ def create_app(deps: WebDeps) -> web.Application:
     app.cleanup_ctx.append(_http_client)
     setup_routes(app, static=HERE / "static", with_webhook=deps.settings.webhook_url is not None)
     return app
+
+
+async def serve(app: web.Application, *, host: str, port: int) -> web.AppRunner:
+    """Serves the app on host:port (port 0: any free one); the runner stops it."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:

@@ -1,10 +1,13 @@
-"""Middlewares: security headers on every answer, the staff session behind every page."""
+"""Middlewares: the body read in time, security headers, same-origin posts, the staff session."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from storage.repos import dashboard as web_store
@@ -29,6 +32,40 @@ MINI_APP_CSP = (
 )
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@web.middleware
+async def body_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reads a request's body within the read timeout, so a stalled client holds nothing long.
+
+    aiohttp waits for a body for as long as the client keeps the connection open. Read here
+    (post() and read() keep what they read), the views get it at once.
+    """
+    if request.body_exists:
+        timeout = request.app[deps_key].settings.http_read_timeout_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                if request.method == "POST" and request.content_type in FORM_TYPES:
+                    await request.post()
+                else:
+                    await request.read()
+        except TimeoutError:
+            logger.info(
+                "no complete request body from %s within %s s; connection closed",
+                request.remote,
+                timeout,
+            )
+            request.protocol.force_close()  # no lingering: the client sends nothing more
+            raise web.HTTPRequestTimeout() from None
+        except (ConnectionError, HttpProcessingError):
+            # The client hung up (or broke off its body): nobody is left to answer.
+            logger.info("client %s went away before sending its whole request", request.remote)
+            raise web.HTTPBadRequest() from None
+    return await handler(request)
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Adds headers that keep the dashboard out of frames and its login links out of referers."""
@@ -39,10 +76,43 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Login links never leave the site in a Referer; our own forms still send their Origin
+    # (under no-referrer a browser sends "Origin: null", which same_origin must refuse).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.path != "/metrics" and not request.path.startswith("/static"):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _origin_of(url: str) -> str | None:
+    """host[:port] of an Origin or Referer value; None for "null" or anything unreadable."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts.netloc.lower() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@web.middleware
+async def same_origin(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuses a browser's POST sent from another site (login CSRF included).
+
+    Browsers send Origin with every POST (Referer for the oldest); a request with neither
+    comes from no browser and so carries no victim's cookies. Forms also carry CSRF tokens.
+    """
+    if request.method in UNSAFE_METHODS:
+        claimed = request.headers.get("Origin") or request.headers.get("Referer")
+        if claimed is not None:
+            ours = {request.host.lower()}
+            public_url = request.app[deps_key].settings.public_url
+            if public_url:
+                ours.add(urlsplit(public_url).netloc.lower())
+            if _origin_of(claimed) not in ours:
+                logger.warning(
+                    "%s %s refused: sent from %s", request.method, request.path, claimed[:100]
+                )
+                return render(request, "error.html", status=403, message_key="web.refused.csrf")
+    return await handler(request)
 
 
 @web.middleware

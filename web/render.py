@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from core.i18n import Texts, catalog
+from core.money import format_money
 from web.access import LANG_COOKIE, Viewer, viewer_key
 from web.badges import duration_parts
 from web.deps import deps_key, templates_key, texts_key
@@ -33,7 +34,7 @@ def render(
     html = page.render(
         t=lambda key, **args: texts.get(lang, key, **args),
         has=lambda key: key in catalog(lang),
-        money=lambda cents: f"{cents / 100:.2f}",
+        money=format_money,
         duration=lambda minutes: _duration(texts, lang, minutes),
         when=texts.when,
         lang=lang,

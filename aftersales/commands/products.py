@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from tqdm import tqdm
 
 from core.clock import SystemClock
 from core.settings import Settings
-from domain.product_import import COLUMNS, RowError, parse_row
+from domain.product_import import COLUMNS, RowError, UnreadableFile, decode_register, parse_row
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.repos import products
@@ -27,15 +28,18 @@ def add_parser(subparsers: Any) -> None:
     what = parser.add_subparsers(dest="what", required=True)
     product_parser = what.add_parser("products", help=f"product CSV with columns {COLUMNS}")
     product_parser.add_argument("file", type=Path)
+    product_parser.add_argument(
+        "--encoding", help="the file's text encoding (default: UTF-8, else GB18030 as Excel saves)"
+    )
     product_parser.set_defaults(handler=run)
 
 
-def read_rows(path: Path) -> tuple[list[dict[str, Any]], list[RowError]]:
+def read_rows(text: str) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Validates every line; a serial twice in one file is an error on its second line."""
     good: list[dict[str, Any]] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [
             c for c in ("serial", "model", "warranty_end") if c not in (reader.fieldnames or [])
@@ -64,7 +68,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"No such file: {path}", file=sys.stderr)
         return 2
-    good, errors = read_rows(path)
+    try:
+        text = decode_register(path.read_bytes(), args.encoding)
+    except UnreadableFile as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
+    good, errors = read_rows(text)
     for error in errors:
         print(f"line {error.line}: {error.column}: {error.problem}", file=sys.stderr)
     asyncio.run(store(settings, good))

@@ -6,14 +6,16 @@ import argparse
 import asyncio
 import csv
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from core.clock import SystemClock
 from core.i18n import Texts
+from core.money import format_money
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
+from domain.parsing import parse_day
 from scheduler.jobs.monthly_report import format_value, report_rows
 from services.standards import targets_of
 from storage.db import create_engine, create_session_factory
@@ -29,6 +31,7 @@ TECHNICIAN_COLUMNS = (
     "complaints",
     "cost_per_case",
 )
+MONEY_COLUMNS = frozenset({"cost_per_case"})
 CATEGORY_COLUMNS = (
     "category",
     "closed",
@@ -63,7 +66,9 @@ def bounds(settings: Settings, args: argparse.Namespace) -> tuple[datetime, date
         month = args.month or previous_month(SystemClock().now(), tz)
         start, end = month_range(month, tz)
         return start, end, month
-    first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    first, last = parse_day(args.first), parse_day(args.last)
+    if first is None or last is None:
+        raise ValueError("give --from and --to as YYYY-MM-DD")
     if last < first:
         raise ValueError("--to is before --from")
     start = datetime.combine(first, time(), tzinfo=tz)
@@ -125,7 +130,7 @@ def print_table(texts: Texts, language: str, report: ServiceReport, title: str) 
             lines.append("")
             lines.append(texts.get(language, heading))
             lines.append("\t".join(columns))
-            lines.extend("\t".join(_cell(row[c]) for c in columns) for row in table)
+            lines.extend("\t".join(_cell(c, row[c]) for c in columns) for row in table)
     return "\n".join(lines)
 
 
@@ -134,9 +139,13 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
-def _cell(value: object) -> str:
-    """A table cell."""
-    return "-" if value is None else str(value)
+def _cell(column: str, value: object) -> str:
+    """A table cell; money (kept in cents) as currency."""
+    if value is None:
+        return "-"
+    if column in MONEY_COLUMNS and isinstance(value, int | float):
+        return format_money(value)
+    return str(value)
 
 
 def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) -> list[Path]:
@@ -166,7 +175,7 @@ def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) ->
             writer = csv.writer(handle)
             writer.writerow(columns)
             writer.writerows(
-                [["" if row[c] is None else row[c] for c in columns] for row in table]
+                [["" if row[c] is None else _cell(c, row[c]) for c in columns] for row in table]
             )
         written.append(extra)
     return written

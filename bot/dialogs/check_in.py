@@ -17,7 +17,7 @@ from telegram.ext import (
 from bot.common import answer, reply, text
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
-from bot.dialogs.shared import conversation, unsupported_input
+from bot.dialogs.shared import conversation, location_or_complain, unsupported_input
 from bot.handlers.staff import TECH_ROLES, staff_member
 from bot.handlers.technician import own_job, show_job
 from bot.keyboards import location_keyboard
@@ -52,8 +52,9 @@ async def start(update: Update, context: AppContext) -> int | None:
 
 async def take_location(update: Update, context: AppContext) -> int | None:
     """Checks in with the shared location and shows the job's next steps."""
-    message = update.message
-    assert message is not None and message.location is not None
+    point = await location_or_complain(update, context)
+    if point is None:
+        return None
     staff = await staff_member(update, context, TECH_ROLES)
     case_id = job_draft(context, DIALOG).get("case")
     drop_draft(context, DIALOG)
@@ -68,8 +69,8 @@ async def take_location(update: Update, context: AppContext) -> int | None:
         await reply(update, context, "tech.job_gone", ReplyKeyboardRemove())
         return END
     distance = await jobs.check_in(
-        context.session, case=case, technician=staff, latitude=message.location.latitude,
-        longitude=message.location.longitude, now=context.services.clock.now(),
+        context.session, case=case, technician=staff, latitude=point[0], longitude=point[1],
+        now=context.services.clock.now(),
         policy=context.services.policy,
     )  # fmt: skip
     if distance is None:

@@ -12,7 +12,8 @@ from bot.common import reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command
 from bot.keyboards import inline
-from domain.costs import parse_part, part_lines
+from core.money import part_lines
+from domain.costs import parse_part
 from domain.validation import InputError, clean_text
 
 DRAFT = "job_draft"

@@ -27,7 +27,8 @@ from bot.dialogs.shared import conversation, unsupported_input
 from bot.handlers.staff import DESK_ROLES, TECH_ROLES, desk_actor, staff_member
 from bot.handlers.technician import own_job
 from bot.keyboards import inline
-from domain.costs import parse_money, part_lines
+from core.money import part_lines
+from domain.costs import parse_money
 from domain.lifecycle import Actor, CaseStatus
 from domain.validation import InputError
 from services import jobs, quotes

@@ -18,12 +18,19 @@ from telegram.ext import (
 
 from bot.common import drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
-from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
+from bot.dialogs.shared import (
+    cancel_command,
+    clean_or_complain,
+    conversation,
+    location_or_complain,
+    unsupported_input,
+)
 from bot.handlers.customer import registered_customer
 from bot.handlers.staff import desk_route
 from bot.keyboards import inline, location_keyboard
 from bot.product_entry import claim_serial, parse_past_date
 from domain.lifecycle import CaseKind
+from domain.parsing import parse_day
 from domain.sla import DeadlinePolicy, OnsiteChoice, parse_local_datetime
 from domain.validation import InputError
 from services import intake
@@ -325,11 +332,11 @@ async def take_address(update: Update, context: AppContext) -> int | None:
 
 async def take_location(update: Update, context: AppContext) -> int | None:
     """Stores a shared location and asks for the address details."""
-    message = update.message
-    assert message is not None and message.location is not None
+    point = await location_or_complain(update, context)
+    if point is None:
+        return None
     draft = _draft(context)
-    draft["latitude"] = message.location.latitude
-    draft["longitude"] = message.location.longitude
+    draft["latitude"], draft["longitude"] = point
     draft.pop("address", None)
     skip = await text(update, context, "common.btn.skip")
     await reply(update, context, "report.location_received_short", ReplyKeyboardRemove())
@@ -426,9 +433,8 @@ async def choose_day(update: Update, context: AppContext) -> int | None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    try:
-        day = date.fromisoformat(query.data.split(":", 2)[2])
-    except ValueError:
+    day = parse_day(query.data.split(":", 2)[2])
+    if day is None:  # a forged button: no day anyone can pick
         return None
     rows = [[(f"{hour:02d}:00", f"rf:h:{day.isoformat()}:{hour}") for hour in PICK_HOURS]]
     await edit_or_reply(update, context, "report.pick_hour", inline(rows), day=day.isoformat())
@@ -440,11 +446,12 @@ async def choose_hour(update: Update, context: AppContext) -> int | None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    try:
-        _, _, raw_day, raw_hour = query.data.split(":")
-        deadline = _deadlines(context).at_local(date.fromisoformat(raw_day), int(raw_hour))
-    except ValueError:
-        return None
+    parts = query.data.split(":")  # rf:h:<day>:<hour>
+    day = parse_day(parts[2]) if len(parts) == 4 else None
+    hour = next((hour for hour in PICK_HOURS if str(hour) == parts[-1]), None)
+    if day is None or hour is None:
+        return None  # a forged button: no day or hour anyone can pick
+    deadline = _deadlines(context).at_local(day, hour)
     await drop_buttons(query)
     return await _set_deadline(update, context, deadline)
 

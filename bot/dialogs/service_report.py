@@ -28,7 +28,8 @@ from bot.dialogs.shared import clean_or_complain, conversation, unsupported_inpu
 from bot.handlers.staff import TECH_ROLES, quality_route, staff_member
 from bot.handlers.technician import own_job
 from bot.keyboards import inline
-from domain.costs import parse_hours, parse_money, part_lines
+from core.money import part_lines
+from domain.costs import parse_hours, parse_money
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.sla import DeadlinePolicy, parse_local_datetime
 from domain.validation import InputError

@@ -11,6 +11,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.common import reply
 from bot.context import AppContext
+from domain.geo import on_earth
 from domain.validation import InputError, clean_text
 
 DRAFT_KEYS = ("draft", "reg_name", "reg_phone", "product_draft")
@@ -51,6 +52,16 @@ async def clean_or_complain(
     except InputError as exc:
         await reply(update, context, f"common.input.{exc.reason}", limit=limit)
         return None
+
+
+async def location_or_complain(update: Update, context: AppContext) -> tuple[float, float] | None:
+    """The shared point as (latitude, longitude), or None after saying it is no real place."""
+    message = update.effective_message
+    location = message.location if message is not None else None
+    point = on_earth(location.latitude, location.longitude) if location is not None else None
+    if point is None:
+        await reply(update, context, "common.input.location")
+    return point
 
 
 def conversation(**options: Any) -> ConversationHandler[AppContext]:

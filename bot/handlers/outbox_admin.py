@@ -11,6 +11,7 @@ from telegram.ext import CommandHandler
 from bot import paging
 from bot.common import reply, text
 from bot.context import AppContext
+from domain.parsing import parse_id
 from storage.repos import outbox, people
 
 if TYPE_CHECKING:
@@ -86,10 +87,10 @@ async def outbox_page(update: Update, context: AppContext, page: int) -> None:
 
 async def _retry(update: Update, context: AppContext, args: list[str]) -> None:
     """Requeues one dead message by id."""
-    if len(args) != 2 or args[0].lower() != "retry" or not args[1].isdigit():
+    message_id = parse_id(args[1]) if len(args) == 2 and args[0].lower() == "retry" else None
+    if message_id is None:
         await reply(update, context, "scheduler.outbox.usage")
         return
-    message_id = int(args[1])
     requeued = await outbox.requeue_dead(
         context.session, message_id=message_id, now=context.services.clock.now()
     )

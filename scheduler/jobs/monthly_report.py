@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from core.i18n import Texts
 from core.messages import Message
+from core.money import format_money
 from domain.metrics import Metric, ServiceReport, month_range, previous_month
 from scheduler.notices import to_admins
 from scheduler.recurring import monthly_at, recurring
@@ -44,7 +45,7 @@ def format_number(texts: Texts, language: str, value: float, unit: str) -> str:
     if unit == "count":
         return str(int(value))
     if unit == "money":
-        return f"{value / 100:.2f}"
+        return format_money(value)
     if unit == "hours":
         return texts.get(language, "standard.hours", hours=f"{value:.1f}")
     return f"{value:.2f}" if value != int(value) else str(int(value))

@@ -36,7 +36,7 @@ COSTS = (
     "number", "filed_at", "technician", "warranty", "parts_cents", "labour_hours",
     "labour_cents", "travel_cents", "customer_cost_cents", "root_cause", "fixed",
 )  # fmt: skip
-SURVEYS = ("number", "status", "completed_at", "question", "value_int", "value_text")
+SURVEYS = ("number", "survey_status", "completed_at", "question", "value_int", "value_text")
 COMPLAINTS = (
     "number", "created_at", "status", "customer", "company", "about", "description",
     "owner", "root_cause", "corrective_action", "closed_at",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,21 @@ def chat_key(payload: dict[str, Any]) -> str:
     return f"x{payload.get('update_id')}"[:40]
 
 
+def _json_safe(value: Any) -> Any:
+    """The payload with NaN and ±Infinity (valid to Python's json, not to PostgreSQL) as null.
+
+    A forged update carrying them would otherwise fail to store on PostgreSQL, and an update
+    that cannot be stored is never acknowledged: polling would stall on it.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
+
+
 def _dict(value: Any) -> dict[str, Any]:
     """The value if it is a JSON object, else an empty one."""
     return value if isinstance(value, dict) else {}
@@ -52,7 +68,7 @@ async def store_many(
         {
             "update_id": update_id,
             "chat_key": chat_key(payload),
-            "payload": payload,
+            "payload": _json_safe(payload),
             "received_at": now,
             "attempts": 0,
         }

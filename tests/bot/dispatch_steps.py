@@ -140,3 +140,23 @@ async def product_of(harness: Harness, serial: str) -> Product:
 def past(harness: Harness, days: int = 10) -> date:
     """A day in the past (an ended warranty)."""
     return harness.clock.now().date() - timedelta(days=days)
+
+
+async def accepted_job(harness: Harness) -> tuple[SandboxUser, SandboxUser]:
+    """A fault reported, assigned to Tech An and accepted; returns (customer, Tech An)."""
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness)
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    return customer, tech
+
+
+async def closed_job(harness: Harness, *, parts: tuple[str, ...] = ()) -> SandboxUser:
+    """A fault reported, assigned to Tech An, accepted, checked in, reported, confirmed."""
+    customer, tech = await accepted_job(harness)
+    await check_in(harness, tech)
+    assert "filed" in await file_report(harness, tech, parts=parts)
+    await press(harness, customer, "Confirm")
+    assert "closed" in customer.texts()[-2]
+    assert customer.last().document_file_id  # the report's PDF copy follows the answer
+    return customer

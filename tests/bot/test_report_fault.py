@@ -228,3 +228,40 @@ async def test_repeat_fault_within_30_days_is_linked(harness: Harness) -> None:
     assert "registered as SR-20261203-0001" in user.texts()[-2]
     second = (await _cases(harness))[-1]
     assert second.is_repeat and second.parent_id == first.id
+
+
+async def test_impossible_typed_deadlines_are_unreadable_not_a_crash(harness: Harness) -> None:
+    # Year 1 overflows the time-zone arithmetic; 29 February rolled to a common year does not
+    # exist. Both are dates nobody can be on site for: the usual "type it like" answer.
+    harness.advance(datetime(2028, 3, 6, 1, 0, tzinfo=UTC) - harness.clock.now())
+    await _known_product(harness)
+    user = await register(harness, 2008)
+    await fill_report(harness, user, description="Noise", address="1 Main St")
+    await press(harness, user, "Pick a date")
+    for typed in ("0001-01-01 00:00", "02-29 10:00", "9999-12-31 23:59", "12-31 23:00"):
+        answer = await say(harness, user, typed)
+        assert "like 2026-11-25 14:00" in answer or "more than 30 days" in answer, typed
+        assert "went wrong" not in answer, typed
+    answer = await say(harness, user, "03-07 10:00")
+    assert "2028-03-07 10:00" in answer and "Is everything right?" in answer
+
+
+async def test_forged_day_and_hour_buttons_at_the_calendar_edge_do_nothing(
+    harness: Harness,
+) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2009)
+    await fill_report(harness, user, description="Noise", address="1 Main St")
+    await press(harness, user, "Pick a date")
+    message_id = user.last().message_id
+    for data in (
+        "rf:h:0001-01-01:0",
+        "rf:h:9999-12-31:23",
+        "rf:day:0001-01-01",
+        "rf:h:2026-11-26:²",
+    ):
+        user.press_data(data, message_id)
+        await harness.settle()
+        assert "went wrong" not in user.texts()[-1], data
+    answer = await say(harness, user, "2026-11-26 14:00")
+    assert "2026-11-26 14:00" in answer and "Is everything right?" in answer

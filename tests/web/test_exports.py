@@ -6,6 +6,8 @@ import csv
 import io
 from datetime import timedelta
 
+from tests.bot.customer_steps import press, say
+from tests.bot.dispatch_steps import DISPATCHER, closed_job
 from tests.factories import make_case, make_customer
 from tests.harness import Harness
 from tests.web.conftest import Client, add_staff, log_in
@@ -63,3 +65,65 @@ async def test_bad_ranges_are_explained(harness: Harness, client: Client) -> Non
     assert "The end date is before the start date." in await backwards.text()
     unknown = await client.get("/exports/passwords.csv")
     assert unknown.status == 404
+
+
+async def _job_done_through_the_chat(harness: Harness) -> None:
+    """Report, assign, accept, check in, report filed, confirmed, survey answered, complaint."""
+    customer = await closed_job(harness, parts=("Start relay, 2, 35.50",))
+    harness.advance(timedelta(hours=1))
+    await harness.tick()  # the survey is pushed an hour after closure
+    for label in ("5 — Very satisfied", "Yes", "4 — Good", "Yes", "No", "10"):
+        await press(harness, customer, label)
+    assert "Thank you" in await say(harness, customer, "Quick and tidy.")
+    await say(harness, customer, "/complaint")
+    await press(harness, customer, "SR-20261123-0001")
+    assert "registered as" in await say(harness, customer, "=The invoice was wrong")
+
+
+async def _register(client: Client, name: str) -> list[dict[str, str]]:
+    """One downloaded register as rows keyed by their header."""
+    response = await client.get(f"/exports/{name}.csv?start=2026-11-01&end=2026-11-30")
+    assert response.status == 200, name
+    text = (await response.read()).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_every_register_has_the_rows_of_a_job_done_in_chat(
+    harness: Harness, client: Client
+) -> None:
+    await _job_done_through_the_chat(harness)
+    await log_in(harness, client, DISPATCHER)
+    [intake, complaint_case] = await _register(client, "intake")
+    assert intake["Case number"] == "SR-20261123-0001"
+    assert (intake["Kind"], intake["Status"], intake["Warranty"]) == (
+        "fault repair", "closed", "in warranty (free repair and parts)",
+    )  # fmt: skip
+    assert intake["Customer"] == "Wang Wei" and intake["Serial number"] == "SN-1001"
+    assert intake["Registered"] == "2026-11-23 09:00" and intake["Closed"] == "2026-11-23 09:00"
+    assert complaint_case["Kind"] == "complaint"
+    [assignment] = await _register(client, "dispatch")
+    assert assignment["Technician"] == "Tech An" and assignment["Assigned by"] == "Desk Zhou"
+    assert assignment["Accepted"] == "2026-11-23 09:00"
+    [cost] = await _register(client, "costs")
+    assert (cost["Technician"], cost["Root cause"]) == ("Tech An", "Wear")
+    assert (cost["Parts"], cost["Travel"], cost["Charged to customer"]) == (
+        "71.00",
+        "20.00",
+        "0.00",
+    )
+    assert (cost["Labour hours"], cost["Fixed"]) == ("1.5", "Yes")
+    answers = await _register(client, "surveys")
+    assert [(a["Score"], a["Answer"]) for a in answers] == [
+        ("5", ""), ("1", ""), ("4", ""), ("1", ""), ("0", ""), ("10", ""), ("", "Quick and tidy."),
+    ]  # fmt: skip
+    assert answers[0]["Question"] == "Overall, how satisfied are you with our service?"
+    assert answers[-1]["Question"].startswith("Anything else you would like to tell us?")
+    assert {a["Survey status"] for a in answers} == {"completed"}
+    assert {a["Case number"] for a in answers} == {"SR-20261123-0001"}
+    [complaint] = await _register(client, "complaints")
+    assert (
+        complaint["About case"] == "SR-20261123-0001"
+        and complaint["Status"] == "registered, waiting for the desk"
+    )
+    assert complaint["Description"] == "'=The invoice was wrong"  # never a formula in Excel
+    assert complaint["Customer"] == "Wang Wei"

@@ -85,6 +85,15 @@ async def test_malformed_json_and_non_updates_get_400(harness: Harness, hook: Cl
     assert await stored(harness) == 0
 
 
+async def test_update_ids_no_inbox_row_can_hold_get_400(harness: Harness, hook: Client) -> None:
+    for update_id in (2**70, 2**63, 0, -5):
+        answer = await hook.post("/telegram/webhook", json=update(update_id), headers=HEADERS)
+        assert answer.status == 400, update_id
+    largest = await hook.post("/telegram/webhook", json=update(2**63 - 1), headers=HEADERS)
+    assert largest.status == 200
+    assert await stored(harness) == 1
+
+
 async def test_body_over_one_mebibyte_gets_413(harness: Harness, hook: Client) -> None:
     big = json.dumps(update(900003, text="/help " + "x" * (1024 * 1024))).encode()
     response = await hook.post(

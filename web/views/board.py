@@ -5,16 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain.lifecycle import CaseKind
+from domain.parsing import parse_id
 from storage.repos import dashboard as web_store
 from web.access import viewer
 from web.badges import badges
 from web.deps import deps_key
 from web.render import render
-
-
-def _int(value: str | None) -> int | None:
-    """A query parameter as an int, or None."""
-    return int(value) if value and value.isdigit() else None
 
 
 async def board_page(request: web.Request) -> web.Response:
@@ -24,7 +20,7 @@ async def board_page(request: web.Request) -> web.Response:
     kind = request.query.get("kind") or None
     where = web_store.BoardFilter(
         region=request.query.get("region") or None,
-        technician_id=_int(request.query.get("technician")),
+        technician_id=parse_id(request.query.get("technician")),
         kind=kind if kind in set(CaseKind) else None,
     )
     if not found.desk:

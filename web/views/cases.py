@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from domain.lifecycle import Actor, IllegalTransition
+from domain.parsing import parse_id
 from services import dispatch, report_sheet
 from services import report_pdf as report_pdf_doc
 from storage.models import CasePhoto, Staff
@@ -23,6 +24,14 @@ from web.render import language, render
 logger = logging.getLogger(__name__)
 
 
+def _path_id(request: web.Request, name: str) -> int:
+    """An id from the URL; one no row can have (too big, not ASCII digits) is a 404."""
+    found = parse_id(request.match_info[name])
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
 def _may_see(found: Viewer, technician_id: int | None) -> bool:
     """The desk sees every case; a technician only the ones assigned to them."""
     return found.desk or technician_id == found.staff_id
@@ -32,7 +41,7 @@ async def case_page(request: web.Request) -> web.Response:
     """Renders one case with everything known about it."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = int(request.match_info["case_id"])
+    case_id = _path_id(request, "case_id")
     async with deps.reads() as session:
         file = await web_store.case_file(session, case_id=case_id)
         if file is None or not _may_see(found, file.case.technician_id):
@@ -72,8 +81,8 @@ async def assign(request: web.Request) -> web.Response:
     if not found.may_assign:
         raise Refused("web.refused.role")
     deps = request.app[deps_key]
-    case_id = int(request.match_info["case_id"])
-    chosen = str(form.get("technician", ""))
+    case_id = _path_id(request, "case_id")
+    chosen = parse_id(str(form.get("technician", "")))
     reason = str(form.get("reason", "")).strip() or None
     now = deps.clock.now()
     async with deps.sessions() as session, session.begin():
@@ -81,7 +90,7 @@ async def assign(request: web.Request) -> web.Response:
         if case is None:
             raise web.HTTPNotFound()
         by = await session.get(Staff, found.staff_id)
-        technician = await session.get(Staff, int(chosen)) if chosen.isdigit() else None
+        technician = await session.get(Staff, chosen) if chosen is not None else None
         if case.status not in dispatch.ASSIGNABLE:
             notice = "not_assignable"
         elif (
@@ -129,10 +138,11 @@ async def photo(request: web.Request) -> web.StreamResponse:
     """Streams a case photo from the Bot API to a viewer allowed to see the case."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = int(request.match_info["case_id"])
+    case_id = _path_id(request, "case_id")
+    photo_id = _path_id(request, "photo_id")
     async with deps.reads() as session:
         case = await case_rows.get_case(session, case_id=case_id)
-        row = await session.get(CasePhoto, int(request.match_info["photo_id"]))
+        row = await session.get(CasePhoto, photo_id)
     if case is None or row is None or row.case_id != case_id:
         raise web.HTTPNotFound()
     if not _may_see(found, case.technician_id) or deps.settings.bot_token is None:
@@ -163,7 +173,7 @@ async def report_pdf(request: web.Request) -> web.Response:
     """The case's latest service report as the customer's PDF, in the viewer's language."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = int(request.match_info["case_id"])
+    case_id = _path_id(request, "case_id")
     async with deps.reads() as session:
         case = await case_rows.get_case(session, case_id=case_id)
         sheet = await report_sheet.latest_of_case(session, case=case) if case else None

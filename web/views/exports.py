@@ -10,22 +10,32 @@ from typing import Any
 
 from aiohttp import web
 
+from core.i18n import catalog
+from core.money import format_money
+from domain.parsing import parse_day
 from storage.repos import exports
 from web.access import desk_viewer
 from web.deps import deps_key, texts_key
 from web.render import language, render
 
 MAX_DAYS = 366
-TERMS = {"kind": "kind", "status": "status", "warranty": "warranty"}
+# Columns holding codes, shown as their catalog terms: per register, since one column name
+# (status, root_cause) holds different codes in different registers.
+TERMS: dict[str, dict[str, str]] = {
+    "intake": {"kind": "kind", "status": "status", "warranty": "warranty"},
+    "dispatch": {},
+    "costs": {"warranty": "warranty", "root_cause": "tech.cause"},
+    "surveys": {"survey_status": "survey.status", "question": "survey.q"},
+    "complaints": {"status": "status", "root_cause": "complaint.cause"},
+}
 NUMBER = re.compile(r"^[+-]?[\d .()-]+$")
 
 
 def _range(request: web.Request, today: date) -> tuple[date, date] | str:
     """The requested local date range, or the catalog key of what is wrong with it."""
-    try:
-        start = date.fromisoformat(request.query.get("start") or today.replace(day=1).isoformat())
-        end = date.fromisoformat(request.query.get("end") or today.isoformat())
-    except ValueError:
+    start = parse_day(request.query.get("start") or today.replace(day=1).isoformat())
+    end = parse_day(request.query.get("end") or today.isoformat())
+    if start is None or end is None:
         return "web.exports.bad_date"
     if end < start:
         return "web.exports.bad_order"
@@ -51,7 +61,7 @@ async def exports_page(request: web.Request) -> web.Response:
     )
 
 
-def _cell(texts: Any, lang: str, column: str, value: Any) -> str:
+def _cell(texts: Any, lang: str, terms: dict[str, str], column: str, value: Any) -> str:
     """One value as people read it in a spreadsheet."""
     if value is None:
         return ""
@@ -60,9 +70,9 @@ def _cell(texts: Any, lang: str, column: str, value: Any) -> str:
     if isinstance(value, bool):
         return str(texts.get(lang, "common.btn.yes" if value else "common.btn.no"))
     if column.endswith("_cents") and isinstance(value, int):
-        return f"{value / 100:.2f}"
-    if column in TERMS and isinstance(value, str):
-        return str(texts.get(lang, f"{TERMS[column]}.{value}"))
+        return format_money(value)
+    if column in terms and isinstance(value, str) and f"{terms[column]}.{value}" in catalog(lang):
+        return str(texts.get(lang, f"{terms[column]}.{value}"))  # a code without a term: as is
     text = str(value)
     # A cell starting with = + - @ is a formula to Excel; customers' text must stay text.
     if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in "+-" and not NUMBER.match(text)):
@@ -97,7 +107,9 @@ async def download(request: web.Request) -> web.Response:
     writer = csv.writer(buffer)
     writer.writerow([texts.get(lang, f"web.col.{column}") for column in columns])
     for row in rows:
-        writer.writerow([_cell(texts, lang, c, v) for c, v in zip(columns, row, strict=True)])
+        writer.writerow(
+            [_cell(texts, lang, TERMS[name], c, v) for c, v in zip(columns, row, strict=True)]
+        )
     filename = f"{name}_{start.isoformat()}_{end.isoformat()}.csv"
     return web.Response(
         body=("\ufeff" + buffer.getvalue()).encode("utf-8"),

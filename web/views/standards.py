@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.i18n import Texts, catalog
+from core.money import format_money
 from domain.metrics import month_range, previous_month
 from services.standards import targets_of
 from storage.repos.standards import service_report
@@ -21,7 +22,7 @@ def show(value: float | None, unit: str) -> str:
     if unit == "%":
         return f"{value:.1f} %"
     if unit == "money":
-        return f"{value / 100:.2f}"
+        return format_money(value)
     if unit == "count":
         return str(int(value))
     if unit == "hours":
