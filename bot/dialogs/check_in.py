@@ -14,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, own_job, staff_member
 from bot.common import answer, reply, text
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, staff_member
-from bot.handlers.technician import own_job, show_job
+from bot.job_card import show_job
 from bot.keyboards import location_keyboard
 from domain.lifecycle import CaseStatus
 from services import jobs

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import (
@@ -18,18 +17,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import registered_customer
 from bot.common import answer, edit_or_reply, language_of, reply
-from bot.context import AppContext
+from bot.context import AppContext, BotApplication
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
 from bot.keyboards import inline
 from domain.complaints import DESCRIPTION_LIMIT, Source
 from domain.lifecycle import CaseKind
 from services import complaints
 from storage.repos import cases as case_rows
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 

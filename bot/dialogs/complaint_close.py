@@ -15,10 +15,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import supervisor_of
 from bot.common import answer, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.supervisor import supervisor_of
 from bot.keyboards import inline
 from domain.complaints import ACTION_LIMIT, ROOT_CAUSES
 from domain.lifecycle import CaseStatus

@@ -14,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, assignment_of, running_assignment, staff_member
 from bot.common import answer, reply
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, desk_route, staff_member
-from bot.handlers.technician import assignment_of, running_assignment
+from bot.routes import desk_route
 from services import jobs
 
 logger = logging.getLogger(__name__)

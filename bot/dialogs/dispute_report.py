@@ -14,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import registered_customer
 from bot.common import answer, reply
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
-from bot.handlers.staff import desk_route
+from bot.routes import desk_route
 from domain.lifecycle import CaseStatus
 from services import closing, reports
 

@@ -14,12 +14,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, own_job, staff_member
 from bot.common import answer, reply
 from bot.context import AppContext
 from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, staff_member
-from bot.handlers.technician import own_job
 from services import jobs
 from services.jobs import OPEN_JOB_STATUSES
 

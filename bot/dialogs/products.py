@@ -15,10 +15,10 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import registered_customer
 from bot.common import drop_buttons, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
 from bot.keyboards import inline
 from bot.product_entry import claim_serial, parse_past_date, warranty_of
 from domain.validation import InputError

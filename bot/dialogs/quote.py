@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import DESK_ROLES, TECH_ROLES, desk_actor, own_job, staff_member
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.job_common import (
@@ -24,8 +25,6 @@ from bot.dialogs.job_common import (
     job_draft,
 )
 from bot.dialogs.shared import conversation, unsupported_input
-from bot.handlers.staff import DESK_ROLES, TECH_ROLES, desk_actor, staff_member
-from bot.handlers.technician import own_job
 from bot.keyboards import inline
 from domain.costs import parse_money, part_lines
 from domain.lifecycle import Actor, CaseStatus

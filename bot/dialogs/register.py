@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.common import drop_buttons, reply, text
 from bot.context import AppContext
+from bot.dialogs.products import register_deeplink_product
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.keyboards import contact_keyboard, language_keyboard, one_button
 from core.i18n import LANGUAGES
@@ -47,8 +48,6 @@ async def start(update: Update, context: AppContext) -> int | None:
     customer = await people.get_customer(context.session, telegram_id=user.id)
     if customer is not None and customer.registered_at is not None:
         if payload.startswith("p-"):
-            from bot.dialogs.products import register_deeplink_product
-
             await register_deeplink_product(update, context, payload[2:])
             return END
         await reply(update, context, "start.welcome_back", name=customer.name)
@@ -164,8 +163,6 @@ async def _finish(update: Update, context: AppContext, company: str | None) -> i
     await reply(update, context, "start.registered", name=customer.name)
     serial = context.user_data.pop("pending_serial", None)
     if serial:
-        from bot.dialogs.products import register_deeplink_product
-
         await register_deeplink_product(update, context, str(serial))
     return END
 

@@ -16,13 +16,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import registered_customer
 from bot.common import drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
-from bot.handlers.staff import desk_route
 from bot.keyboards import inline, location_keyboard
 from bot.product_entry import claim_serial, parse_past_date
+from bot.routes import desk_route
 from domain.lifecycle import CaseKind
 from domain.sla import DeadlinePolicy, OnsiteChoice, parse_local_datetime
 from domain.validation import InputError

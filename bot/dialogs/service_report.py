@@ -15,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, own_job, staff_member
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
 from bot.context import AppContext
 from bot.dialogs.job_common import (
@@ -25,9 +26,8 @@ from bot.dialogs.job_common import (
     job_draft,
 )
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, quality_route, staff_member
-from bot.handlers.technician import own_job
 from bot.keyboards import inline
+from bot.routes import quality_route
 from domain.costs import parse_hours, parse_money, part_lines
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.sla import DeadlinePolicy, parse_local_datetime

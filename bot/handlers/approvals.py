@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from bot.access import registered_customer
 from bot.common import answer, drop_buttons, reply
-from bot.context import AppContext
-from bot.handlers.customer import registered_customer
-from bot.handlers.staff import desk_route
+from bot.context import AppContext, BotApplication
+from bot.routes import desk_route
 from domain.lifecycle import CaseStatus
 from services import closing, quotes, reports
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 

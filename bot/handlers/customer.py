@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.access import registered_customer
 from bot.common import answer, edit_or_reply, language_of, reply, text
-from bot.context import AppContext
-from bot.handlers.staff import desk_route
+from bot.context import AppContext, BotApplication
+from bot.dialogs import products
 from bot.keyboards import inline, language_keyboard
+from bot.routes import desk_route
 from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
 from services import dispatch, workflow
@@ -19,25 +20,7 @@ from storage.models import Case, Customer
 from storage.repos import cases as case_rows
 from storage.repos import people
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
-
-
-async def registered_customer(update: Update, context: AppContext) -> Customer | None:
-    """The registered customer behind an update, or None after asking them to register."""
-    user = update.effective_user
-    if user is None:
-        return None
-    customer = await people.get_customer(context.session, telegram_id=user.id)
-    if customer is None or customer.registered_at is None:
-        if update.callback_query is not None:
-            await answer(update, context, "register.first")
-        else:
-            await reply(update, context, "register.first")
-        return None
-    return customer
 
 
 STAFF_HELP = ("dispatcher", "technician", "supervisor", "admin")
@@ -221,8 +204,6 @@ async def confirm_cancel(update: Update, context: AppContext) -> None:
 
 def register(application: BotApplication) -> None:
     """Adds the customer commands and buttons."""
-    from bot.dialogs import products
-
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("help", help_command, filters=private))
     application.add_handler(CommandHandler("language", language_command, filters=private))

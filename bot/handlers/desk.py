@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.access import DESK_ROLES, desk_actor, staff_member
 from bot.common import answer, edit_or_reply, language_of, reply
-from bot.context import AppContext
-from bot.handlers.staff import DESK_ROLES, desk_actor, staff_member
+from bot.context import AppContext, BotApplication
 from bot.keyboards import inline
 from domain.dispatch import Ranked
 from domain.lifecycle import CaseStatus, IllegalTransition
@@ -18,9 +17,6 @@ from domain.validation import InputError, clean_text
 from services import closing, desk, dispatch
 from storage.models import Case, Staff
 from storage.repos import cases as case_rows
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.common import reply, text
-from bot.context import AppContext
+from bot.context import AppContext, BotApplication
 from storage.repos import outbox, people
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 

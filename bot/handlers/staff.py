@@ -1,69 +1,25 @@
-"""Staff membership: joining by invite link, /invite for admins, admins from the settings,
-and the role checks every staff command and button goes through."""
+"""Staff membership: joining by invite link, /invite for admins, admins from the settings."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 from telegram.ext import filters as tg_filters
 
+from bot.access import ADMIN_ROLES, staff_member
 from bot.common import answer, edit_or_reply, reply, text
-from bot.context import AppContext
+from bot.context import AppContext, BotApplication
 from bot.keyboards import inline
 from core.i18n import normalize_language
-from domain.lifecycle import Actor
-from services.desk import DeskRoute
-from services.reports import QualityRoute
 from storage.models import Staff
 from storage.repos import people
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
 
-DESK_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
-TECH_ROLES = frozenset({"technician"})
-ADMIN_ROLES = frozenset({"admin"})
 INVITE_DAYS = 7
-
-
-def desk_route(context: AppContext) -> DeskRoute:
-    """Where desk notices go, from the settings."""
-    settings = context.services.settings
-    return DeskRoute(settings.desk_chat_id, settings.default_language, settings.auto_assign)
-
-
-def quality_route(context: AppContext) -> QualityRoute:
-    """Where major quality problems go, from the settings."""
-    settings = context.services.settings
-    return QualityRoute(settings.quality_chat_id, settings.default_language)
-
-
-def desk_actor(staff: Staff) -> Actor:
-    """The lifecycle actor a desk member acts as."""
-    roles = staff.role_set
-    if "dispatcher" in roles or "admin" in roles:
-        return Actor.DESK
-    return Actor.SUPERVISOR
-
-
-async def staff_member(update: Update, context: AppContext, roles: frozenset[str]) -> Staff | None:
-    """The active staff member behind the update if they hold one of the roles, else refuses."""
-    user = update.effective_user
-    staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
-    if staff is not None and staff.role_set & roles:
-        return staff
-    logger.warning("user %s refused a staff action", user.id if user else None)
-    if update.callback_query is not None:
-        await answer(update, context, "common.not_allowed")
-    else:
-        await reply(update, context, "common.not_allowed")
-    return None
 
 
 async def bootstrap_admin(update: Update, context: AppContext) -> None:

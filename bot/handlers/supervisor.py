@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.access import supervisor_of
 from bot.common import answer, edit_or_reply, language_of, reply
-from bot.context import AppContext
+from bot.context import AppContext, BotApplication
 from bot.keyboards import inline
 from core.messages import Message
 from services import complaints, notify
 from services.complaints import ComplaintError
-from storage.models import Staff
 from storage.repos import people
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
-
-ROLE = "supervisor"
-
-
-async def supervisor_of(update: Update, context: AppContext) -> Staff | None:
-    """The supervisor behind an update, or None after telling the user it is not for them."""
-    user = update.effective_user
-    staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
-    if staff is None or ROLE not in staff.role_set:
-        if update.callback_query is not None:
-            await answer(update, context, "common.not_allowed")
-        else:
-            await reply(update, context, "common.not_allowed")
-        return None
-    return staff
 
 
 async def list_complaints(update: Update, context: AppContext) -> None:
