@@ -10,8 +10,9 @@ import logging
 
 from telegram import Update
 
-from bot.common import answer, edit_or_reply, reply
+from bot.common import answer, edit_or_reply, pressed, reply
 from bot.context import AppContext
+from core.callbacks import AssignmentButton, JobButton
 from domain.lifecycle import Actor, CaseStatus
 from services import jobs
 from storage.models import Assignment, Case, Customer, Staff
@@ -104,36 +105,28 @@ async def running_assignment(
 async def assignment_of(
     update: Update, context: AppContext, *, lock: bool = False
 ) -> tuple[Staff, Assignment, Case] | None:
-    """The technician, their running assignment named by the button (tk:x:<id>), its case."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+    """The technician, their running assignment named by the button (accept/decline), its case."""
     staff = await staff_member(update, context, TECH_ROLES)
     if staff is None:
         return None
-    try:
-        assignment_id = int(query.data.rsplit(":", 1)[1])
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, AssignmentButton)
+    if button is None:
         return None
-    found = await running_assignment(update, context, staff, assignment_id, lock=lock)
+    found = await running_assignment(update, context, staff, button.assignment_id, lock=lock)
     return (staff, *found) if found else None
 
 
 async def own_job(
     update: Update, context: AppContext, statuses: tuple[CaseStatus, ...]
 ) -> tuple[Staff, Case] | None:
-    """The technician and the job a button names (tj:<what>:<case>) if theirs and in a status."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+    """The technician and the job a button names (a job step) if theirs and in a status."""
     staff = await staff_member(update, context, TECH_ROLES)
     if staff is None:
         return None
-    try:
-        case_id = int(query.data.rsplit(":", 1)[1])
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, JobButton)
+    if button is None:
         return None
-    case = await jobs.job_of(context.session, case_id=case_id, technician=staff)
+    case = await jobs.job_of(context.session, case_id=button.case_id, technician=staff)
     if case is None:
         await answer(update, context, "common.not_allowed")
         return None

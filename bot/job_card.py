@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot.common import language_of, reply
 from bot.context import AppContext
-from bot.keyboards import inline
+from bot.keyboards import Row, inline
+from core.callbacks import AcceptJob, CheckIn, DeclineJob, StartNote, StartQuote, StartReport
 from domain.lifecycle import CaseStatus
 from services import jobs
 from storage.models import Case
@@ -17,25 +18,25 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
     """One job with the buttons its status allows."""
     language = await language_of(update, context)
     texts = context.services.texts
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[Row] = []
     status = CaseStatus(case.status)
     quote_needed = await jobs.needs_quote(context.session, case=case)
     running = await assignments.current_assignment(context.session, case_id=case.id)
     if status == CaseStatus.ASSIGNED and running is not None:
         rows.append(
             [
-                (texts.get(language, "tech.btn_accept"), f"tk:a:{running.id}"),
-                (texts.get(language, "tech.btn_decline"), f"tk:d:{running.id}"),
+                (texts.get(language, "tech.btn_accept"), AcceptJob(running.id)),
+                (texts.get(language, "tech.btn_decline"), DeclineJob(running.id)),
             ]
         )
     if status == CaseStatus.ACCEPTED:
-        rows.append([(texts.get(language, "tech.btn_check_in"), f"tj:in:{case.id}")])
+        rows.append([(texts.get(language, "tech.btn_check_in"), CheckIn(case.id))])
     if status in (CaseStatus.ACCEPTED, CaseStatus.ON_SITE) and quote_needed:
-        rows.append([(texts.get(language, "tech.btn_quote"), f"tj:q:{case.id}")])
+        rows.append([(texts.get(language, "tech.btn_quote"), StartQuote(case.id))])
     if status == CaseStatus.ON_SITE and not quote_needed:
-        rows.append([(texts.get(language, "tech.btn_report"), f"tj:rep:{case.id}")])
+        rows.append([(texts.get(language, "tech.btn_report"), StartReport(case.id))])
     if status != CaseStatus.ASSIGNED:
-        rows.append([(texts.get(language, "tech.btn_note"), f"tj:note:{case.id}")])
+        rows.append([(texts.get(language, "tech.btn_note"), StartNote(case.id))])
     await reply(
         update,
         context,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import ApproveQuote, DeclineQuote
 from core.messages import Button, Message, money
 from domain.costs import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
@@ -37,8 +38,8 @@ def quote_message(case: Case, quote: Quote, *, reminder: bool = False) -> Messag
         },
         buttons=(
             (
-                Button("tech.btn_quote_approve", f"qt:ok:{quote.id}"),
-                Button("tech.btn_quote_decline", f"qt:no:{quote.id}"),
+                Button("tech.btn_quote_approve", ApproveQuote(quote.id).pack()),
+                Button("tech.btn_quote_decline", DeclineQuote(quote.id).pack()),
             ),
         ),
     )

@@ -23,9 +23,11 @@ from bot.dialogs.job_common import (
     drop_draft,
     has_fields,
     job_draft,
+    new_job_draft,
 )
 from bot.dialogs.shared import conversation, unsupported_input
 from bot.keyboards import inline
+from core.callbacks import QuoteAbandon, QuotePartsDone, QuoteSend, StartQuote
 from domain.costs import parse_money, part_lines
 from domain.lifecycle import Actor, CaseStatus
 from domain.validation import InputError
@@ -82,9 +84,7 @@ async def start_from_desk(update: Update, context: AppContext) -> int | None:
 
 async def _begin(update: Update, context: AppContext, case: Case, who: str) -> int:
     """Starts an empty quote and asks for the parts."""
-    draft = job_draft(context, DIALOG)
-    draft.clear()
-    draft.update(case=case.id, who=who, parts=[])
+    new_job_draft(context, DIALOG, {"case": case.id, "who": who, "parts": []})
     await reply(
         update,
         context,
@@ -98,12 +98,12 @@ async def _begin(update: Update, context: AppContext, case: Case, who: str) -> i
 async def _done_button(update: Update, context: AppContext) -> InlineKeyboardMarkup:
     """The "no (more) parts" button."""
     label = await text(update, context, "tech.btn_parts_done")
-    return inline([[(label, "qd:done")]])
+    return inline([[(label, QuotePartsDone())]])
 
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part line (name, quantity, unit price)."""
-    await add_part(update, context, dialog=DIALOG, done_data="qd:done")
+    await add_part(update, context, dialog=DIALOG, done=QuotePartsDone())
     return None
 
 
@@ -143,8 +143,8 @@ async def take_travel(update: Update, context: AppContext) -> int | None:
     texts = context.services.texts
     rows = [
         [
-            (texts.get(language, "tech.btn_quote_send"), "qd:send"),
-            (texts.get(language, "common.btn.cancel"), "qd:x"),
+            (texts.get(language, "tech.btn_quote_send"), QuoteSend()),
+            (texts.get(language, "common.btn.cancel"), QuoteAbandon()),
         ]
     ]
     await reply(
@@ -180,7 +180,7 @@ async def send(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    draft = dict(job_draft(context, DIALOG))
+    draft = job_draft(context, DIALOG).copy()
     found = (
         await _author(update, context)
         if has_fields(draft, "case", "parts", "labour", "travel")
@@ -213,19 +213,19 @@ def build() -> ConversationHandler[AppContext]:
     typed = filters.TEXT & ~filters.COMMAND
     return conversation(
         entry_points=[
-            CallbackQueryHandler(start_from_job, pattern=r"^tj:q:\d+$"),
+            CallbackQueryHandler(start_from_job, pattern=StartQuote.pattern()),
             CommandHandler("quote", start_from_desk),
         ],
         states={
             State.PARTS: [
                 MessageHandler(typed, take_part),
-                CallbackQueryHandler(parts_done, pattern=r"^qd:done$"),
+                CallbackQueryHandler(parts_done, pattern=QuotePartsDone.pattern()),
             ],
             State.LABOUR: [MessageHandler(typed, take_labour)],
             State.TRAVEL: [MessageHandler(typed, take_travel)],
             State.CONFIRM: [
-                CallbackQueryHandler(send, pattern=r"^qd:send$"),
-                CallbackQueryHandler(abandon, pattern=r"^qd:x$"),
+                CallbackQueryHandler(send, pattern=QuoteSend.pattern()),
+                CallbackQueryHandler(abandon, pattern=QuoteAbandon.pattern()),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],

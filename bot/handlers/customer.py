@@ -8,11 +8,12 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.access import registered_customer
-from bot.common import answer, edit_or_reply, language_of, reply, text
+from bot.common import answer, edit_or_reply, language_of, pressed, reply, text
 from bot.context import AppContext, BotApplication
 from bot.dialogs import products
 from bot.keyboards import inline, language_keyboard
 from bot.routes import desk_route
+from core.callbacks import CancelCase, CaseButton, ConfirmCancel, Language, ShowCase
 from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
 from services import dispatch, workflow
@@ -53,8 +54,11 @@ async def set_language(update: Update, context: AppContext) -> None:
     """Stores the chosen language on the person's record and in their session data."""
     query = update.callback_query
     user = update.effective_user
-    assert query is not None and query.data is not None and user is not None
-    code = query.data.split(":", 1)[1]
+    assert query is not None and user is not None
+    button = await pressed(update, context, Language)
+    if button is None:
+        return
+    code = button.code
     if code not in LANGUAGES:
         await answer(update, context, "common.stale_button")
         return
@@ -90,7 +94,7 @@ async def cases_command(update: Update, context: AppContext) -> None:
                     number=case.number,
                     status=texts.get(language, f"status.{case.status}"),
                 ),
-                f"case:{case.id}",
+                ShowCase(case.id),
             )
         ]
         for case in cases
@@ -100,18 +104,14 @@ async def cases_command(update: Update, context: AppContext) -> None:
 
 async def _own_case(update: Update, context: AppContext) -> tuple[Customer, Case] | None:
     """The customer and the case named by the pressed button, only if it is theirs."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return None
-    try:
-        case_id = int(query.data.split(":", 1)[1])
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, CaseButton)
+    if button is None:
         return None
     case = await case_rows.case_of_customer(
-        context.session, case_id=case_id, customer_id=customer.id
+        context.session, case_id=button.case_id, customer_id=customer.id
     )
     if case is None:
         logger.warning("user %s pressed a button for a case not theirs", customer.telegram_id)
@@ -142,7 +142,7 @@ async def show_case(update: Update, context: AppContext) -> None:
     markup = None
     if customer_may_cancel(case.status):  # type: ignore[arg-type]
         label = texts.get(language, "cases.btn_cancel")
-        markup = inline([[(label, f"cxl:{case.id}")]])
+        markup = inline([[(label, CancelCase(case.id))]])
     await reply(
         update,
         context,
@@ -171,7 +171,7 @@ async def ask_cancel(update: Update, context: AppContext) -> None:
         update,
         context,
         "cases.confirm_cancel",
-        inline([[(label, f"cxlok:{case.id}")]]),
+        inline([[(label, ConfirmCancel(case.id))]]),
         number=case.number,
     )
 
@@ -207,9 +207,9 @@ def register(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("help", help_command, filters=private))
     application.add_handler(CommandHandler("language", language_command, filters=private))
-    application.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
+    application.add_handler(CallbackQueryHandler(set_language, pattern=Language.pattern()))
     application.add_handler(CommandHandler("cases", cases_command, filters=private))
     application.add_handler(CommandHandler("products", products.list_products, filters=private))
-    application.add_handler(CallbackQueryHandler(show_case, pattern=r"^case:\d+$"))
-    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^cxl:\d+$"))
-    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=r"^cxlok:\d+$"))
+    application.add_handler(CallbackQueryHandler(show_case, pattern=ShowCase.pattern()))
+    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=CancelCase.pattern()))
+    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=ConfirmCancel.pattern()))

@@ -10,9 +10,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 from telegram.ext import filters as tg_filters
 
 from bot.access import ADMIN_ROLES, staff_member
-from bot.common import answer, edit_or_reply, reply, text
+from bot.common import answer, edit_or_reply, pressed, reply, text
 from bot.context import AppContext, BotApplication
 from bot.keyboards import inline
+from core.callbacks import Invite
 from core.i18n import normalize_language
 from storage.models import Staff
 from storage.repos import people
@@ -87,7 +88,7 @@ async def invite_command(update: Update, context: AppContext) -> None:
         await _send_invite(update, context, staff, context.args[0])
         return
     rows = [
-        [(await text(update, context, f"staff.role.{role}"), f"inv:{role}")]
+        [(await text(update, context, f"staff.role.{role}"), Invite(role))]
         for role in people.STAFF_ROLES
     ]
     await reply(update, context, "staff.invite_choose", inline(rows))
@@ -95,12 +96,13 @@ async def invite_command(update: Update, context: AppContext) -> None:
 
 async def invite_button(update: Update, context: AppContext) -> None:
     """Creates the invite for the chosen role."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     staff = await staff_member(update, context, ADMIN_ROLES)
     if staff is None:
         return
-    role = query.data.split(":", 1)[1]
+    button = await pressed(update, context, Invite)
+    if button is None:
+        return
+    role = button.role
     if role not in people.STAFF_ROLES:
         await answer(update, context, "common.stale_button")
         return
@@ -137,4 +139,4 @@ def register(application: BotApplication) -> None:
         CommandHandler("start", join, filters=tg_filters.Regex(r"^/start(@\w+)? join-"))
     )
     application.add_handler(CommandHandler("invite", invite_command))
-    application.add_handler(CallbackQueryHandler(invite_button, pattern=r"^inv:\w+$"))
+    application.add_handler(CallbackQueryHandler(invite_button, pattern=Invite.pattern()))

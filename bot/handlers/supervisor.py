@@ -8,9 +8,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.access import supervisor_of
-from bot.common import answer, edit_or_reply, language_of, reply
+from bot.common import answer, edit_or_reply, language_of, pressed, reply
 from bot.context import AppContext, BotApplication
-from bot.keyboards import inline
+from bot.keyboards import Row, inline
+from core.callbacks import CloseComplaint, TakeComplaint
 from core.messages import Message
 from services import complaints, notify
 from services.complaints import ComplaintError
@@ -31,7 +32,7 @@ async def list_complaints(update: Update, context: AppContext) -> None:
     language = await language_of(update, context)
     texts = context.services.texts
     lines: list[str] = []
-    buttons: list[list[tuple[str, str]]] = []
+    buttons: list[Row] = []
     for complaint in open_ones:
         owner = None
         if complaint.owner_id is not None:
@@ -49,10 +50,10 @@ async def list_complaints(update: Update, context: AppContext) -> None:
         )
         if complaint.owner_id is None:
             label = texts.get(language, "complaint.btn_take_number", number=complaint.number)
-            buttons.append([(label, f"cpo:{complaint.id}")])
+            buttons.append([(label, TakeComplaint(complaint.id))])
         elif complaint.owner_id == staff.id:
             label = texts.get(language, "complaint.btn_close_number", number=complaint.number)
-            buttons.append([(label, f"cpc:{complaint.id}")])
+            buttons.append([(label, CloseComplaint(complaint.id))])
     await reply(
         update,
         context,
@@ -70,17 +71,13 @@ def _short(text: str, limit: int = 160) -> str:
 
 async def take_ownership(update: Update, context: AppContext) -> None:
     """Makes the presser the owner of a complaint; the customer learns who handles it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     staff = await supervisor_of(update, context)
     if staff is None:
         return
-    try:
-        complaint_id = int(query.data.split(":", 1)[1])
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, TakeComplaint)
+    if button is None:
         return
-    complaint = await complaints.get_complaint(context.session, complaint_id=complaint_id)
+    complaint = await complaints.get_complaint(context.session, complaint_id=button.complaint_id)
     if complaint is None:
         await answer(update, context, "common.stale_button")
         return
@@ -97,7 +94,7 @@ async def take_ownership(update: Update, context: AppContext) -> None:
         update,
         context,
         "complaint.taken",
-        inline([[(label, f"cpc:{complaint.id}")]]),
+        inline([[(label, CloseComplaint(complaint.id))]]),
         number=complaint.number,
         description=complaint.description,
     )
@@ -115,4 +112,4 @@ async def take_ownership(update: Update, context: AppContext) -> None:
 def register(application: BotApplication) -> None:
     """Adds the supervisor commands and buttons."""
     application.add_handler(CommandHandler("complaints", list_complaints))
-    application.add_handler(CallbackQueryHandler(take_ownership, pattern=r"^cpo:\d+$"))
+    application.add_handler(CallbackQueryHandler(take_ownership, pattern=TakeComplaint.pattern()))

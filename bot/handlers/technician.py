@@ -11,6 +11,7 @@ from bot.access import TECH_ROLES, assignment_of, staff_member
 from bot.common import answer, drop_buttons, reply
 from bot.context import AppContext, BotApplication
 from bot.job_card import show_job
+from core.callbacks import AcceptJob
 from services import jobs
 
 logger = logging.getLogger(__name__)
@@ -49,5 +50,5 @@ async def jobs_command(update: Update, context: AppContext) -> None:
 
 def register(application: BotApplication) -> None:
     """Adds the technician's commands and buttons."""
-    application.add_handler(CallbackQueryHandler(accept_button, pattern=r"^tk:a:\d+$"))
+    application.add_handler(CallbackQueryHandler(accept_button, pattern=AcceptJob.pattern()))
     application.add_handler(CommandHandler("jobs", jobs_command))
