@@ -21,9 +21,8 @@ from bot.common import drop_buttons, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.keyboards import Row, inline
-from bot.product_entry import claim_serial, parse_past_date, warranty_of
+from bot.product_entry import claim_serial, typed_purchase_date, warranty_of
 from core.callbacks import AddProduct, ReportForProduct, SkipPurchaseDate
-from domain.validation import InputError
 from storage.repos import products
 
 logger = logging.getLogger(__name__)
@@ -126,12 +125,8 @@ async def take_model(update: Update, context: AppContext) -> int | None:
 
 async def take_purchase_date(update: Update, context: AppContext) -> int | None:
     """Reads the purchase date and saves the product."""
-    assert update.message is not None
-    today = context.services.clock.now().astimezone(context.services.policy.tz).date()
-    try:
-        bought = parse_past_date(update.message.text or "", today)
-    except InputError as exc:
-        await reply(update, context, f"common.input.{exc.reason}")
+    bought = await typed_purchase_date(update, context)
+    if bought is None:
         return None
     return await _save(update, context, bought)
 

@@ -13,7 +13,7 @@ from bot.dialogs.fault_steps.common import END, State, fault_draft, new_draft
 from bot.dialogs.fault_steps.description import ask_description
 from bot.dialogs.shared import clean_or_complain
 from bot.keyboards import Row, inline
-from bot.product_entry import claim_serial, parse_past_date
+from bot.product_entry import claim_serial, typed_purchase_date
 from core.callbacks import (
     FaultProduct,
     FaultSkip,
@@ -23,7 +23,6 @@ from core.callbacks import (
     parse_as,
 )
 from domain.lifecycle import CaseKind
-from domain.validation import InputError
 from storage.models import Customer
 from storage.repos import products
 
@@ -139,12 +138,8 @@ async def take_model(update: Update, context: AppContext) -> int | None:
 
 async def take_purchase_date(update: Update, context: AppContext) -> int | None:
     """Reads the purchase date and records the unverified product."""
-    assert update.message is not None
-    today = context.services.clock.now().astimezone(context.services.policy.tz).date()
-    try:
-        bought = parse_past_date(update.message.text or "", today)
-    except InputError as exc:
-        await reply(update, context, f"common.input.{exc.reason}")
+    bought = await typed_purchase_date(update, context)
+    if bought is None:
         return None
     return await _add_unverified(update, context, bought)
 
