@@ -4,14 +4,41 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
+from bot import paging
 from bot.context import AppContext, BotData, Services, current_unit
+from bot.context import BotApplication as BotApplication
+from bot.dialogs import (
+    check_in,
+    complaint,
+    complaint_close,
+    decline_job,
+    dispute_report,
+    job_note,
+    products,
+    quote,
+    register,
+    report_fault,
+    service_report,
+    survey,
+)
+from bot.handlers import (
+    approvals,
+    customer,
+    dashboard,
+    desk,
+    fallback,
+    outbox_admin,
+    staff,
+    staff_admin,
+    supervisor,
+    technician,
+)
 from bot.persistence import DbPersistence
 from bot.replies import ReplyBot
 from core.clock import Clock
@@ -21,9 +48,6 @@ from core.transport import AiohttpRequest
 from domain.policy import ServicePolicy
 
 logger = logging.getLogger(__name__)
-
-
-BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], BotData, Any]
 
 
 def policy_from(settings: Settings) -> ServicePolicy:
@@ -88,10 +112,6 @@ def build_application(
 
 def register_handlers(application: BotApplication) -> None:
     """Adds every dialog and handler, staff before customers."""
-    from bot import paging
-    from bot.dialogs import products, register, report_fault
-    from bot.handlers import customer, dashboard, outbox_admin
-
     paging.register(application)
     register_dispatch(application)
     outbox_admin.register(application)
@@ -106,9 +126,6 @@ def register_handlers(application: BotApplication) -> None:
 
 def register_dispatch(application: BotApplication) -> None:
     """Staff membership, the desk, the technician's job and the customer's answers to it."""
-    from bot.dialogs import check_in, decline_job, dispute_report, job_note, quote, service_report
-    from bot.handlers import approvals, desk, staff, staff_admin, technician
-
     staff.register(application)  # /start join-… before the registration dialog's /start
     staff_admin.register(application)
     desk.register(application)
@@ -120,9 +137,6 @@ def register_dispatch(application: BotApplication) -> None:
 
 def register_feedback(application: BotApplication) -> None:
     """Surveys, complaints and the supervisors' complaint handling."""
-    from bot.dialogs import complaint, complaint_close, survey
-    from bot.handlers import supervisor
-
     supervisor.register(application)
     application.add_handler(complaint_close.build())
     complaint.register(application)
@@ -131,8 +145,6 @@ def register_feedback(application: BotApplication) -> None:
 
 def register_fallbacks(application: BotApplication) -> None:
     """Answers what no handler took: unknown commands, stray text, stale buttons, edits."""
-    from bot.handlers import fallback
-
     fallback.register(application)
 
 

@@ -14,6 +14,7 @@ from telegram import (
 )
 
 from bot.context import AppContext
+from core.callbacks import C, parse_as
 from core.i18n import normalize_language
 from storage.repos import people
 
@@ -103,3 +104,12 @@ async def answer(update: Update, context: AppContext, key: str | None = None, **
 async def drop_buttons(query: CallbackQuery) -> None:
     """Removes the pressed message's buttons; already gone (a double tap) or too old is fine."""
     await query.edit_message_reply_markup(None)
+
+
+async def pressed(update: Update, context: AppContext, kind: type[C]) -> C | None:
+    """The pressed button read as that kind, or None after answering it as a stale button."""
+    query = update.callback_query
+    button = parse_as(query.data if query is not None else None, kind)
+    if button is None:
+        await answer(update, context, "common.stale_button")
+    return button

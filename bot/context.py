@@ -82,3 +82,7 @@ class AppContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], B
         if unit is None:
             raise NoSession("no database session outside of update processing")
         return unit.session
+
+
+# Here, not in bot.app, so that the handler modules bot.app wires can name it without a cycle.
+BotApplication = Application[Any, AppContext, dict[str, Any], dict[str, Any], BotData, Any]

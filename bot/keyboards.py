@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -9,6 +11,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from core.callbacks import Callback, Language
 from core.i18n import LANGUAGES, Texts, catalog
 
 
@@ -16,20 +19,26 @@ def language_keyboard() -> InlineKeyboardMarkup:
     """Buttons for every supported language, each labelled in its own language."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(catalog(code)["lang.name"], callback_data=f"lang:{code}")]
+            [InlineKeyboardButton(catalog(code)["lang.name"], callback_data=Language(code).pack())]
             for code in LANGUAGES
         ]
     )
 
 
-def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows of (label, callback data)."""
+Row = list[tuple[str, Callback]]
+
+
+def inline(rows: Sequence[Sequence[tuple[str, Callback]]]) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows of (label, button)."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(label, callback_data=data.pack()) for label, data in row]
+            for row in rows
+        ]
     )
 
 
-def one_button(texts: Texts, language: str, key: str, data: str) -> InlineKeyboardMarkup:
+def one_button(texts: Texts, language: str, key: str, data: Callback) -> InlineKeyboardMarkup:
     """A keyboard of one button."""
     return inline([[(texts.get(language, key), data)]])
 

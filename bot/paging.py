@@ -2,7 +2,7 @@
 
 A list command renders its entries through `show`; a page holds as many entries as fit in
 Telegram's 4,096 characters (and at most `MAX_ENTRIES`, so its keyboard stays small), with
-◀ ▶ buttons whose callback data (`pg:<list>:<page>`) names the list and the page. A press
+◀ ▶ buttons (`core.callbacks.ShowPage`) that name the list and the page. A press
 rebuilds the list for the presser (their role and data are checked again, as for a command)
 and edits the message to that page; a page that no longer exists shows the nearest one.
 """
@@ -10,20 +10,17 @@ and edits the message to that page; a page that no longer exists shows the neare
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.common import answer, edit_or_send, language_of
-from bot.context import AppContext
-from bot.keyboards import inline
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
+from bot.common import answer, edit_or_send, language_of, pressed
+from bot.context import AppContext, BotApplication
+from bot.keyboards import Row, inline
+from core.callbacks import ShowPage
 
 logger = logging.getLogger(__name__)
 
@@ -32,24 +29,9 @@ FOOTER_ROOM = 80  # kept free for the "page 2 of 5" line
 MAX_ENTRIES = 15
 LIST_LIMIT = 500  # the most entries a list loads; pages make them all reachable
 
-Row = list[tuple[str, str]]
 PageShower = Callable[[Update, AppContext, int], Awaitable[None]]
 
 _LISTS: dict[str, PageShower] = {}
-
-# The one place page buttons' callback data is built and read.
-_PAGE_DATA = re.compile(r"^pg:([a-z]{1,8}):(\d{1,6})$")
-
-
-def page_data(kind: str, page: int) -> str:
-    """Callback data of the button that shows page `page` of list `kind`."""
-    return f"pg:{kind}:{page}"
-
-
-def parse_page_data(data: str) -> tuple[str, int] | None:
-    """The (list, page) a page button names, or None if the data is not one."""
-    match = _PAGE_DATA.match(data)
-    return (match.group(1), int(match.group(2))) if match else None
 
 
 def paged(kind: str) -> Callable[[PageShower], PageShower]:
@@ -118,9 +100,9 @@ def nav_row(say: Callable[[str], str], kind: str, page: int, pages: int) -> Row:
     """◀ ▶ buttons to the neighbouring pages (none on a single page)."""
     row: Row = []
     if page > 0:
-        row.append((say("paging.prev"), page_data(kind, page - 1)))
+        row.append((say("paging.prev"), ShowPage(kind, page - 1)))
     if page < pages - 1:
-        row.append((say("paging.next"), page_data(kind, page + 1)))
+        row.append((say("paging.next"), ShowPage(kind, page + 1)))
     return row
 
 
@@ -159,16 +141,17 @@ async def send_or_edit(update: Update, context: AppContext, body: str, rows: lis
 async def page_button(update: Update, context: AppContext) -> None:
     """Shows the page a ◀ ▶ button names, rebuilt for the presser."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parsed = parse_page_data(query.data)
-    shower = _LISTS.get(parsed[0]) if parsed else None
-    if parsed is None or shower is None:
+    button = await pressed(update, context, ShowPage)
+    if query is None or button is None:
+        return
+    shower = _LISTS.get(button.listing)
+    if shower is None:
         await answer(update, context, "common.stale_button")
         return
     await query.answer()
-    await shower(update, context, parsed[1])
+    await shower(update, context, button.page)
 
 
 def register(application: BotApplication) -> None:
     """Adds the page buttons of every list."""
-    application.add_handler(CallbackQueryHandler(page_button, pattern=r"^pg:"))
+    application.add_handler(CallbackQueryHandler(page_button, pattern=ShowPage.pattern()))

@@ -31,6 +31,17 @@ def parse_past_date(raw: str, today: date) -> date:
     return day
 
 
+async def typed_purchase_date(update: Update, context: AppContext) -> date | None:
+    """The purchase date the user typed, or None after telling them what is wrong with it."""
+    assert update.message is not None
+    today = context.services.clock.now().astimezone(context.services.policy.tz).date()
+    try:
+        return parse_past_date(update.message.text or "", today)
+    except InputError as exc:
+        await reply(update, context, f"common.input.{exc.reason}")
+        return None
+
+
 async def claim_serial(
     update: Update, context: AppContext, customer: Customer, raw: str
 ) -> Product | str | None:

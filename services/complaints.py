@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import HandlingVerdict, TakeComplaint
 from core.messages import Button, Message, term
 from domain.complaints import Severity, Source, closure_problem
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
@@ -71,7 +72,7 @@ async def open_complaint(
                 "phone": customer.phone or "-",
                 "description": description,
             },
-            ((Button("complaint.btn_take", f"cpo:{complaint.id}"),),),
+            ((Button("complaint.btn_take", TakeComplaint(complaint.id).pack()),),),
         ),
         key=f"complaint:{complaint.id}:new",
         now=now,
@@ -156,8 +157,12 @@ async def close_complaint(
             },
             (
                 (
-                    Button("complaint.btn_handled_yes", f"cph:{complaint.id}:1"),
-                    Button("complaint.btn_handled_no", f"cph:{complaint.id}:0"),
+                    Button(
+                        "complaint.btn_handled_yes", HandlingVerdict(complaint.id, True).pack()
+                    ),
+                    Button(
+                        "complaint.btn_handled_no", HandlingVerdict(complaint.id, False).pack()
+                    ),
                 ),
             ),
         ),

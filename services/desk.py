@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import AssignCase
 from core.messages import Button, Message, at, term
 from domain.lifecycle import Actor
 from domain.reminders import ReminderKind
@@ -82,7 +83,7 @@ async def case_card(session: AsyncSession, *, case: Case) -> dict[str, Any]:
 
 def assign_button(case: Case) -> tuple[tuple[Button, ...], ...]:
     """The desk's "Assign" button for a case."""
-    return ((Button("desk.btn_assign", f"as:{case.id}"),),)
+    return ((Button("desk.btn_assign", AssignCase(case.id).pack()),),)
 
 
 async def reply_to_customer(

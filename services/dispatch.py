@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import AcceptJob, DeclineJob
 from core.messages import Button, Message
 from domain.dispatch import Candidate, Ranked, auto_pick, rank
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
@@ -134,8 +135,8 @@ async def dispatch_notice(
     )
     buttons = (
         (
-            Button("tech.btn_accept", f"tk:a:{assignment.id}"),
-            Button("tech.btn_decline", f"tk:d:{assignment.id}"),
+            Button("tech.btn_accept", AcceptJob(assignment.id).pack()),
+            Button("tech.btn_decline", DeclineJob(assignment.id).pack()),
         ),
     )
     key = f"dispatch:{case.id}:{assignment.id}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import ApproveQuote, DeclineQuote
 from core.messages import Button, Message, money
 from core.money import format_money, part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
@@ -38,8 +39,8 @@ def quote_message(case: Case, quote: Quote, *, reminder: bool = False) -> Messag
         },
         buttons=(
             (
-                Button("tech.btn_quote_approve", f"qt:ok:{quote.id}"),
-                Button("tech.btn_quote_decline", f"qt:no:{quote.id}"),
+                Button("tech.btn_quote_approve", ApproveQuote(quote.id).pack()),
+                Button("tech.btn_quote_decline", DeclineQuote(quote.id).pack()),
             ),
         ),
     )

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.callbacks import ConfirmReport, DisputeReport
 from core.messages import Button, Message, at, money, term
 from core.money import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
@@ -138,8 +139,8 @@ async def file_report(
         )
         buttons = (
             (
-                Button("tech.btn_confirm_report", f"cf:ok:{report.id}"),
-                Button("tech.btn_dispute_report", f"cf:no:{report.id}"),
+                Button("tech.btn_confirm_report", ConfirmReport(report.id).pack()),
+                Button("tech.btn_dispute_report", DisputeReport(report.id).pack()),
             ),
         )
         args["hours"] = int(policy.confirm_autoclose.total_seconds() // 3600)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from core.callbacks import SurveyAnswer
 from core.messages import Button, Message
 from domain.survey import CODES, NO, ORDER, SCALES, YES, Question, Scale
 
 
 def answer_data(survey_id: int, question: Question, value: int | str) -> str:
     """Callback data of an answer button: `sv:<survey>:<code>:<value>`."""
-    return f"sv:{survey_id}:{CODES[question]}:{value}"
+    return SurveyAnswer(survey_id, CODES[question], str(value)).pack()
 
 
 def _buttons(survey_id: int, question: Question) -> tuple[tuple[Button, ...], ...]:

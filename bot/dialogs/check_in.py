@@ -14,13 +14,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, own_job, staff_member
 from bot.common import answer, reply, text
 from bot.context import AppContext
-from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft, new_job_draft
 from bot.dialogs.shared import conversation, location_or_complain, unsupported_input
-from bot.handlers.staff import TECH_ROLES, staff_member
-from bot.handlers.technician import own_job, show_job
+from bot.job_card import show_job
 from bot.keyboards import location_keyboard
+from core.callbacks import CheckIn
 from domain.lifecycle import CaseStatus
 from services import jobs
 
@@ -43,8 +44,7 @@ async def start(update: Update, context: AppContext) -> int | None:
         return END
     _, case = found
     await answer(update, context)
-    job_draft(context, DIALOG).clear()
-    job_draft(context, DIALOG)["case"] = case.id
+    new_job_draft(context, DIALOG, {"case": case.id})
     label = await text(update, context, "tech.btn_share_location")
     await reply(update, context, "tech.ask_location", location_keyboard(label), number=case.number)
     return State.LOCATION
@@ -92,7 +92,7 @@ async def need_location(update: Update, context: AppContext) -> None:
 def build() -> ConversationHandler[AppContext]:
     """The check-in conversation."""
     return conversation(
-        entry_points=[CallbackQueryHandler(start, pattern=r"^tj:in:\d+$")],
+        entry_points=[CallbackQueryHandler(start, pattern=CheckIn.pattern())],
         states={
             State.LOCATION: [
                 MessageHandler(filters.LOCATION, take_location),

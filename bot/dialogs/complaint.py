@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TypedDict, cast
 
 from telegram import Update
 from telegram.ext import (
@@ -18,24 +18,33 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, edit_or_reply, language_of, reply
-from bot.context import AppContext
+from bot.access import registered_customer
+from bot.common import answer, edit_or_reply, language_of, pressed, reply
+from bot.context import AppContext, BotApplication
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
-from bot.keyboards import inline
+from bot.keyboards import Row, inline
+from core.callbacks import (
+    ComplaintAbout,
+    ComplaintAboutCase,
+    GeneralComplaint,
+    HandlingVerdict,
+)
 from domain.complaints import DESCRIPTION_LIMIT, Source
 from domain.lifecycle import CaseKind
 from services import complaints
 from storage.repos import cases as case_rows
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 
 END = ConversationHandler.END
 DRAFT = "complaint_draft"
 CASE_CHOICES = 8
+
+
+class ComplaintDraft(TypedDict, total=False):
+    """A complaint being written; JSON-safe, it is persisted."""
+
+    parent_id: int | None  # the case it is about; None for a general complaint
 
 
 class State(IntEnum):
@@ -57,7 +66,7 @@ async def start_complaint(update: Update, context: AppContext) -> int:
     ][:CASE_CHOICES]
     language = await language_of(update, context)
     texts = context.services.texts
-    rows = [
+    rows: list[Row] = [
         [
             (
                 texts.get(
@@ -66,35 +75,31 @@ async def start_complaint(update: Update, context: AppContext) -> int:
                     number=case.number,
                     kind=texts.get(language, f"kind.{case.kind}"),
                 ),
-                f"cpl:c:{case.id}",
+                ComplaintAboutCase(case.id),
             )
         ]
         for case in cases
     ]
-    rows.append([(texts.get(language, "complaint.btn_general"), "cpl:g")])
+    rows.append([(texts.get(language, "complaint.btn_general"), GeneralComplaint())])
     assert context.user_data is not None
-    context.user_data[DRAFT] = {}
+    context.user_data[DRAFT] = ComplaintDraft()
     await reply(update, context, "complaint.ask_about", inline(rows))
     return State.ABOUT
 
 
 async def choose_about(update: Update, context: AppContext) -> int | None:
     """Remembers what the complaint is about and asks for the customer's account."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return END
+    button = await pressed(update, context, ComplaintAbout)
+    if button is None:
+        return None
     parent_id: int | None = None
     number: str | None = None
-    if query.data.startswith("cpl:c:"):
-        try:
-            case_id = int(query.data.rsplit(":", 1)[1])
-        except ValueError:
-            await answer(update, context, "common.stale_button")
-            return None
+    if isinstance(button, ComplaintAboutCase):
         case = await case_rows.case_of_customer(
-            context.session, case_id=case_id, customer_id=customer.id
+            context.session, case_id=button.case_id, customer_id=customer.id
         )
         if case is None or case.kind == CaseKind.COMPLAINT:
             await answer(update, context, "common.stale_button")
@@ -102,7 +107,7 @@ async def choose_about(update: Update, context: AppContext) -> int | None:
         parent_id, number = case.id, case.number
     await answer(update, context)
     assert context.user_data is not None
-    context.user_data[DRAFT] = {"parent_id": parent_id}
+    context.user_data[DRAFT] = ComplaintDraft(parent_id=parent_id)
     if number is None:
         await edit_or_reply(update, context, "complaint.ask_text_general")
     else:
@@ -120,11 +125,12 @@ async def take_text(update: Update, context: AppContext) -> int | None:
     description = await clean_or_complain(update, context, message.text, limit=DESCRIPTION_LIMIT)
     if description is None:
         return None
-    draft = context.user_data.get(DRAFT) or {}
+    draft = cast(ComplaintDraft, context.user_data.get(DRAFT) or {})
     parent = None
-    if draft.get("parent_id") is not None:
+    parent_id = draft.get("parent_id")
+    if parent_id is not None:
         parent = await case_rows.case_of_customer(
-            context.session, case_id=int(draft["parent_id"]), customer_id=customer.id
+            context.session, case_id=int(parent_id), customer_id=customer.id
         )
     complaint = await complaints.open_complaint(
         context.session,
@@ -156,18 +162,14 @@ async def cancel(update: Update, context: AppContext) -> int:
 
 async def rate_handling(update: Update, context: AppContext) -> None:
     """Stores the customer's yes/no on how their closed complaint was handled (once)."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return
-    try:
-        _, raw_id, raw_value = query.data.split(":")
-        complaint_id, satisfied = int(raw_id), raw_value == "1"
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, HandlingVerdict)
+    if button is None:
         return
-    complaint = await complaints.get_complaint(context.session, complaint_id=complaint_id)
+    satisfied = button.satisfied
+    complaint = await complaints.get_complaint(context.session, complaint_id=button.complaint_id)
     if complaint is None or complaint.customer_id != customer.id:
         await answer(update, context, "common.stale_button")
         return
@@ -191,7 +193,12 @@ def build() -> ConversationHandler[AppContext]:
     return conversation(
         entry_points=[CommandHandler("complaint", start_complaint)],
         states={
-            State.ABOUT: [CallbackQueryHandler(choose_about, pattern=r"^cpl:(g|c:\d+)$")],
+            State.ABOUT: [
+                CallbackQueryHandler(
+                    choose_about,
+                    pattern=ComplaintAbout.pattern(),
+                )
+            ],
             State.DESCRIBE: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text)],
         },
         fallbacks=[CommandHandler("cancel", cancel), unsupported_input()],
@@ -202,4 +209,4 @@ def build() -> ConversationHandler[AppContext]:
 def register(application: BotApplication) -> None:
     """Adds the complaint dialog and the handling-verdict buttons."""
     application.add_handler(build())
-    application.add_handler(CallbackQueryHandler(rate_handling, pattern=r"^cph:\d+:[01]$"))
+    application.add_handler(CallbackQueryHandler(rate_handling, pattern=HandlingVerdict.pattern()))

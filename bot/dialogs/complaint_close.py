@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from telegram import Update
 from telegram.ext import (
@@ -15,11 +15,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, edit_or_reply, language_of, reply
+from bot.access import supervisor_of
+from bot.common import answer, edit_or_reply, language_of, pressed, reply
 from bot.context import AppContext
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.supervisor import supervisor_of
 from bot.keyboards import inline
+from core.callbacks import CloseComplaint, ComplaintCause
 from domain.complaints import ACTION_LIMIT, ROOT_CAUSES
 from domain.lifecycle import CaseStatus
 from services import complaints
@@ -30,6 +31,13 @@ logger = logging.getLogger(__name__)
 
 END = ConversationHandler.END
 DRAFT = "complaint_close"
+
+
+class CloseDraft(TypedDict, total=False):
+    """A complaint being closed; JSON-safe, it is persisted."""
+
+    complaint_id: int
+    root_cause: str
 
 
 class State(IntEnum):
@@ -73,19 +81,18 @@ async def _refuse(update: Update, context: AppContext, key: str, **args: Any) ->
 
 async def start_close(update: Update, context: AppContext) -> int:
     """Asks the owner for the complaint's root cause."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    found = await _owned(update, context, int(query.data.split(":", 1)[1]))
+    button = await pressed(update, context, CloseComplaint)
+    found = await _owned(update, context, button.complaint_id) if button else None
     if found is None:
         return END
     _, complaint = found
     await answer(update, context)
     assert context.user_data is not None
-    context.user_data[DRAFT] = {"complaint_id": complaint.id}
+    context.user_data[DRAFT] = CloseDraft(complaint_id=complaint.id)
     language = await language_of(update, context)
     texts = context.services.texts
     rows = [
-        [(texts.get(language, f"complaint.cause.{cause}"), f"cpr:{cause}")]
+        [(texts.get(language, f"complaint.cause.{cause}"), ComplaintCause(cause))]
         for cause in ROOT_CAUSES
     ]
     await reply(update, context, "complaint.ask_cause", inline(rows), number=complaint.number)
@@ -94,10 +101,12 @@ async def start_close(update: Update, context: AppContext) -> int:
 
 async def choose_cause(update: Update, context: AppContext) -> int | None:
     """Keeps the root cause and asks what was done about it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    cause = query.data.split(":", 1)[1]
-    draft = context.user_data.get(DRAFT)
+    assert context.user_data is not None
+    button = await pressed(update, context, ComplaintCause)
+    if button is None:
+        return None
+    cause = button.cause
+    draft = cast(CloseDraft | None, context.user_data.get(DRAFT))
     if cause not in ROOT_CAUSES or not draft:
         await answer(update, context, "common.stale_button")
         return None
@@ -116,7 +125,7 @@ async def take_action(update: Update, context: AppContext) -> int | None:
     """Closes the complaint with the corrective action; the customer hears the outcome."""
     message = update.effective_message
     assert message is not None and context.user_data is not None
-    draft = context.user_data.get(DRAFT) or {}
+    draft = cast(CloseDraft, context.user_data.get(DRAFT) or {})
     if "complaint_id" not in draft:
         return END
     action = await clean_or_complain(update, context, message.text, limit=ACTION_LIMIT)
@@ -155,9 +164,9 @@ async def cancel(update: Update, context: AppContext) -> int:
 def build() -> ConversationHandler[AppContext]:
     """The complaint-closing conversation."""
     return conversation(
-        entry_points=[CallbackQueryHandler(start_close, pattern=r"^cpc:\d+$")],
+        entry_points=[CallbackQueryHandler(start_close, pattern=CloseComplaint.pattern())],
         states={
-            State.CAUSE: [CallbackQueryHandler(choose_cause, pattern=r"^cpr:\w+$")],
+            State.CAUSE: [CallbackQueryHandler(choose_cause, pattern=ComplaintCause.pattern())],
             State.ACTION: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_action)],
         },
         fallbacks=[CommandHandler("cancel", cancel), unsupported_input()],

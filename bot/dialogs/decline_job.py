@@ -14,12 +14,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, assignment_of, running_assignment, staff_member
 from bot.common import answer, reply
 from bot.context import AppContext
-from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft, new_job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, desk_route, staff_member
-from bot.handlers.technician import assignment_of, running_assignment
+from bot.routes import desk_route
+from core.callbacks import DeclineJob
 from services import jobs
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,7 @@ async def start(update: Update, context: AppContext) -> int | None:
         return END
     _, assignment, case = found
     await answer(update, context)
-    job_draft(context, DIALOG).clear()
-    job_draft(context, DIALOG)["assignment"] = assignment.id
+    new_job_draft(context, DIALOG, {"assignment": assignment.id})
     await reply(update, context, "tech.ask_decline_reason", number=case.number)
     return State.REASON
 
@@ -78,7 +78,7 @@ async def take_reason(update: Update, context: AppContext) -> int | None:
 def build() -> ConversationHandler[AppContext]:
     """The decline conversation."""
     return conversation(
-        entry_points=[CallbackQueryHandler(start, pattern=r"^tk:d:\d+$")],
+        entry_points=[CallbackQueryHandler(start, pattern=DeclineJob.pattern())],
         states={State.REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_reason)]},
         fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
         name=DIALOG,

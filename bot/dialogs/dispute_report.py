@@ -14,12 +14,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, reply
+from bot.access import registered_customer
+from bot.common import answer, pressed, reply
 from bot.context import AppContext
-from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft, new_job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
-from bot.handlers.staff import desk_route
+from bot.routes import desk_route
+from core.callbacks import DisputeReport
 from domain.lifecycle import CaseStatus
 from services import closing, reports
 
@@ -38,17 +39,14 @@ class State(IntEnum):
 
 async def start(update: Update, context: AppContext) -> int | None:
     """Asks the customer what is still wrong."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return END
-    try:
-        report_id = int(query.data.rsplit(":", 1)[1])
-    except ValueError:
-        report_id = 0
+    button = await pressed(update, context, DisputeReport)
+    if button is None:
+        return END
     found = await reports.report_of_customer(
-        context.session, report_id=report_id, customer=customer
+        context.session, report_id=button.report_id, customer=customer
     )
     if found is None:
         await answer(update, context, "common.not_allowed")
@@ -58,8 +56,7 @@ async def start(update: Update, context: AppContext) -> int | None:
         await answer(update, context, "common.stale_button")
         return END
     await answer(update, context)
-    job_draft(context, DIALOG).clear()
-    job_draft(context, DIALOG)["report"] = report.id
+    new_job_draft(context, DIALOG, {"report": report.id})
     await reply(update, context, "tech.ask_dispute", number=case.number)
     return State.TEXT
 
@@ -98,7 +95,7 @@ async def take_text(update: Update, context: AppContext) -> int | None:
 def build() -> ConversationHandler[AppContext]:
     """The dispute conversation."""
     return conversation(
-        entry_points=[CallbackQueryHandler(start, pattern=r"^cf:no:\d+$")],
+        entry_points=[CallbackQueryHandler(start, pattern=DisputeReport.pattern())],
         states={State.TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text)]},
         fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
         name=DIALOG,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from telegram import Update
 
@@ -12,6 +12,7 @@ from bot.common import reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command
 from bot.keyboards import inline
+from core.callbacks import Callback
 from core.money import part_lines
 from domain.costs import parse_part
 from domain.validation import InputError, clean_text
@@ -24,15 +25,41 @@ def _key(dialog: str) -> str:
     return f"{DRAFT}:{dialog}"
 
 
-def job_draft(context: AppContext, dialog: str) -> dict[str, Any]:
+class JobDraft(TypedDict, total=False):
+    """A job dialog's draft; each dialog fills its own keys. JSON-safe: it is persisted."""
+
+    case: int  # check-in, note, quote, service report
+    assignment: int  # decline
+    report: int  # dispute
+    who: str  # quote: "technician" or "desk"
+    parts: list[dict[str, Any]]  # PartLine.to_json() each
+    labour: int  # cents
+    travel: int  # cents
+    work: str
+    hours: float
+    cause: str
+    supplier: str
+    major: bool
+    fixed: bool
+    followup: str  # ISO moment
+    install: bool
+    checklist: dict[str, bool]
+
+
+def job_draft(context: AppContext, dialog: str) -> JobDraft:
     """One job dialog's draft, kept in the user's persisted data.
 
     Each dialog has its own: a technician may open a note in the middle of a quote or a
     report, and one dialog must neither clear nor fill in the other's draft.
     """
     assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(_key(dialog), {})
-    return draft
+    return cast(JobDraft, context.user_data.setdefault(_key(dialog), {}))
+
+
+def new_job_draft(context: AppContext, dialog: str, draft: JobDraft) -> None:
+    """Starts one job dialog's draft afresh (whatever an abandoned run left)."""
+    assert context.user_data is not None
+    context.user_data[_key(dialog)] = draft
 
 
 def cancel_job_dialog(dialog: str) -> Callable[[Update, AppContext], Coroutine[Any, Any, int]]:
@@ -52,7 +79,7 @@ def drop_draft(context: AppContext, dialog: str) -> None:
         context.user_data.pop(_key(dialog), None)
 
 
-def has_fields(draft: dict[str, Any], *fields: str) -> bool:
+def has_fields(draft: Mapping[str, object], *fields: str) -> bool:
     """Whether a draft holds everything a step needs (a stale or emptied one does not)."""
     return all(name in draft for name in fields)
 
@@ -61,7 +88,7 @@ MAX_PARTS = 20
 PART_NAME_LIMIT = 100
 
 
-async def add_part(update: Update, context: AppContext, *, dialog: str, done_data: str) -> None:
+async def add_part(update: Update, context: AppContext, *, dialog: str, done: Callback) -> None:
     """Adds one typed part line (name, quantity, unit price) to the draft and lists them."""
     assert update.message is not None
     draft = job_draft(context, dialog)
@@ -72,10 +99,10 @@ async def add_part(update: Update, context: AppContext, *, dialog: str, done_dat
     except InputError:
         await reply(update, context, "tech.input.part")
         return
-    draft.setdefault("parts", [])
-    if len(draft["parts"]) >= MAX_PARTS:
+    parts = draft.setdefault("parts", [])
+    if len(parts) >= MAX_PARTS:
         await reply(update, context, "tech.too_many_parts", max=MAX_PARTS)
         return
-    draft["parts"].append(part.to_json())
-    done = inline([[(await text(update, context, "tech.btn_parts_done"), done_data)]])
-    await reply(update, context, "tech.part_added", done, lines=part_lines(draft["parts"]))
+    parts.append(part.to_json())
+    markup = inline([[(await text(update, context, "tech.btn_parts_done"), done)]])
+    await reply(update, context, "tech.part_added", markup, lines=part_lines(parts))

@@ -14,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import TECH_ROLES, own_job, staff_member
 from bot.common import answer, reply
 from bot.context import AppContext
-from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft
+from bot.dialogs.job_common import cancel_job_dialog, drop_draft, job_draft, new_job_draft
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, staff_member
-from bot.handlers.technician import own_job
+from core.callbacks import StartNote
 from services import jobs
 from services.jobs import OPEN_JOB_STATUSES
 
@@ -43,8 +43,7 @@ async def start(update: Update, context: AppContext) -> int | None:
         return END
     _, case = found
     await answer(update, context)
-    job_draft(context, DIALOG).clear()
-    job_draft(context, DIALOG)["case"] = case.id
+    new_job_draft(context, DIALOG, {"case": case.id})
     await reply(update, context, "tech.ask_note", number=case.number)
     return State.TEXT
 
@@ -78,7 +77,7 @@ async def take_text(update: Update, context: AppContext) -> int | None:
 def build() -> ConversationHandler[AppContext]:
     """The note conversation."""
     return conversation(
-        entry_points=[CallbackQueryHandler(start, pattern=r"^tj:note:\d+$")],
+        entry_points=[CallbackQueryHandler(start, pattern=StartNote.pattern())],
         states={State.TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text)]},
         fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],
         name=DIALOG,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from enum import IntEnum
+from typing import TypedDict, cast
 
 from telegram import Update
 from telegram.ext import (
@@ -16,16 +17,26 @@ from telegram.ext import (
 )
 
 from bot import paging
+from bot.access import registered_customer
 from bot.common import drop_buttons, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
-from bot.handlers.customer import registered_customer
-from bot.keyboards import inline
-from bot.product_entry import claim_serial, parse_past_date, warranty_of
-from domain.validation import InputError
+from bot.keyboards import Row, inline
+from bot.product_entry import claim_serial, typed_purchase_date, warranty_of
+from core.callbacks import AddProduct, ReportForProduct, SkipPurchaseDate
 from storage.repos import products
 
 logger = logging.getLogger(__name__)
+
+
+DRAFT = "product_draft"
+
+
+class ProductDraft(TypedDict, total=False):
+    """An unknown product being registered; JSON-safe, it is persisted."""
+
+    serial: str
+    model: str
 
 
 class State(IntEnum):
@@ -54,7 +65,7 @@ async def products_page(update: Update, context: AppContext, page: int) -> None:
     language = await language_of(update, context)
     texts = context.services.texts
     owned = await products.products_of(context.session, customer_id=customer.id)
-    add = [[(texts.get(language, "products.btn_add"), "pr:add")]]
+    add: list[Row] = [[(texts.get(language, "products.btn_add"), AddProduct())]]
     if not owned:
         await reply(update, context, "products.none", inline(add))
         return
@@ -70,7 +81,7 @@ async def products_page(update: Update, context: AppContext, page: int) -> None:
                 if p.warranty_end
                 else "",
             ),
-            [[(f"🛠 {p.model} · {p.serial}", f"rf:start:{p.id}")]],
+            [[(f"🛠 {p.model} · {p.serial}", ReportForProduct(p.id))]],
         )
         for p in owned
     ]
@@ -98,7 +109,7 @@ async def take_serial(update: Update, context: AppContext) -> int | None:
     if found is None:
         return None
     if isinstance(found, str):
-        context.user_data["product_draft"] = {"serial": found}
+        context.user_data[DRAFT] = ProductDraft(serial=found)
         await reply(update, context, "products.unknown_ask_model", serial=found)
         return State.MODEL
     if found.customer_id == customer.id and found.updated_at != context.services.clock.now():
@@ -112,20 +123,18 @@ async def take_model(update: Update, context: AppContext) -> int | None:
     model = await clean_or_complain(update, context, update.message.text, limit=100)
     if model is None:
         return None
-    context.user_data.setdefault("product_draft", {})["model"] = model
+    cast(ProductDraft, context.user_data.setdefault(DRAFT, {}))["model"] = model
     skip = await text(update, context, "common.btn.skip")
-    await reply(update, context, "products.ask_purchase_date", inline([[(skip, "pr:skip")]]))
+    await reply(
+        update, context, "products.ask_purchase_date", inline([[(skip, SkipPurchaseDate())]])
+    )
     return State.PURCHASE
 
 
 async def take_purchase_date(update: Update, context: AppContext) -> int | None:
     """Reads the purchase date and saves the product."""
-    assert update.message is not None
-    today = context.services.clock.now().astimezone(context.services.policy.tz).date()
-    try:
-        bought = parse_past_date(update.message.text or "", today)
-    except InputError as exc:
-        await reply(update, context, f"common.input.{exc.reason}")
+    bought = await typed_purchase_date(update, context)
+    if bought is None:
         return None
     return await _save(update, context, bought)
 
@@ -142,8 +151,8 @@ async def _save(update: Update, context: AppContext, bought: date | None) -> int
     """Records an unknown product for the customer; warranty to be verified."""
     assert context.user_data is not None
     customer = await registered_customer(update, context)
-    draft = context.user_data.pop("product_draft", None)
-    if customer is None or not draft or "model" not in draft:
+    draft = cast(ProductDraft | None, context.user_data.pop(DRAFT, None))
+    if customer is None or not draft or "serial" not in draft or "model" not in draft:
         return END
     product = await products.add_unverified_product(
         context.session,
@@ -158,7 +167,7 @@ async def _save(update: Update, context: AppContext, bought: date | None) -> int
         update,
         context,
         "products.added_unverified",
-        inline([[(label, f"rf:start:{product.id}")]]),
+        inline([[(label, ReportForProduct(product.id))]]),
         serial=product.serial,
         model=product.model,
     )
@@ -181,7 +190,7 @@ async def register_deeplink_product(update: Update, context: AppContext, raw: st
         update,
         context,
         "products.ready",
-        inline([[(label, f"rf:start:{found.id}")]]),
+        inline([[(label, ReportForProduct(found.id))]]),
         serial=found.serial,
         model=found.model,
     )
@@ -191,13 +200,13 @@ def build() -> ConversationHandler[AppContext]:
     """The add-a-product conversation (entered from the product list)."""
     typed = filters.TEXT & ~filters.COMMAND
     return conversation(
-        entry_points=[CallbackQueryHandler(ask_serial, pattern=r"^pr:add$")],
+        entry_points=[CallbackQueryHandler(ask_serial, pattern=AddProduct.pattern())],
         states={
             State.SERIAL: [MessageHandler(typed, take_serial)],
             State.MODEL: [MessageHandler(typed, take_model)],
             State.PURCHASE: [
                 MessageHandler(typed, take_purchase_date),
-                CallbackQueryHandler(skip_purchase_date, pattern=r"^pr:skip$"),
+                CallbackQueryHandler(skip_purchase_date, pattern=SkipPurchaseDate.pattern()),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_command), unsupported_input()],

@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import DESK_ROLES, TECH_ROLES, desk_actor, own_job, staff_member
 from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply, text
 from bot.context import AppContext
 from bot.dialogs.job_common import (
@@ -22,11 +23,11 @@ from bot.dialogs.job_common import (
     drop_draft,
     has_fields,
     job_draft,
+    new_job_draft,
 )
 from bot.dialogs.shared import conversation, unsupported_input
-from bot.handlers.staff import DESK_ROLES, TECH_ROLES, desk_actor, staff_member
-from bot.handlers.technician import own_job
 from bot.keyboards import inline
+from core.callbacks import QuoteAbandon, QuotePartsDone, QuoteSend, StartQuote
 from core.money import part_lines
 from domain.costs import parse_money
 from domain.lifecycle import Actor, CaseStatus
@@ -84,9 +85,7 @@ async def start_from_desk(update: Update, context: AppContext) -> int | None:
 
 async def _begin(update: Update, context: AppContext, case: Case, who: str) -> int:
     """Starts an empty quote and asks for the parts."""
-    draft = job_draft(context, DIALOG)
-    draft.clear()
-    draft.update(case=case.id, who=who, parts=[])
+    new_job_draft(context, DIALOG, {"case": case.id, "who": who, "parts": []})
     await reply(
         update,
         context,
@@ -100,12 +99,12 @@ async def _begin(update: Update, context: AppContext, case: Case, who: str) -> i
 async def _done_button(update: Update, context: AppContext) -> InlineKeyboardMarkup:
     """The "no (more) parts" button."""
     label = await text(update, context, "tech.btn_parts_done")
-    return inline([[(label, "qd:done")]])
+    return inline([[(label, QuotePartsDone())]])
 
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part line (name, quantity, unit price)."""
-    await add_part(update, context, dialog=DIALOG, done_data="qd:done")
+    await add_part(update, context, dialog=DIALOG, done=QuotePartsDone())
     return None
 
 
@@ -145,8 +144,8 @@ async def take_travel(update: Update, context: AppContext) -> int | None:
     texts = context.services.texts
     rows = [
         [
-            (texts.get(language, "tech.btn_quote_send"), "qd:send"),
-            (texts.get(language, "common.btn.cancel"), "qd:x"),
+            (texts.get(language, "tech.btn_quote_send"), QuoteSend()),
+            (texts.get(language, "common.btn.cancel"), QuoteAbandon()),
         ]
     ]
     await reply(
@@ -182,7 +181,7 @@ async def send(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    draft = dict(job_draft(context, DIALOG))
+    draft = job_draft(context, DIALOG).copy()
     found = (
         await _author(update, context)
         if has_fields(draft, "case", "parts", "labour", "travel")
@@ -215,19 +214,19 @@ def build() -> ConversationHandler[AppContext]:
     typed = filters.TEXT & ~filters.COMMAND
     return conversation(
         entry_points=[
-            CallbackQueryHandler(start_from_job, pattern=r"^tj:q:\d+$"),
+            CallbackQueryHandler(start_from_job, pattern=StartQuote.pattern()),
             CommandHandler("quote", start_from_desk),
         ],
         states={
             State.PARTS: [
                 MessageHandler(typed, take_part),
-                CallbackQueryHandler(parts_done, pattern=r"^qd:done$"),
+                CallbackQueryHandler(parts_done, pattern=QuotePartsDone.pattern()),
             ],
             State.LABOUR: [MessageHandler(typed, take_labour)],
             State.TRAVEL: [MessageHandler(typed, take_travel)],
             State.CONFIRM: [
-                CallbackQueryHandler(send, pattern=r"^qd:send$"),
-                CallbackQueryHandler(abandon, pattern=r"^qd:x$"),
+                CallbackQueryHandler(send, pattern=QuoteSend.pattern()),
+                CallbackQueryHandler(abandon, pattern=QuoteAbandon.pattern()),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],

@@ -14,10 +14,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import drop_buttons, reply, text
+from bot.common import drop_buttons, pressed, reply, text
 from bot.context import AppContext
+from bot.dialogs.products import register_deeplink_product
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.keyboards import contact_keyboard, language_keyboard, one_button
+from core.callbacks import Language, SkipCompany
 from core.i18n import LANGUAGES
 from domain.validation import InputError, normalize_phone
 from storage.repos import people
@@ -47,8 +49,6 @@ async def start(update: Update, context: AppContext) -> int | None:
     customer = await people.get_customer(context.session, telegram_id=user.id)
     if customer is not None and customer.registered_at is not None:
         if payload.startswith("p-"):
-            from bot.dialogs.products import register_deeplink_product
-
             await register_deeplink_product(update, context, payload[2:])
             return END
         await reply(update, context, "start.welcome_back", name=customer.name)
@@ -66,8 +66,11 @@ async def start(update: Update, context: AppContext) -> int | None:
 async def choose_language(update: Update, context: AppContext) -> int | None:
     """Remembers the language and asks for the name."""
     query = update.callback_query
-    assert query is not None and query.data is not None and context.user_data is not None
-    code = query.data.split(":", 1)[1]
+    assert query is not None and context.user_data is not None
+    button = await pressed(update, context, Language)
+    if button is None:
+        return None
+    code = button.code
     if code not in LANGUAGES:
         await query.answer()
         return None
@@ -123,7 +126,7 @@ async def _ask_company(update: Update, context: AppContext, phone: str) -> int:
     context.user_data["reg_phone"] = phone
     await reply(update, context, "start.phone_saved", ReplyKeyboardRemove(), phone=phone)
     language = str(context.user_data["lang"])
-    markup = one_button(context.services.texts, language, "common.btn.skip", "reg:skip")
+    markup = one_button(context.services.texts, language, "common.btn.skip", SkipCompany())
     await reply(update, context, "start.ask_company", markup)
     return State.COMPANY
 
@@ -164,8 +167,6 @@ async def _finish(update: Update, context: AppContext, company: str | None) -> i
     await reply(update, context, "start.registered", name=customer.name)
     serial = context.user_data.pop("pending_serial", None)
     if serial:
-        from bot.dialogs.products import register_deeplink_product
-
         await register_deeplink_product(update, context, str(serial))
     return END
 
@@ -175,7 +176,7 @@ def build() -> ConversationHandler[AppContext]:
     return conversation(
         entry_points=[CommandHandler("start", start, filters=filters.ChatType.PRIVATE)],
         states={
-            State.LANGUAGE: [CallbackQueryHandler(choose_language, pattern=r"^lang:")],
+            State.LANGUAGE: [CallbackQueryHandler(choose_language, pattern=Language.pattern())],
             State.NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_name)],
             State.PHONE: [
                 MessageHandler(filters.CONTACT, take_contact),
@@ -183,7 +184,7 @@ def build() -> ConversationHandler[AppContext]:
             ],
             State.COMPANY: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_company),
-                CallbackQueryHandler(skip_company, pattern=r"^reg:skip$"),
+                CallbackQueryHandler(skip_company, pattern=SkipCompany.pattern()),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_command), unsupported_input()],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from enum import IntEnum
 
@@ -15,7 +16,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import answer, drop_buttons, edit_or_reply, language_of, reply
+from bot.access import TECH_ROLES, own_job, staff_member
+from bot.common import answer, drop_buttons, edit_or_reply, language_of, pressed, reply
 from bot.context import AppContext
 from bot.dialogs.job_common import (
     add_part,
@@ -23,11 +25,22 @@ from bot.dialogs.job_common import (
     drop_draft,
     has_fields,
     job_draft,
+    new_job_draft,
 )
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.handlers.staff import TECH_ROLES, quality_route, staff_member
-from bot.handlers.technician import own_job
-from bot.keyboards import inline
+from bot.keyboards import Row, inline
+from bot.routes import quality_route
+from core.callbacks import (
+    Callback,
+    ReportAbandon,
+    ReportCause,
+    ReportCheck,
+    ReportFixed,
+    ReportMajor,
+    ReportPartsDone,
+    ReportSend,
+    StartReport,
+)
 from core.money import part_lines
 from domain.costs import parse_hours, parse_money
 from domain.lifecycle import CaseKind, CaseStatus
@@ -61,7 +74,7 @@ class State(IntEnum):
 
 
 async def _buttons(
-    update: Update, context: AppContext, rows: list[list[tuple[str, str]]]
+    update: Update, context: AppContext, rows: Sequence[Sequence[tuple[str, Callback]]]
 ) -> InlineKeyboardMarkup:
     """An inline keyboard whose labels are catalog keys."""
     language = await language_of(update, context)
@@ -79,9 +92,8 @@ async def start(update: Update, context: AppContext) -> int | None:
         await answer(update, context, "tech.quote_first")
         return END
     await answer(update, context)
-    draft = job_draft(context, DIALOG)
-    draft.clear()
-    draft.update(case=case.id, parts=[], install=case.kind == CaseKind.INSTALLATION)
+    install = case.kind == CaseKind.INSTALLATION
+    new_job_draft(context, DIALOG, {"case": case.id, "parts": [], "install": install})
     await reply(update, context, "tech.report_ask_work", number=case.number)
     return State.WORK
 
@@ -93,14 +105,14 @@ async def take_work(update: Update, context: AppContext) -> int | None:
     if work is None:
         return None
     job_draft(context, DIALOG)["work"] = work
-    markup = await _buttons(update, context, [[("tech.btn_parts_done", "sr:pd")]])
+    markup = await _buttons(update, context, [[("tech.btn_parts_done", ReportPartsDone())]])
     await reply(update, context, "tech.report_ask_parts", markup)
     return State.PARTS
 
 
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part used."""
-    await add_part(update, context, dialog=DIALOG, done_data="sr:pd")
+    await add_part(update, context, dialog=DIALOG, done=ReportPartsDone())
     return None
 
 
@@ -134,7 +146,7 @@ async def take_travel(update: Update, context: AppContext) -> int | None:
         await reply(update, context, "tech.input.money")
         return None
     rows = [
-        [(f"tech.cause.{a}", f"sr:c:{a}"), (f"tech.cause.{b}", f"sr:c:{b}")]
+        [(f"tech.cause.{a}", ReportCause(a)), (f"tech.cause.{b}", ReportCause(b))]
         for a, b in zip(ROOT_CAUSES[::2], ROOT_CAUSES[1::2], strict=True)
     ]
     await reply(update, context, "tech.report_ask_cause", await _buttons(update, context, rows))
@@ -144,8 +156,10 @@ async def take_travel(update: Update, context: AppContext) -> int | None:
 async def choose_cause(update: Update, context: AppContext) -> int | None:
     """Stores the root cause; a supplier part asks for the supplier's name."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    cause = query.data.split(":")[2]
+    button = await pressed(update, context, ReportCause)
+    if query is None or button is None:
+        return None
+    cause = button.cause
     if cause not in ROOT_CAUSES:
         await answer(update, context, "common.stale_button")
         return None
@@ -170,30 +184,34 @@ async def take_supplier(update: Update, context: AppContext) -> int | None:
 
 async def _ask_major(update: Update, context: AppContext) -> int:
     """Asks whether this is a major quality problem."""
-    rows = [[("common.btn.yes", "sr:m:1"), ("common.btn.no", "sr:m:0")]]
+    rows = [[("common.btn.yes", ReportMajor(True)), ("common.btn.no", ReportMajor(False))]]
     await reply(update, context, "tech.report_ask_major", await _buttons(update, context, rows))
     return State.MAJOR
 
 
-async def choose_major(update: Update, context: AppContext) -> int:
+async def choose_major(update: Update, context: AppContext) -> int | None:
     """Stores the quality flag and asks whether the fault is fixed."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    button = await pressed(update, context, ReportMajor)
+    if query is None or button is None:
+        return None
     await query.answer()
     await drop_buttons(query)
-    job_draft(context, DIALOG)["major"] = query.data.endswith(":1")
-    rows = [[("common.btn.yes", "sr:f:1"), ("common.btn.no", "sr:f:0")]]
+    job_draft(context, DIALOG)["major"] = button.major
+    rows = [[("common.btn.yes", ReportFixed(True)), ("common.btn.no", ReportFixed(False))]]
     await reply(update, context, "tech.report_ask_fixed", await _buttons(update, context, rows))
     return State.FIXED
 
 
-async def choose_fixed(update: Update, context: AppContext) -> int:
+async def choose_fixed(update: Update, context: AppContext) -> int | None:
     """Fixed goes on; not fixed asks when the follow-up visit will be."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    button = await pressed(update, context, ReportFixed)
+    if query is None or button is None:
+        return None
     await query.answer()
     await drop_buttons(query)
-    fixed = query.data.endswith(":1")
+    fixed = button.fixed
     job_draft(context, DIALOG)["fixed"] = fixed
     if not fixed:
         await reply(update, context, "tech.report_ask_followup")
@@ -233,17 +251,17 @@ async def _show_checklist(update: Update, context: AppContext, *, new: bool) -> 
     draft = job_draft(context, DIALOG)
     language = await language_of(update, context)
     texts = context.services.texts
-    rows = [
+    rows: list[Row] = [
         [
             (
                 ("☑ " if draft["checklist"][item] else "☐ ")
                 + texts.get(language, f"tech.check.{item}"),
-                f"sr:k:{item}",
+                ReportCheck(item),
             )
         ]
         for item in CHECKLIST
     ]
-    rows.append([(texts.get(language, "common.btn.done"), "sr:k:done")])
+    rows.append([(texts.get(language, "common.btn.done"), ReportCheck("done"))])
     if new:
         await reply(update, context, "tech.report_checklist", inline(rows))
     else:
@@ -253,8 +271,10 @@ async def _show_checklist(update: Update, context: AppContext, *, new: bool) -> 
 async def toggle_check(update: Update, context: AppContext) -> int | None:
     """Ticks or unticks an item; Done needs every item ticked."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    item = query.data.split(":")[2]
+    button = await pressed(update, context, ReportCheck)
+    if query is None or button is None:
+        return None
+    item = button.item
     checklist = job_draft(context, DIALOG).get("checklist", {})
     if item == "done":
         if not all(checklist.values()):
@@ -272,11 +292,6 @@ async def toggle_check(update: Update, context: AppContext) -> int | None:
     return None
 
 
-def _labour_cents(context: AppContext, hours: float) -> int:
-    """Labour at the configured hourly rate (0 leaves it to an approved quote)."""
-    return round(hours * context.services.settings.labour_rate_per_hour * 100)
-
-
 async def _summary(update: Update, context: AppContext) -> int:
     """Shows the report for submission."""
     draft = job_draft(context, DIALOG)
@@ -284,8 +299,8 @@ async def _summary(update: Update, context: AppContext) -> int:
     texts = context.services.texts
     rows = [
         [
-            (texts.get(language, "tech.btn_report_send"), "sr:send"),
-            (texts.get(language, "common.btn.cancel"), "sr:x"),
+            (texts.get(language, "tech.btn_report_send"), ReportSend()),
+            (texts.get(language, "common.btn.cancel"), ReportAbandon()),
         ]
     ]
     followup = datetime.fromisoformat(draft["followup"]) if draft.get("followup") else None
@@ -306,7 +321,7 @@ async def send(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    draft = dict(job_draft(context, DIALOG))
+    draft = job_draft(context, DIALOG).copy()
     drop_draft(context, DIALOG)
     staff = await staff_member(update, context, TECH_ROLES)
     complete = has_fields(draft, *REPORT_FIELDS)
@@ -318,6 +333,8 @@ async def send(update: Update, context: AppContext) -> int:
     if staff is None or case is None or case.status != CaseStatus.ON_SITE:
         await edit_or_reply(update, context, "tech.job_gone")
         return END
+    # Labour at the configured hourly rate (0 leaves it to an approved quote).
+    rate = context.services.settings.labour_rate_per_hour
     await reports.file_report(
         context.session,
         case=case,
@@ -325,8 +342,8 @@ async def send(update: Update, context: AppContext) -> int:
         draft=ReportDraft(
             work_done=draft["work"],
             parts=draft["parts"],
-            labour_hours=float(draft["hours"]),
-            labour_cents=_labour_cents(context, float(draft["hours"])),
+            labour_hours=draft["hours"],
+            labour_cents=round(draft["hours"] * rate * 100),
             travel_cents=int(draft["travel"]),
             root_cause=draft["cause"],
             fixed=bool(draft["fixed"]),
@@ -359,24 +376,24 @@ def build() -> ConversationHandler[AppContext]:
     """The service report conversation."""
     typed = filters.TEXT & ~filters.COMMAND
     return conversation(
-        entry_points=[CallbackQueryHandler(start, pattern=r"^tj:rep:\d+$")],
+        entry_points=[CallbackQueryHandler(start, pattern=StartReport.pattern())],
         states={
             State.WORK: [MessageHandler(typed, take_work)],
             State.PARTS: [
                 MessageHandler(typed, take_part),
-                CallbackQueryHandler(parts_done, pattern=r"^sr:pd$"),
+                CallbackQueryHandler(parts_done, pattern=ReportPartsDone.pattern()),
             ],
             State.HOURS: [MessageHandler(typed, take_hours)],
             State.TRAVEL: [MessageHandler(typed, take_travel)],
-            State.CAUSE: [CallbackQueryHandler(choose_cause, pattern=r"^sr:c:\w+$")],
+            State.CAUSE: [CallbackQueryHandler(choose_cause, pattern=ReportCause.pattern())],
             State.SUPPLIER: [MessageHandler(typed, take_supplier)],
-            State.MAJOR: [CallbackQueryHandler(choose_major, pattern=r"^sr:m:[01]$")],
-            State.FIXED: [CallbackQueryHandler(choose_fixed, pattern=r"^sr:f:[01]$")],
+            State.MAJOR: [CallbackQueryHandler(choose_major, pattern=ReportMajor.pattern())],
+            State.FIXED: [CallbackQueryHandler(choose_fixed, pattern=ReportFixed.pattern())],
             State.FOLLOWUP: [MessageHandler(typed, take_followup)],
-            State.CHECKLIST: [CallbackQueryHandler(toggle_check, pattern=r"^sr:k:\w+$")],
+            State.CHECKLIST: [CallbackQueryHandler(toggle_check, pattern=ReportCheck.pattern())],
             State.CONFIRM: [
-                CallbackQueryHandler(send, pattern=r"^sr:send$"),
-                CallbackQueryHandler(abandon, pattern=r"^sr:x$"),
+                CallbackQueryHandler(send, pattern=ReportSend.pattern()),
+                CallbackQueryHandler(abandon, pattern=ReportAbandon.pattern()),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_job_dialog(DIALOG)), unsupported_input()],

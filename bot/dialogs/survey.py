@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot.common import answer, language_of, reply
 from bot.context import AppContext
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
+from core.callbacks import SurveyAnswer, parse_as
 from core.messages import Message
 from domain.survey import (
     BY_CODE,
@@ -91,8 +92,9 @@ async def _refuse_if_closed(update: Update, context: AppContext, survey: Survey)
 async def press_answer(update: Update, context: AppContext) -> int | None:
     """Stores a button answer (once) and shows the next question in the same message."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    parsed = _parse(query.data)
+    assert query is not None
+    button = parse_as(query.data, SurveyAnswer)
+    parsed = _parse(button) if button is not None else None
     if parsed is None:
         await answer(update, context, "common.stale_button")
         return END
@@ -120,20 +122,16 @@ async def press_answer(update: Update, context: AppContext) -> int | None:
     return await _after(update, context, survey, outcome)
 
 
-def _parse(data: str) -> tuple[int, Question, int | str] | None:
-    """(survey id, question, value) from `sv:<id>:<code>:<value>`, or None if malformed."""
-    parts = data.split(":")
-    if len(parts) != 4 or parts[0] != "sv" or parts[2] not in BY_CODE:
-        return None
-    question = BY_CODE[parts[2]]
-    try:
-        survey_id = int(parts[1])
-    except ValueError:
+def _parse(button: SurveyAnswer) -> tuple[int, Question, int | str] | None:
+    """(survey id, question, value) of an answer button, or None if no such answer exists."""
+    question = BY_CODE.get(button.code)
+    survey_id = button.survey_id
+    if question is None:
         return None
     if question is Question.COMMENT:
-        return (survey_id, question, "skip") if parts[3] == "skip" else None
+        return (survey_id, question, "skip") if button.value == "skip" else None
     try:
-        value = int(parts[3])
+        value = int(button.value)
     except ValueError:
         return None
     return (survey_id, question, value) if valid_value(question, value) else None
@@ -228,7 +226,7 @@ async def leave(update: Update, context: AppContext) -> int:
 def build() -> ConversationHandler[AppContext]:
     """The survey conversation: stateless buttons, plus the free-text last question."""
     return conversation(
-        entry_points=[CallbackQueryHandler(press_answer, pattern=r"^sv:")],
+        entry_points=[CallbackQueryHandler(press_answer, pattern=SurveyAnswer.pattern())],
         states={
             State.COMMENT: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_comment)],
         },

@@ -3,44 +3,33 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.common import answer, drop_buttons, reply
-from bot.context import AppContext
-from bot.handlers.customer import registered_customer
-from bot.handlers.staff import desk_route
+from bot.access import registered_customer
+from bot.common import answer, drop_buttons, pressed, reply
+from bot.context import AppContext, BotApplication
+from bot.routes import desk_route
+from core.callbacks import ApproveQuote, ConfirmReport, QuoteButton
 from domain.lifecycle import CaseStatus
 from services import closing, quotes, reports
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
-
-
-def _id(data: str) -> int | None:
-    """The id at the end of callback data, or None when forged."""
-    try:
-        return int(data.rsplit(":", 1)[1])
-    except ValueError:
-        return None
 
 
 async def quote_decision(update: Update, context: AppContext) -> None:
     """Approves (qt:ok) or declines (qt:no) a pending quote of the customer's own case."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return
-    quote_id = _id(query.data)
-    found = (
-        await quotes.quote_of_customer(context.session, quote_id=quote_id, customer=customer)
-        if quote_id is not None
-        else None
+    button = await pressed(update, context, QuoteButton)
+    if button is None:
+        return
+    found = await quotes.quote_of_customer(
+        context.session, quote_id=button.quote_id, customer=customer
     )
     if found is None:
         logger.warning("user %s pressed a quote button not theirs", customer.telegram_id)
@@ -51,7 +40,7 @@ async def quote_decision(update: Update, context: AppContext) -> None:
         await answer(update, context, "common.stale_button")
         return
     await answer(update, context)
-    approve = query.data.startswith("qt:ok:")
+    approve = isinstance(button, ApproveQuote)
     await quotes.decide_quote(
         context.session, case=case, quote=quote, customer=customer, approve=approve,
         now=context.services.clock.now(), policy=context.services.policy,
@@ -65,15 +54,15 @@ async def quote_decision(update: Update, context: AppContext) -> None:
 async def confirm_report(update: Update, context: AppContext) -> None:
     """The customer confirms the service report: the case closes."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return
-    report_id = _id(query.data)
-    found = (
-        await reports.report_of_customer(context.session, report_id=report_id, customer=customer)
-        if report_id is not None
-        else None
+    button = await pressed(update, context, ConfirmReport)
+    if button is None:
+        return
+    found = await reports.report_of_customer(
+        context.session, report_id=button.report_id, customer=customer
     )
     if found is None:
         await answer(update, context, "common.not_allowed")
@@ -93,5 +82,5 @@ async def confirm_report(update: Update, context: AppContext) -> None:
 
 def register(application: BotApplication) -> None:
     """Adds the customer's quote and report buttons."""
-    application.add_handler(CallbackQueryHandler(quote_decision, pattern=r"^qt:(ok|no):\d+$"))
-    application.add_handler(CallbackQueryHandler(confirm_report, pattern=r"^cf:ok:\d+$"))
+    application.add_handler(CallbackQueryHandler(quote_decision, pattern=QuoteButton.pattern()))
+    application.add_handler(CallbackQueryHandler(confirm_report, pattern=ConfirmReport.pattern()))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import paging
-from bot.common import answer, edit_or_reply, language_of, reply, text
-from bot.context import AppContext
-from bot.handlers.staff import desk_route
+from bot.access import registered_customer
+from bot.common import answer, edit_or_reply, language_of, pressed, reply, text
+from bot.context import AppContext, BotApplication
+from bot.dialogs import products
 from bot.keyboards import inline, language_keyboard
+from bot.routes import desk_route
+from core.callbacks import CancelCase, CaseButton, ConfirmCancel, Language, ShowCase
 from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
 from services import dispatch, workflow
@@ -20,25 +22,7 @@ from storage.models import Case, Customer
 from storage.repos import cases as case_rows
 from storage.repos import people
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
-
-
-async def registered_customer(update: Update, context: AppContext) -> Customer | None:
-    """The registered customer behind an update, or None after asking them to register."""
-    user = update.effective_user
-    if user is None:
-        return None
-    customer = await people.get_customer(context.session, telegram_id=user.id)
-    if customer is None or customer.registered_at is None:
-        if update.callback_query is not None:
-            await answer(update, context, "register.first")
-        else:
-            await reply(update, context, "register.first")
-        return None
-    return customer
 
 
 STAFF_HELP = ("dispatcher", "technician", "supervisor", "admin")
@@ -71,8 +55,11 @@ async def set_language(update: Update, context: AppContext) -> None:
     """Stores the chosen language on the person's record and in their session data."""
     query = update.callback_query
     user = update.effective_user
-    assert query is not None and query.data is not None and user is not None
-    code = query.data.split(":", 1)[1]
+    assert query is not None and user is not None
+    button = await pressed(update, context, Language)
+    if button is None:
+        return
+    code = button.code
     if code not in LANGUAGES:
         await answer(update, context, "common.stale_button")
         return
@@ -118,7 +105,7 @@ async def cases_page(update: Update, context: AppContext, page: int) -> None:
                             number=case.number,
                             status=texts.get(language, f"status.{case.status}"),
                         ),
-                        f"case:{case.id}",
+                        ShowCase(case.id),
                     )
                 ]
             ]
@@ -131,18 +118,14 @@ async def cases_page(update: Update, context: AppContext, page: int) -> None:
 
 async def _own_case(update: Update, context: AppContext) -> tuple[Customer, Case] | None:
     """The customer and the case named by the pressed button, only if it is theirs."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     customer = await registered_customer(update, context)
     if customer is None:
         return None
-    try:
-        case_id = int(query.data.split(":", 1)[1])
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, CaseButton)
+    if button is None:
         return None
     case = await case_rows.case_of_customer(
-        context.session, case_id=case_id, customer_id=customer.id
+        context.session, case_id=button.case_id, customer_id=customer.id
     )
     if case is None:
         logger.warning("user %s pressed a button for a case not theirs", customer.telegram_id)
@@ -173,7 +156,7 @@ async def show_case(update: Update, context: AppContext) -> None:
     markup = None
     if customer_may_cancel(case.status):  # type: ignore[arg-type]
         label = texts.get(language, "cases.btn_cancel")
-        markup = inline([[(label, f"cxl:{case.id}")]])
+        markup = inline([[(label, CancelCase(case.id))]])
     await reply(
         update,
         context,
@@ -202,7 +185,7 @@ async def ask_cancel(update: Update, context: AppContext) -> None:
         update,
         context,
         "cases.confirm_cancel",
-        inline([[(label, f"cxlok:{case.id}")]]),
+        inline([[(label, ConfirmCancel(case.id))]]),
         number=case.number,
     )
 
@@ -235,14 +218,12 @@ async def confirm_cancel(update: Update, context: AppContext) -> None:
 
 def register(application: BotApplication) -> None:
     """Adds the customer commands and buttons."""
-    from bot.dialogs import products
-
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("help", help_command, filters=private))
     application.add_handler(CommandHandler("language", language_command, filters=private))
-    application.add_handler(CallbackQueryHandler(set_language, pattern=r"^lang:"))
+    application.add_handler(CallbackQueryHandler(set_language, pattern=Language.pattern()))
     application.add_handler(CommandHandler("cases", cases_command, filters=private))
     application.add_handler(CommandHandler("products", products.list_products, filters=private))
-    application.add_handler(CallbackQueryHandler(show_case, pattern=r"^case:\d+$"))
-    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=r"^cxl:\d+$"))
-    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=r"^cxlok:\d+$"))
+    application.add_handler(CallbackQueryHandler(show_case, pattern=ShowCase.pattern()))
+    application.add_handler(CallbackQueryHandler(ask_cancel, pattern=CancelCase.pattern()))
+    application.add_handler(CallbackQueryHandler(confirm_cancel, pattern=ConfirmCancel.pattern()))

@@ -5,19 +5,15 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
 from bot.common import reply, text
-from bot.context import AppContext
+from bot.context import AppContext, BotApplication
 from storage.repos import dashboard as web_store
 from storage.repos import people
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import paging
-from bot.common import answer, edit_or_reply, language_of, reply
-from bot.context import AppContext
-from bot.handlers.staff import DESK_ROLES, desk_actor, staff_member
-from bot.keyboards import inline
+from bot.access import DESK_ROLES, desk_actor, staff_member
+from bot.common import answer, edit_or_reply, language_of, pressed, reply
+from bot.context import AppContext, BotApplication
+from bot.keyboards import Row, inline
+from core.callbacks import AssignAnyone, AssignCase, PickTechnician, ReassignTo
 from domain.dispatch import Ranked
 from domain.lifecycle import CaseStatus, IllegalTransition
 from domain.validation import InputError, clean_text
@@ -20,22 +20,11 @@ from services import closing, desk, dispatch
 from storage.models import Case, Staff
 from storage.repos import cases as case_rows
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
 
 SUGGESTED = 3
 REASON_LIMIT = 300
 MESSAGE_LIMIT = 2000
-
-
-def _ids(data: str) -> list[int] | None:
-    """The numeric ids after the prefix of callback data, or None when forged."""
-    try:
-        return [int(part) for part in data.split(":")[1:]]
-    except ValueError:
-        return None
 
 
 async def _case_from_args(
@@ -85,10 +74,10 @@ async def queue_page(update: Update, context: AppContext, page: int) -> None:
             onsite_due=case.onsite_due_at,
             flag=texts.get(language, flag),
         )
-        rows = []
+        rows: list[Row] = []
         if case.status == CaseStatus.NEW:
             label = texts.get(language, "desk.btn_assign_case", number=case.number)
-            rows.append([(label, f"as:{case.id}")])
+            rows.append([(label, AssignCase(case.id))])
         entries.append(paging.Entry(line, rows))
     listing = paging.Listing("desk.queue", entries)
     await paging.show(update, context, kind="q", page=page, listing=listing)
@@ -101,7 +90,7 @@ def _reasons(context: AppContext, language: str, item: Ranked) -> str:
 
 
 async def _offer(
-    update: Update, context: AppContext, case: Case, prefix: str, *, everyone: bool
+    update: Update, context: AppContext, case: Case, *, reassign: bool, everyone: bool
 ) -> None:
     """Shows the ranked technicians (the best few, or all) as buttons with the reasons."""
     ranked = await dispatch.candidates(context.session, case=case)
@@ -123,64 +112,58 @@ async def _offer(
         )
         for i, item in enumerate(shown, 1)
     ]
-    rows = [
+    pick = ReassignTo if reassign else PickTechnician
+    rows: list[Row] = [
         [
             (
                 texts.get(language, "desk.btn_candidate", pos=i, name=item.candidate.name),
-                f"{prefix}:{case.id}:{item.candidate.staff_id}",
+                pick(case.id, item.candidate.staff_id),
             )
         ]
         for i, item in enumerate(shown, 1)
     ]
     if not everyone and len(ranked) > SUGGESTED:
-        rows.append([(texts.get(language, "desk.btn_other"), f"{prefix}o:{case.id}")])
+        # Only a first assignment offers a few: a reassignment shows everyone at once.
+        rows.append([(texts.get(language, "desk.btn_other"), AssignAnyone(case.id))])
     await edit_or_reply(
         update, context, "desk.choose_technician", inline(rows), number=case.number,
         lines="\n".join(lines),
     )  # fmt: skip
 
 
-async def _desk_case(update: Update, context: AppContext) -> tuple[Staff, Case, list[int]] | None:
-    """The desk member, the case a button names and the button's ids; refuses otherwise."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    staff = await staff_member(update, context, DESK_ROLES)
-    if staff is None:
-        return None
-    ids = _ids(query.data)
-    case = await case_rows.get_case(context.session, case_id=ids[0]) if ids else None
-    if case is None or ids is None:
+async def _desk_case(update: Update, context: AppContext, case_id: int) -> Case | None:
+    """The case a desk button names, or None after answering the button as stale."""
+    case = await case_rows.get_case(context.session, case_id=case_id)
+    if case is None:
         await answer(update, context, "common.stale_button")
-        return None
-    return staff, case, ids
+    return case
 
 
 async def assign_button(update: Update, context: AppContext) -> None:
     """Proposes technicians for a case in the queue."""
-    found = await _desk_case(update, context)
-    if found is None:
+    if await staff_member(update, context, DESK_ROLES) is None:
         return
-    _, case, _ = found
+    button = await pressed(update, context, AssignCase)
+    case = await _desk_case(update, context, button.case_id) if button else None
+    if button is None or case is None:
+        return
     if case.status != CaseStatus.NEW:
         await answer(update, context, "desk.already_assigned", number=case.number)
         return
     await answer(update, context)
-    everyone = (update.callback_query.data or "").startswith("asgo:")  # type: ignore[union-attr]
-    await _offer(update, context, case, "asg", everyone=everyone)
+    await _offer(update, context, case, reassign=False, everyone=isinstance(button, AssignAnyone))
 
 
 async def pick_technician(update: Update, context: AppContext) -> None:
     """Assigns (asg) or reassigns (rsg) the case to the chosen technician."""
-    found = await _desk_case(update, context)
-    if found is None:
+    staff = await staff_member(update, context, DESK_ROLES)
+    if staff is None:
         return
-    staff, case, ids = found
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    reassigning = query.data.startswith("rsg:")
-    if len(ids) != 2:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, PickTechnician)
+    case = await _desk_case(update, context, button.case_id) if button else None
+    if button is None or case is None:
         return
+    reassigning = isinstance(button, ReassignTo)
     reason: str | None = None
     if reassigning:
         pending = (context.user_data or {}).get("reassign", {})
@@ -194,8 +177,8 @@ async def pick_technician(update: Update, context: AppContext) -> None:
     ranked = {
         r.candidate.staff_id: r for r in await dispatch.candidates(context.session, case=case)
     }
-    choice = ranked.get(ids[1])
-    technician = await context.session.get(Staff, ids[1]) if choice else None
+    choice = ranked.get(button.staff_id)
+    technician = await context.session.get(Staff, button.staff_id) if choice else None
     if choice is None or technician is None or technician.id == case.technician_id:
         await answer(update, context, "common.stale_button")
         return
@@ -231,7 +214,7 @@ async def reassign_command(update: Update, context: AppContext) -> None:
         return
     assert context.user_data is not None
     context.user_data.setdefault("reassign", {})[str(case.id)] = reason
-    await _offer(update, context, case, "rsg", everyone=True)
+    await _offer(update, context, case, reassign=True, everyone=True)
 
 
 async def unassign_command(update: Update, context: AppContext) -> None:
@@ -302,8 +285,10 @@ async def close_command(update: Update, context: AppContext) -> None:
 def register(application: BotApplication) -> None:
     """Adds the desk commands and buttons."""
     application.add_handler(CommandHandler("queue", queue_command))
-    application.add_handler(CallbackQueryHandler(assign_button, pattern=r"^(as|asgo):\d+$"))
-    application.add_handler(CallbackQueryHandler(pick_technician, pattern=r"^(asg|rsg):"))
+    application.add_handler(CallbackQueryHandler(assign_button, pattern=AssignCase.pattern()))
+    application.add_handler(
+        CallbackQueryHandler(pick_technician, pattern=PickTechnician.pattern())
+    )
     application.add_handler(CommandHandler("reassign", reassign_command))
     application.add_handler(CommandHandler("unassign", unassign_command))
     application.add_handler(CommandHandler("reply", reply_command))

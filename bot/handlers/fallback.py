@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot.common import answer, reply
-from bot.context import AppContext
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
+from bot.context import AppContext, BotApplication
 
 
 async def unknown_command(update: Update, context: AppContext) -> None:

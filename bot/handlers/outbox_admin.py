@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot import paging
 from bot.common import reply, text
-from bot.context import AppContext
+from bot.context import AppContext, BotApplication
 from domain.parsing import parse_id
 from storage.repos import outbox, people
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
 
 logger = logging.getLogger(__name__)
 

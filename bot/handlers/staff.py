@@ -1,70 +1,27 @@
-"""Staff membership: joining by invite link, /invite for admins, admins from the settings,
-and the role checks every staff command and button goes through."""
+"""Staff membership: joining by invite link, /invite for admins, admins from the settings."""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
 from telegram.ext import filters as tg_filters
 
-from bot.common import answer, edit_or_reply, reply, text
-from bot.context import AppContext
+from bot.access import ADMIN_ROLES, staff_member
+from bot.common import answer, edit_or_reply, pressed, reply, text
+from bot.context import AppContext, BotApplication
 from bot.keyboards import inline
+from core.callbacks import Invite
 from core.i18n import normalize_language
-from domain.lifecycle import Actor
 from services import staff as staff_changes
-from services.desk import DeskRoute
-from services.reports import QualityRoute
 from storage.models import Staff
 from storage.repos import people
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
 
-DESK_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
-TECH_ROLES = frozenset({"technician"})
-ADMIN_ROLES = frozenset({"admin"})
 INVITE_DAYS = 7
-
-
-def desk_route(context: AppContext) -> DeskRoute:
-    """Where desk notices go, from the settings."""
-    settings = context.services.settings
-    return DeskRoute(settings.desk_chat_id, settings.default_language, settings.auto_assign)
-
-
-def quality_route(context: AppContext) -> QualityRoute:
-    """Where major quality problems go, from the settings."""
-    settings = context.services.settings
-    return QualityRoute(settings.quality_chat_id, settings.default_language)
-
-
-def desk_actor(staff: Staff) -> Actor:
-    """The lifecycle actor a desk member acts as."""
-    roles = staff.role_set
-    if "dispatcher" in roles or "admin" in roles:
-        return Actor.DESK
-    return Actor.SUPERVISOR
-
-
-async def staff_member(update: Update, context: AppContext, roles: frozenset[str]) -> Staff | None:
-    """The active staff member behind the update if they hold one of the roles, else refuses."""
-    user = update.effective_user
-    staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
-    if staff is not None and staff.role_set & roles:
-        return staff
-    logger.warning("user %s refused a staff action", user.id if user else None)
-    if update.callback_query is not None:
-        await answer(update, context, "common.not_allowed")
-    else:
-        await reply(update, context, "common.not_allowed")
-    return None
 
 
 async def bootstrap_admin(update: Update, context: AppContext) -> None:
@@ -140,7 +97,7 @@ async def invite_command(update: Update, context: AppContext) -> None:
         await _send_invite(update, context, staff, context.args[0])
         return
     rows = [
-        [(await text(update, context, f"staff.role.{role}"), f"inv:{role}")]
+        [(await text(update, context, f"staff.role.{role}"), Invite(role))]
         for role in people.STAFF_ROLES
     ]
     await reply(update, context, "staff.invite_choose", inline(rows))
@@ -148,12 +105,13 @@ async def invite_command(update: Update, context: AppContext) -> None:
 
 async def invite_button(update: Update, context: AppContext) -> None:
     """Creates the invite for the chosen role."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     staff = await staff_member(update, context, ADMIN_ROLES)
     if staff is None:
         return
-    role = query.data.split(":", 1)[1]
+    button = await pressed(update, context, Invite)
+    if button is None:
+        return
+    role = button.role
     if role not in people.STAFF_ROLES:
         await answer(update, context, "common.stale_button")
         return
@@ -190,4 +148,4 @@ def register(application: BotApplication) -> None:
         CommandHandler("start", join, filters=tg_filters.Regex(r"^/start(@\w+)? join-"))
     )
     application.add_handler(CommandHandler("invite", invite_command))
-    application.add_handler(CallbackQueryHandler(invite_button, pattern=r"^inv:\w+$"))
+    application.add_handler(CallbackQueryHandler(invite_button, pattern=Invite.pattern()))

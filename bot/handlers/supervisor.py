@@ -3,41 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import paging
-from bot.common import answer, edit_or_reply, language_of, reply
-from bot.context import AppContext
-from bot.keyboards import inline
+from bot.access import supervisor_of
+from bot.common import answer, edit_or_reply, language_of, pressed, reply
+from bot.context import AppContext, BotApplication
+from bot.keyboards import Row, inline
+from core.callbacks import CloseComplaint, TakeComplaint
 from core.messages import Message
 from services import complaints, notify
 from services.complaints import ComplaintError
-from storage.models import Staff
 from storage.repos import cases as case_rows
 from storage.repos import people
 
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-
 logger = logging.getLogger(__name__)
-
-ROLE = "supervisor"
-
-
-async def supervisor_of(update: Update, context: AppContext) -> Staff | None:
-    """The supervisor behind an update, or None after telling the user it is not for them."""
-    user = update.effective_user
-    staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
-    if staff is None or ROLE not in staff.role_set:
-        if update.callback_query is not None:
-            await answer(update, context, "common.not_allowed")
-        else:
-            await reply(update, context, "common.not_allowed")
-        return None
-    return staff
 
 
 async def list_complaints(update: Update, context: AppContext) -> None:
@@ -71,13 +53,13 @@ async def complaints_page(update: Update, context: AppContext, page: int) -> Non
             owner=owner.name if owner else texts.get(language, "complaint.no_owner"),
             description=_short(complaint.description),
         )
-        rows: list[paging.Row] = []
+        rows: list[Row] = []
         if complaint.owner_id is None:
             label = texts.get(language, "complaint.btn_take_number", number=complaint.number)
-            rows.append([(label, f"cpo:{complaint.id}")])
+            rows.append([(label, TakeComplaint(complaint.id))])
         elif complaint.owner_id == staff.id:
             label = texts.get(language, "complaint.btn_close_number", number=complaint.number)
-            rows.append([(label, f"cpc:{complaint.id}")])
+            rows.append([(label, CloseComplaint(complaint.id))])
         entries.append(paging.Entry(line, rows))
     listing = paging.Listing(
         "complaint.list", entries, {"count": len(open_ones)}, separator="\n\n"
@@ -92,17 +74,13 @@ def _short(text: str, limit: int = 160) -> str:
 
 async def take_ownership(update: Update, context: AppContext) -> None:
     """Makes the presser the owner of a complaint; the customer learns who handles it."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     staff = await supervisor_of(update, context)
     if staff is None:
         return
-    try:
-        complaint_id = int(query.data.split(":", 1)[1])
-    except ValueError:
-        await answer(update, context, "common.stale_button")
+    button = await pressed(update, context, TakeComplaint)
+    if button is None:
         return
-    complaint = await complaints.get_complaint(context.session, complaint_id=complaint_id)
+    complaint = await complaints.get_complaint(context.session, complaint_id=button.complaint_id)
     if complaint is None:
         await answer(update, context, "common.stale_button")
         return
@@ -119,7 +97,7 @@ async def take_ownership(update: Update, context: AppContext) -> None:
         update,
         context,
         "complaint.taken",
-        inline([[(label, f"cpc:{complaint.id}")]]),
+        inline([[(label, CloseComplaint(complaint.id))]]),
         number=complaint.number,
         description=complaint.description,
     )
@@ -137,4 +115,4 @@ async def take_ownership(update: Update, context: AppContext) -> None:
 def register(application: BotApplication) -> None:
     """Adds the supervisor commands and buttons."""
     application.add_handler(CommandHandler("complaints", list_complaints))
-    application.add_handler(CallbackQueryHandler(take_ownership, pattern=r"^cpo:\d+$"))
+    application.add_handler(CallbackQueryHandler(take_ownership, pattern=TakeComplaint.pattern()))

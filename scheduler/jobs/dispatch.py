@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from core.callbacks import AcceptJob, DeclineJob, StartReport
 from core.messages import Button, Message
 from domain.lifecycle import Action, Actor, CaseStatus
 from scheduler.registry import JobContext, handles
@@ -55,8 +56,8 @@ async def accept_remind(context: JobContext, reminder: Reminder) -> None:
     minutes = int(left.total_seconds() // 60)
     buttons = (
         (
-            Button("tech.btn_accept", f"tk:a:{running.id}"),
-            Button("tech.btn_decline", f"tk:d:{running.id}"),
+            Button("tech.btn_accept", AcceptJob(running.id).pack()),
+            Button("tech.btn_decline", DeclineJob(running.id).pack()),
         ),
     )
     await notify.to_staff(
@@ -107,7 +108,7 @@ async def report_remind(context: JobContext, reminder: Reminder) -> None:
         message=Message(
             "tech.report_reminder",
             {"number": case.number},
-            ((Button("tech.btn_report", f"tj:rep:{case.id}"),),),
+            ((Button("tech.btn_report", StartReport(case.id).pack()),),),
         ),
         key=f"reportremind:{reminder.id}",
         now=context.now,

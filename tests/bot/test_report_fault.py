@@ -265,3 +265,18 @@ async def test_forged_day_and_hour_buttons_at_the_calendar_edge_do_nothing(
         assert "went wrong" not in user.texts()[-1], data
     answer = await say(harness, user, "2026-11-26 14:00")
     assert "2026-11-26 14:00" in answer and "Is everything right?" in answer
+
+
+async def test_malformed_deadline_buttons_are_stale_and_the_step_stays(harness: Harness) -> None:
+    await _known_product(harness)
+    user = await register(harness, 2090)
+    await fill_report(harness, user)
+    asked = user.last().message_id
+    for forged in ("rf:d:soon", "rf:h:2026-11-24:25", "rf:day:2026-02-30", "rf:e:zz"):
+        user.press_data(forged, asked)
+        await harness.settle()
+        answer = harness.server.calls_to("answerCallbackQuery")[-1]
+        assert answer.params.get("text") == "This button is no longer valid.", forged
+    assert await _cases(harness) == []
+    await press(harness, user, "Tomorrow by 18:00")
+    assert "registered as" in await press(harness, user, "Confirm")

@@ -1,0 +1,1 @@
+"""The steps of the fault report (bot/dialogs/report_fault.py wires them), by step group."""
