@@ -56,6 +56,8 @@ class ReportDraft:
     major_quality: bool = False
     followup_due_at: datetime | None = None
     checklist: dict[str, bool] | None = field(default=None)
+    # Photos of the finished work: (file_id, file_unique_id), kept as the technician's.
+    photos: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,11 @@ async def file_report(
     case.visits += 1
     case.root_cause = draft.root_cause
     await report_rows.add_report(session, report=report)
+    for file_id, unique_id in draft.photos:
+        await case_rows.add_photo(
+            session, case=case, file_id=file_id, file_unique_id=unique_id,
+            added_by="technician", now=now,
+        )  # fmt: skip
     note = f"report #{report.id}: {draft.root_cause}"
     args: dict[str, Any] = {
         "number": case.number,

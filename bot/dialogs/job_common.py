@@ -44,6 +44,7 @@ class JobDraft(TypedDict, total=False):
     followup: str  # ISO moment
     install: bool
     checklist: dict[str, bool]
+    photos: list[list[str]]  # service report: [file_id, file_unique_id] of after-work photos
 
 
 def job_draft(context: AppContext, dialog: str) -> JobDraft:

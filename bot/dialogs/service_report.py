@@ -27,8 +27,9 @@ from bot.dialogs.job_common import (
     job_draft,
     new_job_draft,
 )
+from bot.dialogs.report_checklist import show_checklist
 from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
-from bot.keyboards import Row, inline
+from bot.keyboards import inline
 from bot.routes import quality_route
 from core.callbacks import (
     Callback,
@@ -52,6 +53,7 @@ from services.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
 logger = logging.getLogger(__name__)
 
 WORK_LIMIT = 2000
+MAX_PHOTOS = 5  # photos of the finished work, beside the customer's photos of the fault
 REPORT_FIELDS = ("case", "work", "parts", "hours", "travel", "cause", "major", "fixed")
 END = ConversationHandler.END
 DIALOG = "service_report"
@@ -113,6 +115,20 @@ async def take_work(update: Update, context: AppContext) -> int | None:
 async def take_part(update: Update, context: AppContext) -> int | None:
     """Adds one part used."""
     await add_part(update, context, dialog=DIALOG, done=ReportPartsDone())
+    return None
+
+
+async def take_photo(update: Update, context: AppContext) -> int | None:
+    """Adds a photo of the finished work (up to MAX_PHOTOS), kept with the report."""
+    message = update.message
+    assert message is not None and message.photo
+    photos = job_draft(context, DIALOG).setdefault("photos", [])
+    if len(photos) >= MAX_PHOTOS:
+        await reply(update, context, "tech.report_photo_limit", max=MAX_PHOTOS)
+        return None
+    biggest = message.photo[-1]
+    photos.append([biggest.file_id, biggest.file_unique_id])
+    await reply(update, context, "tech.report_photo_added", count=len(photos), max=MAX_PHOTOS)
     return None
 
 
@@ -241,31 +257,9 @@ async def _after_fixed(update: Update, context: AppContext) -> int:
     draft = job_draft(context, DIALOG)
     if draft.get("install") and draft.get("fixed"):
         draft["checklist"] = dict.fromkeys(CHECKLIST, False)
-        await _show_checklist(update, context, new=True)
+        await show_checklist(update, context, new=True)
         return State.CHECKLIST
     return await _summary(update, context)
-
-
-async def _show_checklist(update: Update, context: AppContext, *, new: bool) -> None:
-    """The commissioning-and-training checklist as toggle buttons."""
-    draft = job_draft(context, DIALOG)
-    language = await language_of(update, context)
-    texts = context.services.texts
-    rows: list[Row] = [
-        [
-            (
-                ("☑ " if draft["checklist"][item] else "☐ ")
-                + texts.get(language, f"tech.check.{item}"),
-                ReportCheck(item),
-            )
-        ]
-        for item in CHECKLIST
-    ]
-    rows.append([(texts.get(language, "common.btn.done"), ReportCheck("done"))])
-    if new:
-        await reply(update, context, "tech.report_checklist", inline(rows))
-    else:
-        await edit_or_reply(update, context, "tech.report_checklist", inline(rows))
 
 
 async def toggle_check(update: Update, context: AppContext) -> int | None:
@@ -288,7 +282,7 @@ async def toggle_check(update: Update, context: AppContext) -> int | None:
         return None
     await query.answer()
     checklist[item] = not checklist[item]
-    await _show_checklist(update, context, new=False)
+    await show_checklist(update, context, new=False)
     return None
 
 
@@ -311,7 +305,7 @@ async def _summary(update: Update, context: AppContext) -> int:
         supplier=draft.get("supplier") or "-",
         major={"$t": "common.btn.yes" if draft["major"] else "common.btn.no"},
         fixed={"$t": "common.btn.yes" if draft["fixed"] else "common.btn.no"},
-        followup=followup or "-",
+        followup=followup or "-", photos=len(draft.get("photos", [])),
     )  # fmt: skip
     return State.CONFIRM
 
@@ -353,6 +347,7 @@ async def send(update: Update, context: AppContext) -> int:
                 datetime.fromisoformat(draft["followup"]) if draft.get("followup") else None
             ),
             checklist=draft.get("checklist"),
+            photos=[(file_id, unique) for file_id, unique in draft.get("photos", [])],
         ),
         now=context.services.clock.now(),
         policy=context.services.policy,
@@ -381,6 +376,7 @@ def build() -> ConversationHandler[AppContext]:
             State.WORK: [MessageHandler(typed, take_work)],
             State.PARTS: [
                 MessageHandler(typed, take_part),
+                MessageHandler(filters.PHOTO, take_photo),
                 CallbackQueryHandler(parts_done, pattern=ReportPartsDone.pattern()),
             ],
             State.HOURS: [MessageHandler(typed, take_hours)],
