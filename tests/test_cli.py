@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,6 +68,8 @@ def test_import_reports_bad_lines_and_upserts_the_rest(
         "SN-1,AC-9100,hvac,,,,,2028-01-10\n",
         encoding="utf-8",
     )
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
     assert main(["import", "products", str(csv_file)]) == 1
     captured = capsys.readouterr()
     assert "line 3: serial: invalid serial 'bad serial!'" in captured.err
@@ -95,3 +101,75 @@ def test_import_reports_bad_lines_and_upserts_the_rest(
 def test_import_of_a_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "products", "nope.csv"]) == 2
     assert "No such file" in capsys.readouterr().err
+
+
+NEEDS_A_DATABASE = (
+    ["report", "monthly"],
+    ["report", "range", "--from", "2026-11-01", "--to", "2026-11-30"],
+    ["staff", "list"],
+    ["staff", "invite", "--role", "technician"],
+    ["staff", "add", "--telegram-id", "5", "--name", "Li", "--roles", "technician"],
+    ["customer", "export", "+8613800138000"],
+    ["customer", "forget", "700001", "--yes"],
+    ["import", "products", "products.csv"],
+    ["db", "current"],
+    ["db", "downgrade", "base"],
+)
+
+
+@pytest.mark.parametrize("argv", NEEDS_A_DATABASE, ids=" ".join)
+def test_a_command_never_creates_a_missing_database(
+    argv: list[str], env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("products.csv").write_text("serial,model,warranty_end\nSN-1,AC,2027-01-01\n")
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"No database at {env}: run `aftersales db upgrade` first (or `aftersales run`), "
+        "or point AFTERSALES_DATABASE_URL at the existing one.\n"
+    )
+    assert captured.out == ""
+    assert not env.exists()
+
+
+@pytest.mark.parametrize("argv", NEEDS_A_DATABASE[:-2], ids=" ".join)
+def test_a_command_on_a_database_never_migrated_says_to_upgrade(
+    argv: list[str], env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("products.csv").write_text("serial,model,warranty_end\nSN-1,AC,2027-01-01\n")
+    sqlite3.connect(env).close()  # an empty file, as a stray connection leaves it
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"The database sqlite+aiosqlite:///{env} has no tables yet: "
+        "run `aftersales db upgrade` first.\n"
+    )
+
+
+def test_commands_print_no_migration_log_lines(tmp_path: Path) -> None:
+    """The real command: `db upgrade` creates the database; later commands log nothing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
+    env["AFTERSALES_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env["PYTHONPATH"] = str(Path(__file__).parent.parent)
+
+    def aftersales(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "aftersales.cli", *argv],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    assert aftersales("db", "upgrade").returncode == 0
+    for argv in (["staff", "list"], ["report", "monthly"], ["db", "current"]):
+        done = aftersales(*argv)
+        assert (done.returncode, done.stderr) == (0, ""), argv
+    assert aftersales("staff", "list").stdout == "No staff yet.\n"
+
+
+def test_backup_to_a_missing_folder_says_so_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    assert main(["backup", "no-such-folder/copy.db"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("Backup failed: there is no folder no-such-folder; create it first.\n")
+    assert main(["backup", "copy.db"]) == 0
