@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Customer, Staff, StaffInvite
@@ -141,3 +141,19 @@ async def redeem_invite(
     invite.used_by = telegram_id
     await session.flush()
     return invite
+
+
+async def customers_matching(
+    session: AsyncSession, *, telegram_id: int | None, phone: str | None
+) -> list[Customer]:
+    """Customers with this Telegram id or this phone (E.164), in id order."""
+    conditions = []
+    if telegram_id is not None:
+        conditions.append(Customer.telegram_id == telegram_id)
+    if phone is not None:
+        conditions.append(Customer.phone == phone)
+    if not conditions:
+        return []
+    return list(
+        await session.scalars(select(Customer).where(or_(*conditions)).order_by(Customer.id))
+    )
