@@ -43,6 +43,9 @@ class DemoPerson:
 CUSTOMER = DemoPerson(
     "customer", 700001, "Wang Wei", "+8613800138000", region="Pudong", company="Huadong Foods"
 )
+# Someone who has never used the bot: a visitor's first try is what a real customer does first,
+# registering (name, the contact button, company). Nothing about them is seeded.
+NEWCOMER = DemoPerson("newcomer", 700002, "Li Na", "+8613700137002")
 TECHNICIAN = DemoPerson(
     "technician", 700101, "Zhang Lei", "+8613900139001", ("technician",),
     regions=("Pudong", "Minhang"), skills=("air_conditioner", "refrigeration"),
@@ -57,7 +60,7 @@ SUPERVISOR = DemoPerson(
 )
 STAFF = (TECHNICIAN, TECHNICIAN_NORTH, DISPATCHER, SUPERVISOR)
 # The panes of the sandbox page, left to right.
-PANES = (CUSTOMER, TECHNICIAN, DISPATCHER, SUPERVISOR)
+PANES = (NEWCOMER, CUSTOMER, TECHNICIAN, DISPATCHER, SUPERVISOR)
 
 IN_WARRANTY_SERIAL = "AC-2025-0001"
 OUT_OF_WARRANTY_SERIAL = "FR-2021-0042"
