@@ -145,3 +145,29 @@ async def test_page_is_served_next_to_the_dashboard_with_a_supervisor_login(
             assert board.status == 200 and "Zhou Min" in await board.text()
         finally:
             await client.close()
+
+
+async def test_the_login_page_of_the_sandbox_leads_back_to_the_sandbox(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """No Telegram in the sandbox: the login page offers the sandbox's supervisor sign-in."""
+    async with running_sandbox(engine, clock) as sandbox:
+        client: TestClient[Any, Any] = TestClient(
+            TestServer(web_app(sandbox, sandbox_ui(sandbox)))
+        )
+        await client.start_server()
+        try:
+            root = await client.get("/")
+            assert root.url.path == "/login"
+            html = await root.text()
+            assert "send /dashboard" not in html
+            assert "This is the sandbox: there is no Telegram here" in html
+            assert 'href="/sandbox/dashboard"' in html and 'href="/sandbox"' in html
+            chinese = await client.get("/lang/zh_CN?next=/login")
+            assert "这里是沙盒" in await chinese.text()
+            signed_in = await client.get("/sandbox/dashboard")  # the link, then its button
+            assert signed_in.url.path.startswith("/login/")
+            board = await client.post(signed_in.url.path)
+            assert board.status == 200 and "Zhou Min" in await board.text()
+        finally:
+            await client.close()

@@ -19,6 +19,7 @@ from aftersales.demo import SUPERVISOR, DemoClock, Sandbox, default_db_path
 from core.settings import Settings
 from sandbox.ui import SandboxUi
 from storage.repos import people
+from web.deps import sandbox_page_key
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def web_app(sandbox: Sandbox, ui: SandboxUi) -> web.Application:
     runtime = sandbox.runtime
     assert runtime is not None
     app = runtime.build_web_app()
+    app[sandbox_page_key] = "/sandbox"
     ui.dashboard = lambda: supervisor_login_link(sandbox)
     ui.setup(app)
     return app
