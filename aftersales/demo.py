@@ -138,6 +138,10 @@ async def seed(session: AsyncSession, *, now: datetime, language: str) -> None:
             )
 
 
+class ApiPortInUse(Exception):
+    """The local Bot API server could not listen on its port (the reason is the message)."""
+
+
 class DemoClock:
     """The product's clock in the sandbox: real time plus what the time control added."""
 
@@ -176,6 +180,8 @@ class Sandbox:
     db_path: Path
     language: str = "en"
     public_url: str | None = None
+    # Port of the local Bot API server; 0 picks a free one.
+    api_port: int = 0
     # Given: a database whose schema the caller built (tests); else the SQLite file, migrated.
     engine: AsyncEngine | None = None
     server: BotApiServer = field(init=False)
@@ -221,7 +227,10 @@ class Sandbox:
 
     async def start(self, *, poll_timeout: int = 10) -> None:
         """Starts the local Bot API server, migrates and seeds the database, starts the bot."""
-        await self.server.start("127.0.0.1", 0)
+        try:
+            await self.server.start("127.0.0.1", self.api_port)
+        except OSError as exc:
+            raise ApiPortInUse(exc.strerror or str(exc)) from exc
         settings = self.product_settings()
         self.runtime = Runtime(
             settings, clock=self.clock, engine=self.engine, poll_timeout=poll_timeout
