@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from alembic import command
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.cli import build_parser
 from core.settings import Settings
 from sandbox.botapi import BotApiServer
-from storage import migrate
 from tests.bot.test_register import register
+from tests.cli_support import cli, stamp_head
 from tests.harness import Harness
-
-
-async def cli(settings: Settings, *argv: str) -> int:
-    """Runs one `aftersales ...` command in this event loop, as main() would."""
-    args = build_parser().parse_args(argv)
-    return int(await args.handler(settings, args))
 
 
 @pytest.fixture
@@ -29,9 +21,7 @@ async def settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Settings:
     """What a command loads from the environment; the test database counts as migrated."""
-    # The test schema is built from the models (conftest); it is what the head revision builds.
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.stamp(migrate.alembic_config(sync), "head"))
+    await stamp_head(engine)
     url, schema = db_url_and_schema
     monkeypatch.setenv("AFTERSALES_DATABASE_URL", url)
     if schema:

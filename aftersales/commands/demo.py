@@ -133,8 +133,10 @@ async def serve(
                 error=True,
             )
             return 2
+        # Ctrl+C must stop cleanly from the moment the banner says so.
+        stop = _stop_on_signal()
         console.say(welcome(console, public_url, port, db_path, args))
-        await _wait_for_signal()
+        await stop.wait()
     finally:
         if runner is not None:
             await runner.cleanup()
@@ -220,11 +222,11 @@ def tidy_up(console: Console, db_path: Path, *, keep: bool) -> str:
     return console.t("console.exit.removed", path=db_path.parent)
 
 
-async def _wait_for_signal() -> None:
-    """Returns on SIGINT or SIGTERM."""
+def _stop_on_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (from now on)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop
