@@ -78,7 +78,7 @@ async def test_page_is_marked_as_a_sandbox_and_shows_five_phones(
     assert "SANDBOX — not connected to Telegram" in html
     for key in ("newcomer", "customer", "technician", "dispatcher", "supervisor"):
         assert f'data-pane="{key}"' in html
-    assert "new customer, not registered" in html
+    assert '<span class="role">new customer</span>' in html
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     script = await client.get("/sandbox/static/sandbox.js")
     assert script.status == 200
