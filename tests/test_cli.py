@@ -18,8 +18,8 @@ from storage.models import Product
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean environment with an SQLite file of its own."""
+def bare_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment whose SQLite file does not exist yet."""
     for name in list(__import__("os").environ):
         if name.startswith("AFTERSALES_"):
             monkeypatch.delenv(name)
@@ -27,6 +27,14 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     database = tmp_path / "cli.db"
     monkeypatch.setenv("AFTERSALES_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     return database
+
+
+@pytest.fixture
+def env(bare_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A clean environment with an SQLite file of its own, created as an operator does."""
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    return bare_env
 
 
 def _products(database: Path) -> list[Product]:
@@ -48,8 +56,11 @@ def test_run_without_a_token_explains_what_to_do(
     assert "AFTERSALES_BOT_TOKEN is not set" in err and "@BotFather" in err
 
 
-def test_db_upgrade_creates_the_schema(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_creates_the_schema(
+    bare_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["db", "upgrade"]) == 0
+    assert bare_env.is_file()
     assert capsys.readouterr().out.strip().endswith(": 0001")
     assert main(["db", "current"]) == 0
 
@@ -68,8 +79,6 @@ def test_import_reports_bad_lines_and_upserts_the_rest(
         "SN-1,AC-9100,hvac,,,,,2028-01-10\n",
         encoding="utf-8",
     )
-    assert main(["db", "upgrade"]) == 0
-    capsys.readouterr()
     assert main(["import", "products", str(csv_file)]) == 1
     captured = capsys.readouterr()
     assert "line 3: serial: invalid serial 'bad serial!'" in captured.err
@@ -119,8 +128,9 @@ NEEDS_A_DATABASE = (
 
 @pytest.mark.parametrize("argv", NEEDS_A_DATABASE, ids=" ".join)
 def test_a_command_never_creates_a_missing_database(
-    argv: list[str], env: Path, capsys: pytest.CaptureFixture[str]
+    argv: list[str], bare_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    env = bare_env
     Path("products.csv").write_text("serial,model,warranty_end\nSN-1,AC,2027-01-01\n")
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -134,8 +144,9 @@ def test_a_command_never_creates_a_missing_database(
 
 @pytest.mark.parametrize("argv", NEEDS_A_DATABASE[:-2], ids=" ".join)
 def test_a_command_on_a_database_never_migrated_says_to_upgrade(
-    argv: list[str], env: Path, capsys: pytest.CaptureFixture[str]
+    argv: list[str], bare_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    env = bare_env
     Path("products.csv").write_text("serial,model,warranty_end\nSN-1,AC,2027-01-01\n")
     sqlite3.connect(env).close()  # an empty file, as a stray connection leaves it
     assert main(argv) == 2
@@ -167,8 +178,6 @@ def test_commands_print_no_migration_log_lines(tmp_path: Path) -> None:
 def test_backup_to_a_missing_folder_says_so_in_one_line(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["db", "upgrade"]) == 0
-    capsys.readouterr()
     assert main(["backup", "no-such-folder/copy.db"]) == 1
     captured = capsys.readouterr()
     assert captured.err == ("Backup failed: there is no folder no-such-folder; create it first.\n")

@@ -65,12 +65,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"No such file: {path}", file=sys.stderr)
         return 2
     good, errors = read_rows(path)
+    for error in errors:
+        print(f"line {error.line}: {error.column}: {error.problem}", file=sys.stderr)
     try:
         asyncio.run(store(settings, good))
     except NoDatabase as exc:
         return refuse(exc)
-    for error in errors:
-        print(f"line {error.line}: {error.column}: {error.problem}", file=sys.stderr)
     print(f"Imported {len(good)} products; {len(errors)} problems in refused lines.")
     return 1 if errors else 0
 
