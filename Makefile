@@ -58,8 +58,9 @@ migration: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python -c "from aftersales.devtools import write_docs; write_docs()"
 
-# The browser tests drive Debian's Chromium (never a downloaded browser build); CJK fonts make
-# the screenshots in test-artifacts/ readable.
+# The browser tests drive Debian's Chromium (never a downloaded browser build); a CJK font and a
+# colour emoji font make the screenshots in test-artifacts/ readable (no boxes for 中文 or 🔧).
+CHROMIUM_PACKAGES := chromium fonts-wqy-microhei fonts-noto-color-emoji
 chromium:
-	@test -x /usr/bin/chromium || { apt-get update && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei; }
+	@test -x /usr/bin/chromium && dpkg -s $(CHROMIUM_PACKAGES) >/dev/null 2>&1 || { \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(CHROMIUM_PACKAGES); }

@@ -17,6 +17,9 @@ from aftersales.commands import COMMAND_MODULES
 from core.logs import setup_logging
 from core.settings import Settings
 
+# Commands that keep running: they log what they do at the configured level.
+SERVICES = ("run", "demo")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
@@ -40,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Invalid settings:\n{exc}", file=sys.stderr)
         return 2
     setup_logging(settings)
+    if args.command not in SERVICES and settings.log_level.upper() != "DEBUG":
+        # A one-shot command answers in its own lines; INFO logs (alembic's context, a backup
+        # written) would only repeat them on stderr.
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.WARNING))
     logging.getLogger(__name__).debug("running %s", args.command)
     result = args.handler(settings, args)
     if inspect.iscoroutine(result):

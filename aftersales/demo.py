@@ -44,6 +44,9 @@ class DemoPerson:
 CUSTOMER = DemoPerson(
     "customer", 700001, "Wang Wei", "+8613800138000", region="Pudong", company="Huadong Foods"
 )
+# Someone who has never used the bot: a visitor's first try is what a real customer does first,
+# registering (name, the contact button, company). Nothing about them is seeded.
+NEWCOMER = DemoPerson("newcomer", 700002, "Li Na", "+8613700137002")
 TECHNICIAN = DemoPerson(
     "technician", 700101, "Zhang Lei", "+8613900139001", ("technician",),
     regions=("Pudong", "Minhang"), skills=("air_conditioner", "refrigeration"),
@@ -58,7 +61,7 @@ SUPERVISOR = DemoPerson(
 )
 STAFF = (TECHNICIAN, TECHNICIAN_NORTH, DISPATCHER, SUPERVISOR)
 # The panes of the sandbox page, left to right.
-PANES = (CUSTOMER, TECHNICIAN, DISPATCHER, SUPERVISOR)
+PANES = (NEWCOMER, CUSTOMER, TECHNICIAN, DISPATCHER, SUPERVISOR)
 
 IN_WARRANTY_SERIAL = "AC-2025-0001"
 OUT_OF_WARRANTY_SERIAL = "FR-2021-0042"
@@ -137,6 +140,10 @@ async def seed(session: AsyncSession, *, now: datetime, language: str) -> None:
             )
 
 
+class ApiPortInUse(Exception):
+    """The local Bot API server could not listen on its port (the reason is the message)."""
+
+
 class DemoClock:
     """The product's clock in the sandbox: real time plus what the time control added."""
 
@@ -175,6 +182,8 @@ class Sandbox:
     db_path: Path
     language: str = "en"
     public_url: str | None = None
+    # Port of the local Bot API server; 0 picks a free one.
+    api_port: int = 0
     # Given: a database whose schema the caller built (tests); else the SQLite file, migrated.
     engine: AsyncEngine | None = None
     server: BotApiServer = field(init=False)
@@ -220,7 +229,10 @@ class Sandbox:
 
     async def start(self, *, poll_timeout: int = 10) -> None:
         """Starts the local Bot API server, migrates and seeds the database, starts the bot."""
-        await self.server.start("127.0.0.1", 0)
+        try:
+            await self.server.start("127.0.0.1", self.api_port)
+        except OSError as exc:
+            raise ApiPortInUse(exc.strerror or str(exc)) from exc
         settings = self.product_settings()
         self.runtime = Runtime(
             settings, clock=self.clock, engine=self.engine, poll_timeout=poll_timeout

@@ -7,6 +7,7 @@ A step the product cannot do yet is reported as not available and the exit code 
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -31,10 +32,11 @@ from core.clock import ManualClock
 from core.i18n import Texts, catalog
 from core.settings import Settings
 from sandbox.models import SentMessage
+from web.badges import duration_parts
 
 logger = logging.getLogger(__name__)
 
-NAMES = {p.key: f"{p.name} ({p.key})" for p in PANES}
+PEOPLE = {p.key: p for p in PANES}
 
 
 class StepUnavailable(Exception):
@@ -67,6 +69,20 @@ class Driver:
     def _line(self, text: str) -> None:
         print(text, file=self.out, flush=True)
 
+    def console(self, key: str, **args: object) -> str:
+        """A line of the transcript's framing in the demo language."""
+        return self.texts.get(self.language, f"console.{key}", **args)
+
+    def who(self, key: str) -> str:
+        """A demo person as the transcript names them: name and role."""
+        person = PEOPLE[key]
+        role = "technician" if key.startswith("technician") else key
+        return f"{person.name} ({self.texts.get(self.language, f'demo.role.{role}')})"
+
+    def _event(self, key: str, **args: object) -> None:
+        """One stamped line: something a person did."""
+        self._line(f"[{self._stamp()}] {self.console(key, **args)}")
+
     async def _settled(self) -> None:
         await self.sandbox.settle()
         self.show()
@@ -74,7 +90,7 @@ class Driver:
     def show(self) -> None:
         """Prints bot messages that are new or changed since the last look."""
         for key, user in self.sandbox.users.items():
-            if key not in NAMES:
+            if key not in PEOPLE:
                 continue
             for msg in user.inbox():
                 state = (msg.text, tuple(msg.button_texts()), msg.deleted)
@@ -85,17 +101,18 @@ class Driver:
                 self._print_message(key, msg, edited=seen is not None)
 
     def _print_message(self, key: str, msg: SentMessage, *, edited: bool) -> None:
-        verb = "edits its message to" if edited else "→"
         if msg.deleted:
-            self._line(f"[{self._stamp()}] bot deletes a message of {NAMES[key]}")
+            self._event("script.bot_deletes", who=self.who(key))
             return
         body = (msg.text or f"<{msg.kind}>").replace("\n", "\n            ")
-        self._line(f"[{self._stamp()}] bot {verb} {NAMES[key]}:\n            {body}")
+        self._event("script.bot_edits" if edited else "script.bot_says", who=self.who(key))
+        self._line(f"            {body}")
         for row in msg.buttons():
             self._line("            " + "  ".join(f"[{b.text}]" for b in row))
         keyboard = [b.text for row in msg.keyboard() for b in row]
         if keyboard:
-            self._line("            keyboard: " + "  ".join(f"⌨ {k}" for k in keyboard))
+            label = self.console("script.keyboard")
+            self._line(f"            {label} " + "  ".join(f"⌨ {k}" for k in keyboard))
 
     def _check_answer(self, key: str) -> None:
         """Fails the step if the bot answered with its generic error."""
@@ -104,18 +121,18 @@ class Driver:
         except LookupError:
             return
         if last.text == self.texts.get(self.language, "common.error"):
-            raise StepFailed(f"the bot answered {NAMES[key]} with an error (see the log)")
+            raise StepFailed(f"the bot answered {self.who(key)} with an error (see the log)")
 
     async def say(self, key: str, text: str) -> None:
         """The person types a message."""
-        self._line(f"[{self._stamp()}] {NAMES[key]} types: {text}")
+        self._event("script.types", who=self.who(key), text=text)
         self.sandbox.users[key].send_text(text)
         await self._settled()
         self._check_answer(key)
 
     async def press(self, key: str, label: str) -> None:
         """The person presses the newest inline button showing this text."""
-        self._line(f"[{self._stamp()}] {NAMES[key]} presses [{label}]")
+        self._event("script.presses", who=self.who(key), label=label)
         try:
             self.sandbox.users[key].press(label)
         except LookupError as exc:
@@ -125,22 +142,23 @@ class Driver:
 
     async def share_location(self, key: str, latitude: float, longitude: float) -> None:
         """The person shares a location."""
-        self._line(f"[{self._stamp()}] {NAMES[key]} shares a location {latitude}, {longitude}")
+        self._event("script.location", who=self.who(key), latitude=latitude, longitude=longitude)
         self.sandbox.users[key].send_location(latitude, longitude)
         await self._settled()
         self._check_answer(key)
 
     async def advance(self, delta: timedelta) -> None:
         """Time passes; the scheduler does what is due."""
-        hours = delta.total_seconds() / 3600
-        self._line(f"[{self._stamp()}] ⏩ the clock moves forward {hours:g} h")
+        duration_key, parts = duration_parts(int(delta.total_seconds() // 60))
+        duration = self.texts.get(self.language, duration_key, **parts)
+        self._event("script.clock", duration=duration)
         await self.sandbox.advance(delta)
         self.show()
 
     def expect(self, key: str, fragment: str) -> None:
         """The step worked only if the person's chat shows this text."""
         if not any(fragment in text for text in self.sandbox.users[key].texts()):
-            raise StepUnavailable(f"{NAMES[key]} never saw {fragment!r}")
+            raise StepUnavailable(f"{self.who(key)} never saw {fragment!r}")
 
 
 Stage = Callable[[Driver], Awaitable[None]]
@@ -236,16 +254,19 @@ async def play(sandbox: Sandbox, out: TextIO) -> list[tuple[str, str]]:
     driver = Driver(sandbox, out, Texts(sandbox.settings.tz), sandbox.language)
     missing: list[tuple[str, str]] = []
     for name, stage in STAGES:
+        shown = driver.console(f"stage.{name.replace(' ', '_')}")
         if missing:
-            missing.append((name, f"needs {missing[0][0]!r}"))
+            missing.append((shown, driver.console("script.needs", stage=missing[0][0])))
             continue
-        print(f"\n=== {name} ===", file=out, flush=True)
+        print("\n" + driver.console("script.stage", stage=shown), file=out, flush=True)
         try:
             await stage(driver)
         except StepUnavailable as exc:
-            verdict = "FAILED" if isinstance(exc, StepFailed) else "not available yet"
-            missing.append((name, f"{verdict} — {exc}"))
-            print(f"!!! {name}: {verdict} — {exc}", file=out, flush=True)
+            verdict = driver.console(
+                "script.failed" if isinstance(exc, StepFailed) else "script.unavailable"
+            )
+            missing.append((shown, f"{verdict} — {exc}"))
+            print(f"!!! {shown}: {verdict} — {exc}", file=out, flush=True)
     return missing
 
 
@@ -267,10 +288,21 @@ async def run_script(
         language=language,
         engine=engine,
     )
+    texts = Texts(settings.tz)
+    console = functools.partial(texts.get, language)
+    cast = ", ".join(
+        f"{console(f'demo.role.{role}')} {person.name}"
+        for role, person in (
+            ("customer", CUSTOMER),
+            ("technician", TECHNICIAN),
+            ("dispatcher", DISPATCHER),
+            ("supervisor", SUPERVISOR),
+        )
+    )
     print(
-        "aftersales SANDBOX — scripted run, not connected to Telegram\n"
-        f"customer {CUSTOMER.name}, technician {TECHNICIAN.name}, "
-        f"dispatcher {DISPATCHER.name}, supervisor {SUPERVISOR.name}; data in {path}",
+        console("console.script.title"),
+        console("console.script.cast", people=cast, path=path),
+        sep="\n",
         file=out,
         flush=True,
     )
@@ -280,9 +312,9 @@ async def run_script(
     finally:
         await sandbox.stop()
     if missing:
-        print("\nSteps that did not work:", file=out)
+        print("\n" + console("console.script.problems"), file=out)
         for name, why in missing:
             print(f"  - {name}: {why}", file=out)
         return 1
-    print(f"\nAll {len(STAGES)} steps of the lifecycle worked.", file=out)
+    print("\n" + console("console.script.all_worked", count=len(STAGES)), file=out)
     return 0

@@ -14,6 +14,7 @@ SETTING_DOCS: dict[str, str] = {
     "webhook_secret": "secret token Telegram must send with every webhook request",
     "http_host": "address the web app binds to",
     "http_port": "port of the web app (webhook, health, metrics, dashboard)",
+    "sandbox_api_port": "demo only: port of the sandbox's own Bot API server (0: any free one)",
     "public_url": "how people reach the dashboard (for login links); default http://host:port",
     "department_name": "letterhead of the service report PDF (default: the catalog's name)",
     "department_contact": "contact line printed on the service report PDF (phone, address)",

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    sandbox_api_port: int = Field(default=0, ge=0, le=65535)
     public_url: str | None = None
     # The service report's letterhead and its PDF font (a TrueType file or collection).
     department_name: str | None = None

@@ -13,6 +13,7 @@ from core.settings import Settings
 from storage.backup import pg_dump_command
 from storage.models import Customer
 from tests.bot.test_register import register
+from tests.cli_support import cli
 from tests.conftest import USE_PG
 from tests.harness import Harness
 
@@ -24,12 +25,6 @@ def cli_settings(db_url_and_schema: tuple[str, str | None]) -> Settings:
     """Settings a CLI command on the test database would load."""
     url, schema = db_url_and_schema
     return Settings(_env_file=None, database_url=url, database_schema=schema)
-
-
-async def cli(settings: Settings, *argv: str) -> int:
-    """Runs one `aftersales ...` command in this event loop."""
-    args = build_parser().parse_args(argv)
-    return int(await args.handler(settings, args))
 
 
 async def customers(harness: Harness) -> int:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from aftersales.cli import main
@@ -19,8 +24,8 @@ from tests.harness import Harness
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean environment with an SQLite file of its own."""
+def bare_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment whose SQLite file does not exist yet."""
     for name in list(__import__("os").environ):
         if name.startswith("AFTERSALES_"):
             monkeypatch.delenv(name)
@@ -28,6 +33,14 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     database = tmp_path / "cli.db"
     monkeypatch.setenv("AFTERSALES_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     return database
+
+
+@pytest.fixture
+def env(bare_env: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A clean environment with an SQLite file of its own, created as an operator does."""
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    return bare_env
 
 
 def _products(database: Path) -> list[Product]:
@@ -49,8 +62,9 @@ def test_run_without_a_token_explains_what_to_do(
     assert "AFTERSALES_BOT_TOKEN is not set" in err and "@BotFather" in err
 
 
-def test_db_upgrade_creates_the_schema(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_creates_the_schema(bare_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
+    assert bare_env.is_file()
     assert capsys.readouterr().out.strip().endswith(": 0001")
     assert main(["db", "current"]) == 0
 
@@ -163,3 +177,110 @@ def test_import_with_a_named_encoding_and_an_unreadable_file(
     err = capsys.readouterr().err
     assert "neither UTF-8 nor GB18030" in err and "--encoding" in err
     assert "Traceback" not in err
+
+
+NEEDS_A_DATABASE = (
+    ["report", "monthly"],
+    ["report", "range", "--from", "2026-11-01", "--to", "2026-11-30"],
+    ["staff", "list"],
+    ["staff", "remove", "5"],
+    ["case", "pdf", "SR-20261123-0001", "--out", "report.pdf"],
+    ["staff", "invite", "--role", "technician"],
+    ["staff", "add", "--telegram-id", "5", "--name", "Li", "--roles", "technician"],
+    ["customer", "export", "+8613800138000"],
+    ["customer", "forget", "700001", "--yes"],
+    ["import", "products", "products.csv"],
+    ["db", "current"],
+    ["db", "downgrade", "base"],
+)
+
+
+@pytest.mark.parametrize("argv", NEEDS_A_DATABASE, ids=" ".join)
+def test_a_command_never_creates_a_missing_database(
+    argv: list[str], bare_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = bare_env
+    Path("products.csv").write_text("serial,model,warranty_end\nSN-1,AC,2027-01-01\n")
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"No database at {env}: run `aftersales db upgrade` first (or `aftersales run`), "
+        "or point AFTERSALES_DATABASE_URL at the existing one.\n"
+    )
+    assert captured.out == ""
+    assert not env.exists()
+
+
+@pytest.mark.parametrize("argv", NEEDS_A_DATABASE[:-2], ids=" ".join)
+def test_a_command_on_a_database_never_migrated_says_to_upgrade(
+    argv: list[str], bare_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = bare_env
+    Path("products.csv").write_text("serial,model,warranty_end\nSN-1,AC,2027-01-01\n")
+    sqlite3.connect(env).close()  # an empty file, as a stray connection leaves it
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"The database sqlite+aiosqlite:///{env} has no tables yet: "
+        "run `aftersales db upgrade` first.\n"
+    )
+
+
+def test_commands_print_no_migration_log_lines(tmp_path: Path) -> None:
+    """The real command: `db upgrade` creates the database; later commands log nothing."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
+    env["AFTERSALES_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env["PYTHONPATH"] = str(Path(__file__).parent.parent)
+
+    def aftersales(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "aftersales.cli", *argv],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    assert aftersales("db", "upgrade").returncode == 0
+    for argv in (["staff", "list"], ["report", "monthly"], ["db", "current"]):
+        done = aftersales(*argv)
+        assert (done.returncode, done.stderr) == (0, ""), argv
+    assert aftersales("staff", "list").stdout == "No staff yet.\n"
+
+
+def test_backup_to_a_missing_folder_says_so_in_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["backup", "no-such-folder/copy.db"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("Backup failed: there is no folder no-such-folder; create it first.\n")
+    assert main(["backup", "copy.db"]) == 0
+
+
+async def test_case_pdf_writes_the_report_of_a_case_done_in_chat(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await asyncio.to_thread(main, ["db", "upgrade"]) == 0
+    clock = ManualClock()
+    server = BotApiServer(now=lambda: clock.now().timestamp())
+    await server.start()
+    engine = create_engine(f"sqlite+aiosqlite:///{env}")
+    harness = Harness(server, engine, clock)
+    try:
+        await harness.start()
+        await closed_job(harness, parts=("Start relay, 2, 35.50",))
+    finally:
+        await harness.stop()
+        await engine.dispose()
+        await server.stop()
+    capsys.readouterr()
+    out = tmp_path / "report.pdf"
+
+    def pdf(*args: str) -> int:
+        return main(["case", "pdf", *args])
+
+    argv = ("sr-20261123-0001", "--out", str(out), "--language", "zh_CN")
+    assert await asyncio.to_thread(pdf, *argv) == 0
+    assert "Wrote" in capsys.readouterr().out
+    text = "\n".join(page.extract_text() for page in PdfReader(str(out)).pages)
+    assert "售后服务报告单 SR-20261123-0001" in text and "¥71.00" in text
+    assert await asyncio.to_thread(pdf, "SR-20990101-0001", "--out", str(out)) == 1
+    assert "No case SR-20990101-0001" in capsys.readouterr().err
+    assert await asyncio.to_thread(pdf, "SR-20261123-0001", "--out", "/nowhere/x.pdf") == 1
+    assert "No such folder" in capsys.readouterr().err

@@ -85,6 +85,8 @@ async def test_script_runs_the_whole_lifecycle(engine: AsyncEngine, tmp_path: Pa
     assert "SANDBOX" in transcript
     assert "Please tell us how it went" in transcript
     assert "Complaint SR-" in transcript and "is settled" in transcript
+    assert "Wang Wei (customer) types: /report" in transcript
+    assert "⏩ the clock moves forward 1 h 1 min" in transcript
     assert f"All {len(STAGES)} steps of the lifecycle worked." in transcript
 
 
@@ -93,8 +95,17 @@ async def test_script_in_chinese(engine: AsyncEngine, tmp_path: Path) -> None:
     code = await run_script(
         demo_settings(), db_path=tmp_path / "x.db", engine=engine, out=out, language="zh_CN"
     )
-    assert code == 0, out.getvalue()
-    assert "服务单号 SR-" in out.getvalue()
+    transcript = out.getvalue()
+    assert code == 0, transcript
+    assert "服务单号 SR-" in transcript
+    # The framing speaks Chinese too, not only the bot.
+    assert transcript.startswith("aftersales 沙盒 — 自动演示，未连接 Telegram\n")
+    assert "=== 报修 ===" in transcript and "=== 满意度调查 ===" in transcript
+    assert "Wang Wei (客户) 输入：/report" in transcript
+    assert "⏩ 时钟向前拨动 1小时1分" in transcript
+    assert "生命周期的全部 8 个步骤均已成功。" in transcript
+    for english in ("types:", "presses", "bot →", "=== report ===", "All 8 steps"):
+        assert english not in transcript
 
 
 @pytest.mark.skipif(USE_PG, reason="the demo keeps its data in SQLite by design")
@@ -119,6 +130,7 @@ def test_demo_script_command_on_a_fresh_machine(tmp_path: Path) -> None:
 def test_demo_command_binds_locally_by_default() -> None:
     args = build_parser().parse_args(["demo"])
     assert args.host == "127.0.0.1" and args.script is False and args.db is None
+    assert (args.keep, args.api_port) == (False, None)
     args = build_parser().parse_args(["demo", "--script", "--port", "8090", "--db", "d.db"])
     assert (args.script, args.port, args.db) == (True, 8090, Path("d.db"))
 
@@ -142,6 +154,32 @@ async def test_page_is_served_next_to_the_dashboard_with_a_supervisor_login(
             signed_in = await client.post(link.headers["Location"], allow_redirects=False)
             assert signed_in.status == 302
             board = await client.get("/")
+            assert board.status == 200 and "Zhou Min" in await board.text()
+        finally:
+            await client.close()
+
+
+async def test_the_login_page_of_the_sandbox_leads_back_to_the_sandbox(
+    engine: AsyncEngine, clock: ManualClock
+) -> None:
+    """No Telegram in the sandbox: the login page offers the sandbox's supervisor sign-in."""
+    async with running_sandbox(engine, clock) as sandbox:
+        client: TestClient[Any, Any] = TestClient(
+            TestServer(web_app(sandbox, sandbox_ui(sandbox)))
+        )
+        await client.start_server()
+        try:
+            root = await client.get("/")
+            assert root.url.path == "/login"
+            html = await root.text()
+            assert "send /dashboard" not in html
+            assert "This is the sandbox: there is no Telegram here" in html
+            assert 'href="/sandbox/dashboard"' in html and 'href="/sandbox"' in html
+            chinese = await client.get("/lang/zh_CN?next=/login")
+            assert "这里是沙盒" in await chinese.text()
+            signed_in = await client.get("/sandbox/dashboard")  # the link, then its button
+            assert signed_in.url.path.startswith("/login/")
+            board = await client.post(signed_in.url.path)
             assert board.status == 200 and "Zhou Min" in await board.text()
         finally:
             await client.close()

@@ -11,7 +11,10 @@ import yaml
 
 from core.settings import Settings
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+PACKAGES = [pattern.rstrip("*") for pattern in SETUPTOOLS["packages"]["find"]["include"]]
 
 
 def test_compose_runs_the_bot_on_postgresql_with_a_volume() -> None:
@@ -63,3 +66,11 @@ def test_example_settings_are_real_settings() -> None:
     assert mentioned
     for name in mentioned:
         assert name.lower() in names, name
+
+
+def test_the_packages_are_declared_at_the_root() -> None:
+    """Without package-dir "" = ".", `pip install -e .` falls back to setuptools' import finder
+    and warns about "folders with the same name as your package"."""
+    assert SETUPTOOLS["package-dir"] == {"": "."}
+    on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert set(PACKAGES) == on_disk

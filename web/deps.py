@@ -53,3 +53,6 @@ deps_key = web.AppKey("deps", WebDeps)
 texts_key = web.AppKey("texts", Texts)
 templates_key = web.AppKey("templates", jinja2.Environment)
 http_key = web.AppKey("http", aiohttp.ClientSession)
+# Set by `aftersales demo` only: the sandbox page's path. There is no Telegram to send a
+# /dashboard link, so the login page points there instead.
+sandbox_page_key = web.AppKey("sandbox_page", str)

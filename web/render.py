@@ -10,7 +10,7 @@ from core.i18n import Texts, catalog
 from core.money import format_money
 from web.access import LANG_COOKIE, Viewer, viewer_key
 from web.badges import duration_parts
-from web.deps import deps_key, templates_key, texts_key
+from web.deps import deps_key, sandbox_page_key, templates_key, texts_key
 
 
 def language(request: web.Request) -> str:
@@ -41,6 +41,7 @@ def render(
         viewer=request.get(viewer_key),
         path=request.path_qs,
         now=request.app[deps_key].clock.now(),
+        sandbox_page=request.app.get(sandbox_page_key),
         **context,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,18 @@ async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    folder = args.file.parent
+    if not folder.is_dir():
+        print(f"Backup failed: there is no folder {folder}; create it first.", file=sys.stderr)
+        return 1
     try:
         # The copy blocks for a while on a large database; keep it off the event loop.
         await asyncio.to_thread(backup_sqlite, database, args.file, overwrite=args.force)
     except BackupError as exc:
         print(f"Backup failed: {exc}", file=sys.stderr)
+        return 1
+    except (sqlite3.Error, OSError) as exc:  # e.g. a folder we may not write to
+        print(f"Backup failed: cannot write {args.file} ({exc})", file=sys.stderr)
         return 1
     print(f"Backed up {database} to {args.file}.")
     return 0

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.i18n import Texts
 from core.settings import Settings
 from services import report_pdf, report_sheet
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.repos import cases as case_rows
 
 
@@ -36,14 +37,15 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         print(f"No such folder: {args.out.parent}", file=sys.stderr)
         return 1
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    sessions = create_session_factory(engine)
     try:
-        async with sessions() as session:
+        async with (
+            existing_database(settings) as engine,
+            create_session_factory(engine)() as session,
+        ):
             case = await case_rows.get_case_by_number(session, number=args.number)
             sheet = await report_sheet.latest_of_case(session, case=case) if case else None
-    finally:
-        await engine.dispose()
+    except NoDatabase as exc:
+        return refuse(exc)
     if case is None:
         print(f"No case {args.number}.", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""`aftersales customer export|forget <telegram id>`: a person's data, on request."""
+"""`aftersales customer export|forget WHO`: a person's data, on request (Telegram id or phone)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.settings import Settings
+from domain.validation import InputError, normalize_phone
 from services import privacy
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
+from storage.models import Customer
+from storage.repos import people
+
+WHO = "the customer's Telegram id or phone number (e.g. +8613800138000)"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -20,43 +28,44 @@ def add_parser(subparsers: Any) -> None:
     )
     actions = parser.add_subparsers(dest="customer_action", required=True)
     export = actions.add_parser("export", help="everything stored about a person, as JSON")
-    export.add_argument("telegram_id", type=int)
+    export.add_argument("who", metavar="ID_OR_PHONE", help=WHO)
     export.add_argument("--output", "-o", type=Path, help="write to this file, not stdout")
     forget = actions.add_parser(
         "forget", help="erase name, phone, addresses, photos and texts; keep anonymous stats"
     )
-    forget.add_argument("telegram_id", type=int)
+    forget.add_argument("who", metavar="ID_OR_PHONE", help=WHO)
     forget.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
     parser.set_defaults(handler=run)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    """Runs the chosen action in one transaction."""
-    if args.customer_action == "forget" and not args.yes:
-        print(
-            f"This erases the personal data of Telegram user {args.telegram_id} for good "
-            "(cases stay, anonymous). Export it first if they asked for a copy.\n"
-            "Run again with --yes to go ahead.",
-            file=sys.stderr,
-        )
-        return 1
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    sessions = create_session_factory(engine)
+    """Finds the one customer meant, then runs the chosen action in one transaction."""
     try:
-        async with sessions() as session, session.begin():
-            if args.customer_action == "export":
-                data = await privacy.export_customer(session, telegram_id=args.telegram_id)
-                if data is None:
-                    return _unknown(args.telegram_id)
-                _write(privacy.to_json(data), args.output)
-                return 0
-            forgotten = await privacy.forget_customer(
-                session, telegram_id=args.telegram_id, now=SystemClock().now()
-            )
-            if forgotten is None:
-                return _unknown(args.telegram_id)
-    finally:
-        await engine.dispose()
+        async with existing_database(settings) as engine:
+            sessions = create_session_factory(engine)
+            async with sessions() as session, session.begin():
+                customer = await find_customer(session, args.who)
+                if customer is None:
+                    return 1
+                if args.customer_action == "export":
+                    data = await privacy.export_customer(session, telegram_id=customer.telegram_id)
+                    assert data is not None
+                    _write(privacy.to_json(data), args.output)
+                    return 0
+                if not args.yes:
+                    print(
+                        f"This erases the personal data of {_describe(customer)} for good "
+                        "(cases stay, anonymous). Export it first if they asked for a copy.\n"
+                        "Run again with --yes to go ahead.",
+                        file=sys.stderr,
+                    )
+                    return 1
+                forgotten = await privacy.forget_customer(
+                    session, telegram_id=customer.telegram_id, now=SystemClock().now()
+                )
+                assert forgotten is not None
+    except NoDatabase as exc:
+        return refuse(exc)
     print(
         f"Forgot customer #{forgotten.customer_id}: {forgotten.cases} cases kept anonymously, "
         f"{forgotten.photos} photos, {forgotten.messages} messages, {forgotten.updates} updates "
@@ -65,10 +74,33 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _unknown(telegram_id: int) -> int:
-    """Says there is no such customer."""
-    print(f"No customer with Telegram id {telegram_id}.", file=sys.stderr)
-    return 1
+async def find_customer(session: AsyncSession, who: str) -> Customer | None:
+    """The one customer with this Telegram id or phone; None after saying why not."""
+    text = who.strip()
+    telegram_id = int(text) if text.isascii() and text.isdigit() else None
+    try:
+        phone: str | None = normalize_phone(text)
+    except InputError:
+        phone = None
+    if telegram_id is None and phone is None:
+        print(f"{who!r} is neither a Telegram id nor a phone number.", file=sys.stderr)
+        return None
+    found = await people.customers_matching(session, telegram_id=telegram_id, phone=phone)
+    if not found:
+        print(f"No customer with Telegram id or phone {text}.", file=sys.stderr)
+        return None
+    if len(found) > 1:
+        lines = [f"{len(found)} customers match {text}; run again with one Telegram id:"]
+        lines.extend("  " + _describe(customer) for customer in found)
+        print("\n".join(lines), file=sys.stderr)
+        return None
+    return found[0]
+
+
+def _describe(customer: Customer) -> str:
+    """Who a customer is, for the person at the terminal."""
+    details = ", ".join(part for part in (customer.name, customer.company, customer.phone) if part)
+    return f"Telegram id {customer.telegram_id}" + (f" ({details})" if details else "")
 
 
 def _write(text: str, output: Path | None) -> None:

@@ -7,18 +7,22 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import shutil
 import signal
 import sys
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from aftersales.demo import SUPERVISOR, DemoClock, Sandbox, default_db_path
+from aftersales.demo import SUPERVISOR, ApiPortInUse, DemoClock, Sandbox, default_db_path
+from core.i18n import Texts
 from core.settings import Settings
 from sandbox.ui import SandboxUi
 from storage.repos import people
+from web.deps import sandbox_page_key
 
 logger = logging.getLogger(__name__)
 
@@ -29,17 +33,38 @@ def add_parser(subparsers: Any) -> None:
         "demo", help="try the whole service locally in a browser, without Telegram"
     )
     parser.add_argument(
-        "--db", type=Path, help="SQLite file for the demo data (default: a new temporary file)"
+        "--db",
+        type=Path,
+        help="SQLite file for the demo data, kept on exit (default: a new temporary folder)",
     )
     parser.add_argument(
-        "--port", type=int, help="port of the sandbox page (default: AFTERSALES_HTTP_PORT)"
+        "--keep",
+        action="store_true",
+        help="keep the temporary data folder on exit (it is removed otherwise)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="port of the sandbox page and the dashboard (default: AFTERSALES_HTTP_PORT, 8080)",
+    )
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        help="port of the sandbox's own Bot API server "
+        "(default: AFTERSALES_SANDBOX_API_PORT; 0 picks a free one)",
     )
     parser.add_argument(
         "--host",
         default="127.0.0.1",
         help="address to bind (default 127.0.0.1; the sandbox has no login, keep it local)",
     )
-    parser.add_argument("--language", choices=("en", "zh_CN"), default="en")
+    parser.add_argument(
+        "--language",
+        choices=("en", "zh_CN"),
+        default="en",
+        help="language of the demo people, the sandbox page and these console messages "
+        "(default: en)",
+    )
     parser.add_argument(
         "--script",
         action="store_true",
@@ -50,19 +75,42 @@ def add_parser(subparsers: Any) -> None:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the sandbox page until Ctrl+C, or the scripted lifecycle with --script."""
-    if args.script:
-        from aftersales.demo_script import run_script
+    db_path: Path = args.db or default_db_path()
+    console = Console(Texts(settings.tz), args.language)
+    try:
+        if args.script:
+            from aftersales.demo_script import run_script
 
-        return await run_script(settings, db_path=args.db, language=args.language)
+            return await run_script(settings, db_path=db_path, language=args.language)
+        return await serve(settings, args, db_path, console)
+    finally:
+        if args.db is None:
+            console.say(tidy_up(console, db_path, keep=args.keep))
+
+
+async def serve(
+    settings: Settings, args: argparse.Namespace, db_path: Path, console: Console
+) -> int:
+    """Serves the sandbox page and the product until Ctrl+C."""
     # The scheduler's "job executed" line every 30 s would drown the demo's terminal.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     port = args.port if args.port is not None else settings.http_port
+    api_port = args.api_port if args.api_port is not None else settings.sandbox_api_port
     public_url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{port}"
-    db_path: Path = args.db or default_db_path()
     sandbox = Sandbox(
-        settings, DemoClock(), db_path, language=args.language, public_url=public_url
+        settings,
+        DemoClock(),
+        db_path,
+        language=args.language,
+        public_url=public_url,
+        api_port=api_port,
     )
-    await sandbox.start()
+    try:
+        await sandbox.start()
+    except ApiPortInUse as exc:
+        await sandbox.stop()
+        console.say(console.t("console.api_port_busy", port=api_port, reason=exc), error=True)
+        return 2
     runner: web.AppRunner | None = None
     try:
         ui = SandboxUi(
@@ -80,14 +128,15 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         try:
             await web.TCPSite(runner, args.host, port).start()
         except OSError as exc:
-            print(
-                f"Cannot listen on {args.host}:{port} ({exc.strerror}). "
-                "Pick another port: aftersales demo --port 8090",
-                file=sys.stderr,
+            console.say(
+                console.t("console.port_busy", host=args.host, port=port, reason=exc.strerror),
+                error=True,
             )
             return 2
-        print_welcome(public_url, db_path, args.host)
-        await _wait_for_signal()
+        # Ctrl+C must stop cleanly from the moment the banner says so.
+        stop = _stop_on_signal()
+        console.say(welcome(console, public_url, port, db_path, args))
+        await stop.wait()
     finally:
         if runner is not None:
             await runner.cleanup()
@@ -100,6 +149,7 @@ def web_app(sandbox: Sandbox, ui: SandboxUi) -> web.Application:
     runtime = sandbox.runtime
     assert runtime is not None
     app = runtime.build_web_app()
+    app[sandbox_page_key] = "/sandbox"
     ui.dashboard = lambda: supervisor_login_link(sandbox)
     ui.setup(app)
     return app
@@ -126,30 +176,57 @@ async def supervisor_login_link(sandbox: Sandbox) -> str | None:
     return f"/login/{token}"
 
 
-def print_welcome(url: str, db_path: Path, host: str) -> None:
-    """Tells the person at the terminal where to look."""
-    print(
-        "\n  aftersales SANDBOX — not connected to Telegram\n\n"
-        f"  Open  {url}/sandbox\n"
-        "  Four phones side by side: customer, technician, dispatcher, supervisor.\n"
-        "  Try /report in the customer's phone; move the clock to see reminders and surveys.\n"
-        f"  Data: {db_path}  (keep it with --db FILE)\n"
-        "  Stop with Ctrl+C.\n",
-        flush=True,
-    )
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"  WARNING: listening on {host}: anyone who can reach this machine can use the "
-            "sandbox and its dashboard link.\n",
-            flush=True,
-        )
+@dataclass(frozen=True)
+class Console:
+    """What the demo prints to its terminal, in the demo's language."""
+
+    texts: Texts
+    language: str
+
+    def t(self, key: str, **args: object) -> str:
+        """A catalog text in the demo's language."""
+        return self.texts.get(self.language, key, **args)
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """Prints to the terminal at once (the demo runs until Ctrl+C); errors to stderr."""
+        print(text, file=sys.stderr if error else sys.stdout, flush=True)
 
 
-async def _wait_for_signal() -> None:
-    """Returns on SIGINT or SIGTERM."""
+def welcome(console: Console, url: str, port: int, db_path: Path, args: argparse.Namespace) -> str:
+    """Tells the person at the terminal where to look and how to change the port."""
+    temporary = args.db is None and not args.keep
+    lines = [
+        "",
+        console.t("console.banner.title"),
+        "",
+        console.t("console.banner.open", url=f"{url}/sandbox"),
+        console.t("console.banner.port", port=port),
+        console.t("console.banner.phones"),
+        console.t("console.banner.try"),
+        console.t(
+            "console.banner.data_temporary" if temporary else "console.banner.data_kept",
+            path=db_path,
+        ),
+        console.t("console.banner.stop"),
+    ]
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        lines += ["", console.t("console.banner.exposed", host=args.host)]
+    return "\n".join("  " + line if line else "" for line in [*lines, ""])
+
+
+def tidy_up(console: Console, db_path: Path, *, keep: bool) -> str:
+    """Removes the demo's temporary data folder unless kept; says where it is or was."""
+    if keep:
+        return console.t("console.exit.kept", path=db_path)
+    shutil.rmtree(db_path.parent, ignore_errors=True)
+    return console.t("console.exit.removed", path=db_path.parent)
+
+
+def _stop_on_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (from now on)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop

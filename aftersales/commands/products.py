@@ -12,11 +12,11 @@ from typing import Any
 
 from tqdm import tqdm
 
+from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.settings import Settings
 from domain.product_import import COLUMNS, RowError, UnreadableFile, decode_register, parse_row
-from storage import migrate
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.repos import products
 
 BATCH = 500
@@ -76,16 +76,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     good, errors = read_rows(text)
     for error in errors:
         print(f"line {error.line}: {error.column}: {error.problem}", file=sys.stderr)
-    asyncio.run(store(settings, good))
+    try:
+        asyncio.run(store(settings, good))
+    except NoDatabase as exc:
+        return refuse(exc)
     print(f"Imported {len(good)} products; {len(errors)} problems in refused lines.")
     return 1 if errors else 0
 
 
 async def store(settings: Settings, good: list[dict[str, Any]]) -> None:
     """Upserts the valid rows in batches, with a progress bar on large files."""
-    engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
+    async with existing_database(settings) as engine:
         sessions = create_session_factory(engine)
         now = SystemClock().now()
         with tqdm(total=len(good), unit="rows", disable=len(good) < 2000) as progress:
@@ -94,5 +95,3 @@ async def store(settings: Settings, good: list[dict[str, Any]]) -> None:
                 async with sessions() as session, session.begin():
                     await products.upsert_products(session, rows=chunk, now=now)
                 progress.update(len(chunk))
-    finally:
-        await engine.dispose()

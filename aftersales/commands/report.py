@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.i18n import Texts
 from core.money import format_money
@@ -18,7 +19,7 @@ from domain.metrics import ServiceReport, month_range, previous_month
 from domain.parsing import parse_day
 from scheduler.jobs.monthly_report import format_value, report_rows
 from services.standards import targets_of
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.repos import standards as service_standard
 
 TECHNICIAN_COLUMNS = (
@@ -83,7 +84,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"Invalid period: {exc}", file=sys.stderr)
         return 2
-    report = asyncio.run(compute(settings, start, end))
+    try:
+        report = asyncio.run(compute(settings, start, end))
+    except NoDatabase as exc:
+        return refuse(exc)
     texts = Texts(settings.tz)
     language = settings.default_language
     print(print_table(texts, language, report, title))
@@ -94,20 +98,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def compute(settings: Settings, start: datetime, end: datetime) -> ServiceReport:
-    """Runs the report's queries."""
-    engine = create_engine(settings.database_url, schema=settings.database_schema)
-    try:
-        sessions = create_session_factory(engine)
-        async with sessions() as session:
-            return await service_standard.service_report(
-                session,
-                start=start,
-                end=end,
-                settings_targets=targets_of(settings),
-                as_of=SystemClock().now(),
-            )
-    finally:
-        await engine.dispose()
+    """Runs the report's queries (NoDatabase when there is nothing to report on)."""
+    async with existing_database(settings) as engine, create_session_factory(engine)() as session:
+        return await service_standard.service_report(
+            session,
+            start=start,
+            end=end,
+            settings_targets=targets_of(settings),
+            as_of=SystemClock().now(),
+        )
 
 
 def print_table(texts: Texts, language: str, report: ServiceReport, title: str) -> str:

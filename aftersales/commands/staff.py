@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import TelegramError
 
+from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from domain.validation import InputError, normalize_phone
 from services import staff as staff_changes
-from storage import migrate
-from storage.db import create_engine, create_session_factory
+from storage.db import create_session_factory
 from storage.repos import people
 
 INVITE_DAYS = 7
@@ -34,7 +34,8 @@ def add_parser(subparsers: Any) -> None:
     invite = actions.add_parser("invite", help="print a one-time invite deep link")
     invite.add_argument("--role", required=True, choices=people.STAFF_ROLES)
     invite.add_argument(
-        "--bot-username", help="the bot's @username (asked from Telegram if absent)"
+        "--bot-username",
+        help="the bot's @username for the t.me link (default: asked from the bot's token)",
     )
     add = actions.add_parser("add", help="add or update a staff member")
     add.add_argument("--telegram-id", type=int, required=True)
@@ -58,34 +59,43 @@ def add_parser(subparsers: Any) -> None:
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the chosen staff action against the configured database."""
-    engine = create_engine(settings.database_url)
     try:
-        await migrate.upgrade(engine)
-        sessions = create_session_factory(engine)
-        if args.staff_action == "invite":
-            username = args.bot_username or await _bot_username(settings)
-            print(await create_invite(sessions, role=args.role, bot_username=username))
+        async with existing_database(settings) as engine:
+            sessions = create_session_factory(engine)
+            if args.staff_action == "invite":
+                username, why_not = args.bot_username, None
+                if not username:
+                    username, why_not = await bot_username(settings)
+                print(await create_invite(sessions, role=args.role, bot_username=username))
+                if why_not is not None:
+                    print(why_not, file=sys.stderr)
+                return 0
+            if args.staff_action == "add":
+                return await add_staff(sessions, settings, args)
+            if args.staff_action == "remove":
+                return await remove_staff(sessions, settings, args)
+            print(await list_staff(sessions))
             return 0
-        if args.staff_action == "add":
-            return await add_staff(sessions, settings, args)
-        if args.staff_action == "remove":
-            return await remove_staff(sessions, settings, args)
-        print(await list_staff(sessions))
-        return 0
-    finally:
-        await engine.dispose()
+    except NoDatabase as exc:
+        return refuse(exc)
 
 
-async def _bot_username(settings: Settings) -> str | None:
-    """Asks Telegram for the bot's username; None when it cannot be reached."""
+async def bot_username(settings: Settings) -> tuple[str | None, str | None]:
+    """The bot's username from Telegram (getMe), or None and how to get the link without it."""
     if settings.bot_token is None:
-        return None
+        return None, (
+            "No t.me link: AFTERSALES_BOT_TOKEN is not set, so the bot's username is unknown. "
+            "Pass --bot-username NAME (the bot's @username from @BotFather) for a link."
+        )
     base = settings.telegram_base_url.rstrip("/")
     try:
         async with Bot(settings.bot_token.get_secret_value(), base_url=f"{base}/bot") as bot:
-            return bot.username
-    except (TelegramError, OSError):
-        return None
+            return bot.username, None
+    except (TelegramError, OSError) as exc:
+        return None, (
+            f"No t.me link: could not ask Telegram for the bot's username ({exc}). "
+            "Pass --bot-username NAME for a link."
+        )
 
 
 async def create_invite(
@@ -97,11 +107,12 @@ async def create_invite(
         invite = await people.create_invite(
             session, token=token, role=role, now=SystemClock().now(), created_by=None
         )
-    lines = [f"One-time invite as {role}, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC:"]
-    if bot_username:
-        lines.append(f"https://t.me/{bot_username.lstrip('@')}?start=join-{token}")
-    lines.append(f"or send the bot: /start join-{token}")
-    return "\n".join(lines)
+    valid = f"valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC"
+    command = f"/start join-{token}"
+    if not bot_username:
+        return f"One-time invite as {role}, {valid}: the new {role} sends the bot\n{command}"
+    link = f"https://t.me/{bot_username.lstrip('@')}?start=join-{token}"
+    return f"One-time invite as {role}, {valid}:\n{link}\n(or they send the bot: {command})"
 
 
 async def add_staff(

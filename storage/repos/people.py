@@ -223,3 +223,19 @@ async def redeem_invite(
     invite.used_by = telegram_id
     await session.flush()
     return invite
+
+
+async def customers_matching(
+    session: AsyncSession, *, telegram_id: int | None, phone: str | None
+) -> list[Customer]:
+    """Customers with this Telegram id or this phone (E.164), in id order."""
+    conditions = []
+    if telegram_id is not None:
+        conditions.append(Customer.telegram_id == telegram_id)
+    if phone is not None:
+        conditions.append(Customer.phone == phone)
+    if not conditions:
+        return []
+    return list(
+        await session.scalars(select(Customer).where(or_(*conditions)).order_by(Customer.id))
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -40,10 +42,12 @@ async def sandbox(engine: AsyncEngine, clock: ManualClock) -> AsyncIterator[Sand
         yield running
 
 
-@pytest.fixture
-async def page(sandbox: Sandbox) -> AsyncIterator[Any]:
-    """The sandbox page, open in Chromium."""
-    server = TestServer(sandbox_ui(sandbox).app(), host="127.0.0.1")
+@asynccontextmanager
+async def in_chromium(
+    app: web.Application, path: str, *, width: int = 1600, height: int = 900
+) -> AsyncIterator[tuple[Any, TestServer]]:
+    """A Chromium tab with `path` of the app open, and the test server serving the app."""
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
         async with playwright_api.async_playwright() as playwright:
@@ -51,13 +55,20 @@ async def page(sandbox: Sandbox) -> AsyncIterator[Any]:
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS
             )
             try:
-                tab = await browser.new_page(viewport={"width": 1600, "height": 900})
-                await tab.goto(str(server.make_url("/sandbox")))
-                yield tab
+                tab = await browser.new_page(viewport={"width": width, "height": height})
+                await tab.goto(str(server.make_url(path)))
+                yield tab, server
             finally:
                 await browser.close()
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def page(sandbox: Sandbox) -> AsyncIterator[Any]:
+    """The sandbox page, open in Chromium."""
+    async with in_chromium(sandbox_ui(sandbox).app(), "/sandbox") as (tab, _server):
+        yield tab
 
 
 async def say(page: Any, pane: str, text: str) -> None:

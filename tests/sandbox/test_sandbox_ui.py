@@ -10,10 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.demo import Sandbox
+from aftersales.demo import NEWCOMER, Sandbox
 from core.clock import ManualClock
-from sandbox.panes import Pane
-from sandbox.users import SandboxUser
 from tests.sandbox.sandbox_world import running_sandbox, sandbox_ui
 
 
@@ -71,20 +69,22 @@ async def _press(
     raise AssertionError(f"no button {label!r} in pane {key}")
 
 
-async def test_page_is_marked_as_a_sandbox_and_shows_four_phones(
+async def test_page_is_marked_as_a_sandbox_and_shows_five_phones(
     client: TestClient[Any, Any],
 ) -> None:
     response = await client.get("/sandbox")
     assert response.status == 200
     html = await response.text()
     assert "SANDBOX — not connected to Telegram" in html
-    for key in ("customer", "technician", "dispatcher", "supervisor"):
+    for key in ("newcomer", "customer", "technician", "dispatcher", "supervisor"):
         assert f'data-pane="{key}"' in html
+    assert '<span class="role">new customer</span>' in html
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     script = await client.get("/sandbox/static/sandbox.js")
     assert script.status == 200
     state = await (await client.get("/sandbox/api/state")).json()
     assert [p["role"] for p in state["panes"]] == [
+        "newcomer",
         "customer",
         "technician",
         "dispatcher",
@@ -128,26 +128,25 @@ async def test_contact_location_and_photo_show_in_the_pane(
     assert image.status == 200 and (await image.read()).startswith(b"\x89PNG")
 
 
-async def test_a_new_customer_registers_with_the_reply_keyboard(sandbox: Sandbox) -> None:
-    newcomer = SandboxUser(sandbox.server, 700009, "Sun", last_name="Li")
-    panes = [Pane("newcomer", "customer", "Sun Li", "+8613700137000", newcomer)]
-    client = await _client(sandbox, panes=panes)
-    try:
-        await _say(client, sandbox, "newcomer", "/start")
-        await _press(client, sandbox, "newcomer", "English")
-        await _say(client, sandbox, "newcomer", "Sun Li")
-        keyboard = (await _pane(client, "newcomer"))["keyboard"]
-        [contact] = [b for row in keyboard for b in row if b["request_contact"]]
-        response = await client.post("/sandbox/api/panes/newcomer/tap", json=contact)
-        assert response.status == 200
-        await sandbox.settle()
-        messages = (await _pane(client, "newcomer"))["messages"]
-        shared = [m for m in messages if m["kind"] == "contact"]
-        assert [m["contact"]["phone_number"] for m in shared] == ["+8613700137000"]
-        assert messages[-1]["from"] == "bot" and "company" in messages[-1]["text"]
-        assert (await _pane(client, "newcomer"))["keyboard"] == []
-    finally:
-        await client.close()
+async def test_the_fifth_phone_is_a_new_customer_who_registers(
+    client: TestClient[Any, Any], sandbox: Sandbox
+) -> None:
+    """The newcomer pane has never used the bot: /start is a registration, not "welcome back"."""
+    await _say(client, sandbox, "newcomer", "/start")
+    await _press(client, sandbox, "newcomer", "English")
+    await _say(client, sandbox, "newcomer", "Li Na")
+    keyboard = (await _pane(client, "newcomer"))["keyboard"]
+    [contact] = [b for row in keyboard for b in row if b["request_contact"]]
+    response = await client.post("/sandbox/api/panes/newcomer/tap", json=contact)
+    assert response.status == 200
+    await sandbox.settle()
+    messages = (await _pane(client, "newcomer"))["messages"]
+    shared = [m for m in messages if m["kind"] == "contact"]
+    assert [m["contact"]["phone_number"] for m in shared] == [NEWCOMER.phone]
+    assert messages[-1]["from"] == "bot" and "company" in messages[-1]["text"]
+    assert (await _pane(client, "newcomer"))["keyboard"] == []
+    done = await _say(client, sandbox, "newcomer", "Pudong Cold Chain")
+    assert "You are registered, Li Na" in done["text"]
 
 
 async def test_bad_requests_are_answered_clearly(

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aftersales.cli import build_parser
 from core.logs import setup_logging
 from core.settings import Settings
 from storage.models import Base, Case, CasePhoto, Customer, PersistedState, Product
+from tests.cli_support import cli, stamp_head
 from tests.factories import make_product
 from tests.harness import Harness
 
@@ -23,16 +24,11 @@ DESCRIPTION = "Compressor rattles, error E4"
 
 
 @pytest.fixture
-def cli_settings(db_url_and_schema: tuple[str, str | None]) -> Settings:
-    """Settings a CLI command on the test database would load."""
+async def cli_settings(engine: AsyncEngine, db_url_and_schema: tuple[str, str | None]) -> Settings:
+    """Settings a CLI command on the (migrated) test database would load."""
+    await stamp_head(engine)
     url, schema = db_url_and_schema
     return Settings(_env_file=None, database_url=url, database_schema=schema)
-
-
-async def cli(settings: Settings, *argv: str) -> int:
-    """Runs one `aftersales ...` command in this event loop."""
-    args = build_parser().parse_args(argv)
-    return int(await args.handler(settings, args))
 
 
 async def step(harness: Harness, user: Any, action: str, value: str = "") -> None:
@@ -104,7 +100,7 @@ async def test_export_of_a_stranger_says_so(
     harness: Harness, cli_settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await cli(cli_settings, "customer", "export", "4242") == 1
-    assert "No customer with Telegram id 4242" in capsys.readouterr().err
+    assert "No customer with Telegram id or phone 4242." in capsys.readouterr().err
 
 
 async def test_forget_needs_confirmation(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import re
@@ -13,7 +12,6 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from aftersales.cli import main
 from core.webapp_data import sign
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
@@ -167,34 +165,3 @@ async def _only_case_id(harness: Harness) -> int:
 
 
 __all__ = ["CUSTOMER"]
-
-
-async def test_cli_writes_the_pdf_of_a_case(
-    harness: Harness,
-    db_url_and_schema: tuple[str, str | None],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    customer, _, _ = await _filed(harness)
-    await press(harness, customer, "Confirm")
-    url, schema = db_url_and_schema
-    monkeypatch.setenv("AFTERSALES_DATABASE_URL", url)
-    if schema:
-        monkeypatch.setenv("AFTERSALES_DATABASE_SCHEMA", schema)
-    out = tmp_path / "report.pdf"
-
-    def cli(*args: str) -> int:
-        return main(["case", "pdf", *args])
-
-    assert (
-        await asyncio.to_thread(cli, "sr-20261123-0001", "--out", str(out), "--language", "zh_CN")
-        == 0
-    )
-    assert "Wrote" in capsys.readouterr().out
-    text = _pdf_text(out.read_bytes())
-    assert "售后服务报告单 SR-20261123-0001" in text and "¥71.00" in text
-    assert await asyncio.to_thread(cli, "SR-20990101-0001", "--out", str(out)) == 1
-    assert "No case SR-20990101-0001" in capsys.readouterr().err
-    assert await asyncio.to_thread(cli, "SR-20261123-0001", "--out", "/nowhere/x.pdf") == 1
-    assert "No such folder" in capsys.readouterr().err
