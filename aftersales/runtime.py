@@ -165,6 +165,8 @@ class Runtime:
         await self.application.start()
         await publish_menu(self.application.bot)
         self._spawn(self.pump.run(), "pump")
+        self.pump.answers.after_notice = self.sender.wake
+        self._spawn(self.pump.answers.run(), "answers")
         self._spawn(self.sender.run(), "outbox")
         job_queue = self.application.job_queue
         assert job_queue is not None
@@ -229,7 +231,7 @@ class Runtime:
             await self.engine.dispose()
 
 
-ACTIVE_PARTS = frozenset({"pump", "outbox", "poller"})
+ACTIVE_PARTS = frozenset({"pump", "answers", "outbox", "poller"})
 
 
 def _log_death(task: asyncio.Task[None]) -> None:

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application
 
+from bot.answers import Answers
 from bot.context import UnitOfWork, current_unit, units_by_owner
 from bot.persistence import DbPersistence, PendingWrite, apply_writes
-from bot.replies import QueuedCall, ReplyBot
+from bot.replies import QueuedCall, ReplyBot, stored_calls
 from core.clock import Clock
 from core.i18n import normalize_language
 from core.logs import log_context
@@ -90,6 +91,14 @@ class UpdatePump:
         # Inbox rows whose answers have gone out; forgotten in a later transaction.
         self._replies_sent: set[int] = set()
         self._forget_after = 0.0
+        # Answers Telegram did not take at once wait and are retried there, not in a slot.
+        self.answers = Answers(
+            self._bot,
+            sessions,
+            clock,
+            application.bot_data.services.settings,
+            sent=self._answered,
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self.processed = 0
         self.received = 0
@@ -140,9 +149,12 @@ class UpdatePump:
         for row in rows:
             calls = [QueuedCall.restored(stored) for stored in row.replies or ()]
             logger.info("sending %s answers of update %s again", len(calls), row.update_id)
-            await self._bot.send_queued(calls, _chat_of(row))
-            self._replies_sent.add(row.id)
+            await self.answers.deliver(row.id, _chat_of(row), calls)
         await self._forget_sent_replies()
+
+    def _answered(self, inbox_id: int) -> None:
+        """Notes an update whose answers have all gone out (cleared in a later transaction)."""
+        self._replies_sent.add(inbox_id)
 
     async def close(self, within: float = 10.0) -> None:
         """After run() is cancelled: lets updates in progress finish, then notes what was sent."""
@@ -233,7 +245,7 @@ class UpdatePump:
                     now = self.clock.now()
                     writes = self._persistence.changed(unit.writes, now)
                     await apply_writes(session, writes, self.clock, self.dialog_ttl)
-                    replies = _stored(unit.replies)
+                    replies = stored_calls(unit.replies)
                     if not await inbox.finish(session, inbox_id=row.id, now=now, replies=replies):
                         raise AlreadyProcessed
                     forgotten = await self._forget_sent_replies_in(session)
@@ -263,9 +275,7 @@ class UpdatePump:
             await self._finish_failed(row, error, unit.replies)
         # The writer is free again: only now do the answers go out (bot.replies).
         chat = update.effective_chat
-        await self._bot.send_queued(unit.replies, chat.id if chat else None)
-        if unit.replies:
-            self._replies_sent.add(row.id)
+        await self.answers.deliver(row.id, chat.id if chat else None, unit.replies)
         if self.observe_latency is not None:
             self.observe_latency(time.perf_counter() - started)
         if error is None:
@@ -283,7 +293,7 @@ class UpdatePump:
                 session,
                 inbox_id=row.id,
                 now=self.clock.now(),
-                replies=_stored(replies),
+                replies=stored_calls(replies),
                 error=error,
             )
 
@@ -379,8 +389,3 @@ class HandlerFailed(Exception):
 
 class AlreadyProcessed(Exception):
     """Another processor finished the update first; this run must not commit."""
-
-
-def _stored(calls: list[QueuedCall]) -> list[dict[str, Any]]:
-    """Answers in their stored form (uploads, kept in memory only, left out)."""
-    return [kept for kept in (call.stored() for call in calls) if kept is not None]

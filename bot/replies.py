@@ -6,7 +6,8 @@ them, in order, once the transaction is over. So a transaction (and SQLite's one
 never held across a round trip to Telegram, and nobody reads a reply about a change that was
 rolled back. A refused call is dealt with here, when it is actually made: an edit that cannot be
 made becomes a new message, an alert on a button too old to answer becomes a message, buttons
-already gone stay gone.
+already gone stay gone. A call Telegram could not take now (a flood wait, a 5xx, no connection)
+is handed back with those after it, and bot.answers tries them again later.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from telegram.ext import ExtBot
 from telegram.request._requestparameter import RequestParameter
 
 from bot.context import current_unit
-from core.transport import retry_seconds
+from core.transport import may_have_arrived, retry_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -117,49 +118,68 @@ class ReplyBot(ExtBot[None]):
             raise NetworkError(f"getUpdates answered {type(result).__name__}, not a list")
         return result
 
-    async def send_queued(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
-        """Makes the queued calls; a refused one is dealt with, never raised.
+    async def send_queued(self, calls: Sequence[QueuedCall], chat_id: int | None) -> Unsent | None:
+        """Makes the queued calls; returns those Telegram could not take now, else None.
 
-        Messages and text edits go out one after another, in the order the handler made them.
+        Messages and text edits go out one after another, in the order the handler made them;
+        the first one that fails for a passing reason (flood wait, 5xx, no connection) stops
+        its lane, and it and the calls after it are returned for a later attempt (bot.answers).
         Button answers and the removal of a pressed message's buttons are not ordered against
         them (nobody can tell which came first), so they go at the same time: a button press
         is answered after one round trip to Telegram instead of three (bench: throughput).
+        A refusal that no retry can change is dealt with here and never returned.
         """
         aside = [call for call in calls if call.endpoint in _ASIDE]
         if not aside:
-            await self._send_in_order(calls, chat_id)
-            return
+            return await self._send_in_order(calls, chat_id)
         in_order = [call for call in calls if call.endpoint not in _ASIDE]
         answers = [call for call in aside if call.endpoint == "answerCallbackQuery"]
         markups = [call for call in aside if call.endpoint != "answerCallbackQuery"]
         lanes = [[call] for call in answers] + [markups, in_order]
-        await asyncio.gather(*(self._send_in_order(lane, chat_id) for lane in lanes if lane))
+        left = await asyncio.gather(
+            *(self._send_in_order(lane, chat_id) for lane in lanes if lane)
+        )
+        return Unsent.joined([unsent for unsent in left if unsent is not None])
 
-    async def _send_in_order(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
-        """Makes calls one after another."""
-        for call in calls:
+    async def _send_in_order(
+        self, calls: Sequence[QueuedCall], chat_id: int | None
+    ) -> Unsent | None:
+        """Makes calls one after another; returns the rest from the first passing failure on."""
+        todo = list(calls)
+        while todo:
+            call = todo.pop(0)
             try:
                 await self._post_now(call)
             except RetryAfter as exc:
-                await asyncio.sleep(retry_seconds(exc))
-                await self._post_quietly(call)
+                return Unsent([call, *todo], f"RetryAfter {exc.retry_after}", retry_seconds(exc))
             except BadRequest as exc:
-                await self._after_refusal(call, exc, chat_id)
-            except TelegramError as exc:
+                instead = self._after_refusal(call, exc, chat_id)
+                if instead is not None:
+                    todo.insert(0, instead)
+            except NetworkError as exc:  # a 5xx answer, or no connection
+                if may_have_arrived(exc):
+                    # Sending again could show the user the answer twice (as for the outbox).
+                    logger.warning(
+                        "%s to chat %s may not have arrived: %s; not resent",
+                        call.endpoint,
+                        chat_id,
+                        exc,
+                    )
+                    continue
+                return Unsent([call, *todo], f"{type(exc).__name__}: {exc}", None)
+            except TelegramError as exc:  # blocked by the user, a migrated chat: no retry helps
                 logger.warning("%s to chat %s not made: %s", call.endpoint, chat_id, exc)
             except Exception:  # the update is committed: a failed answer must not stop the pump
                 logger.exception("%s to chat %s failed", call.endpoint, chat_id)
+        return None
 
     async def _post_now(self, call: QueuedCall) -> None:
         await super()._do_post(call.endpoint, call.data, **call.timeouts)
 
-    async def _post_quietly(self, call: QueuedCall) -> None:
-        try:
-            await self._post_now(call)
-        except TelegramError as exc:
-            logger.warning("%s not made after waiting: %s", call.endpoint, exc)
-
-    async def _after_refusal(self, call: QueuedCall, exc: BadRequest, chat_id: int | None) -> None:
+    def _after_refusal(
+        self, call: QueuedCall, exc: BadRequest, chat_id: int | None
+    ) -> QueuedCall | None:
+        """What to send instead of a refused call, if anything."""
         refusal = exc.message.lower()
         data = call.data
         if call.endpoint == "answerCallbackQuery":
@@ -167,21 +187,51 @@ class ReplyBot(ExtBot[None]):
                 logger.warning("button answer refused: %s", exc.message)
             # The notice the alert carried must still reach the user.
             if data.get("text") and chat_id is not None:
-                await self._send_instead(chat_id, {"text": data["text"]})
-            return
+                return _message(chat_id, {"text": data["text"]})
+            return None
         if call.endpoint == "editMessageReplyMarkup" and any(p in refusal for p in _BUTTONS_GONE):
-            return
+            return None
         if "not modified" in refusal:
-            return
+            return None
         if call.endpoint == "editMessageText" and "chat_id" in data:
             # The message is too old to edit: the new text comes as a new message.
             keep = {k: v for k, v in data.items() if k in ("text", "reply_markup", "parse_mode")}
-            await self._send_instead(data["chat_id"], keep)
-            return
+            return _message(data["chat_id"], keep)
         logger.warning("%s to chat %s refused: %s", call.endpoint, chat_id, exc.message)
+        return None
 
-    async def _send_instead(self, chat_id: int | str, fields: dict[str, Any]) -> None:
-        await self._post_quietly(QueuedCall("sendMessage", {"chat_id": chat_id, **fields}, {}))
+
+@dataclass(frozen=True)
+class Unsent:
+    """Answers Telegram could not take now, in their order, and why."""
+
+    calls: list[QueuedCall]
+    error: str
+    # Seconds Telegram asked us to wait (a flood wait, which uses up no attempt); None for
+    # a failure that counts as an attempt.
+    retry_after: float | None
+
+    @classmethod
+    def joined(cls, parts: Sequence[Unsent]) -> Unsent | None:
+        """The unsent calls of several lanes as one; None if every lane went out."""
+        if not parts:
+            return None
+        waits = [part.retry_after for part in parts if part.retry_after is not None]
+        return cls(
+            [call for part in parts for call in part.calls],
+            parts[0].error,
+            max(waits) if len(waits) == len(parts) else None,
+        )
+
+
+def _message(chat_id: int | str, fields: dict[str, Any]) -> QueuedCall:
+    """A plain message to send in place of a refused call."""
+    return QueuedCall("sendMessage", {"chat_id": chat_id, **fields}, {})
+
+
+def stored_calls(calls: Sequence[QueuedCall]) -> list[dict[str, Any]]:
+    """Answers in their stored form (uploads, kept in memory only, left out)."""
+    return [kept for kept in (call.stored() for call in calls) if kept is not None]
 
 
 def _stand_in(endpoint: str, data: JSONDict) -> bool | JSONDict | list[JSONDict]:
