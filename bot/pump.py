@@ -359,7 +359,7 @@ class UpdatePump:
         chosen = self.application.user_data.get(user.id, {}).get("lang") if user else None
         language = chosen or normalize_language(user.language_code if user else None)
         body = self.application.bot_data.services.texts.get(language, "common.error")
-        return [QueuedCall("sendMessage", {"chat_id": chat.id, "text": body}, {})]
+        return [QueuedCall("sendMessage", {"chat_id": str(chat.id), "text": body})]
 
     async def wait_idle(self, within: float = 10.0) -> None:
         """Waits until every stored update has been processed (tests, shutdown)."""
