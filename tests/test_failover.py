@@ -223,6 +223,19 @@ async def test_standby_takes_over_when_the_active_bot_is_killed_mid_burst(
     assert await standby.stop() == 0
 
 
+async def end_lock_connection(database: AsyncEngine, bot: BotProcess) -> int:
+    """Ends the bot's leader lock connection, as network trouble or an operator would."""
+    async with database.connect() as conn:
+        ended = await conn.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": f"aftersales-leader:{bot.pid}"},
+        )
+    return int(ended or 0)
+
+
 async def wait_for_notices(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Waits until no queued notice is left pending."""
     for _ in range(300):
@@ -242,15 +255,7 @@ async def test_an_active_bot_that_loses_its_lock_stops_and_exits(
     bots: tuple[BotProcess, BotProcess], database: AsyncEngine
 ) -> None:
     active, standby = bots
-    async with database.connect() as conn:
-        killed = await conn.scalar(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = :name"
-            ),
-            {"name": f"aftersales-leader:{active.pid}"},
-        )
-    assert killed == 1
+    assert await end_lock_connection(database, active) == 1
     assert await asyncio.wait_for(active.wait(), 15) == 75
     assert active.logged("lost the leader lock")
     await standby.wait_for_log(ACTIVE, timeout=15)
@@ -299,14 +304,7 @@ async def test_a_leader_that_loses_its_lock_under_load_hands_over_every_update_a
 
     burst = asyncio.gather(*(customer(i, user) for i, user in enumerate(users)))
     await third.wait()
-    async with database.connect() as conn:
-        ended = await conn.scalar(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = :name"
-            ),
-            {"name": f"aftersales-leader:{active.pid}"},
-        )
+    ended = await end_lock_connection(database, active)
     lost_at = server.now()
     assert ended == 1
     assert await asyncio.wait_for(active.wait(), 15) == 75
