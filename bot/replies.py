@@ -91,8 +91,10 @@ class ReplyRequest(BaseRequest):
     result; all others, and the queued ones later, go to the real transport.
     """
 
-    def __init__(self, transport: BaseRequest) -> None:
+    def __init__(self, transport: BaseRequest, updates: BaseRequest) -> None:
         self.transport = transport
+        # Long polls keep to their own connection (raw_updates comes here under another name).
+        self.updates = updates
 
     @property
     def read_timeout(self) -> float | None:
@@ -125,6 +127,8 @@ class ReplyRequest(BaseRequest):
             "pool_timeout": pool_timeout,
         }
         endpoint = url.rsplit("/", 1)[-1]
+        if endpoint.lower() == "getupdates":
+            return await self.updates.do_request(url, method, request_data, **timeouts)
         unit = current_unit.get()
         if unit is None or not unit.queue_replies or endpoint not in QUEUED or not request_data:
             return await self.transport.do_request(url, method, request_data, **timeouts)
@@ -140,7 +144,7 @@ class ReplyBot(ExtBot[None]):
     def __init__(
         self, token: str, *, request: BaseRequest, get_updates_request: BaseRequest, **kw: Any
     ) -> None:
-        self._replies = ReplyRequest(request)
+        self._replies = ReplyRequest(request, get_updates_request)
         super().__init__(
             token, request=self._replies, get_updates_request=get_updates_request, **kw
         )
