@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 
-from aftersales.leader import Leadership, lock_name, migration_guard
+from aftersales.leader import Fence, Leadership, lock_name, migration_guard
 from bot.app import BotApplication, build_application, policy_from
 from bot.menu import publish_menu
 from bot.polling import poll_forever
@@ -51,13 +51,18 @@ class Runtime:
         )
         self._own_engine = engine is None
         self.sessions = create_session_factory(self.engine)
+        token = settings.bot_token.get_secret_value() if settings.bot_token else None
+        self.leadership = Leadership(self.engine, name=lock_name(token))
+        # The active work commits only while the lock is proven held (aftersales.leader).
+        self.fence = Fence(self.leadership)
+        work = self.fence.sessions(self.engine)
         self.poll_timeout = poll_timeout
-        self.application: BotApplication = build_application(settings, self.sessions, self.clock)
-        self.pump = UpdatePump(self.application, self.sessions, self.clock)
+        self.application: BotApplication = build_application(settings, work, self.clock)
+        self.pump = UpdatePump(self.application, self.sessions, self.clock, work_sessions=work)
         services = self.application.bot_data.services
-        self.sweeper = Sweeper(self.sessions, self.clock, settings, policy_from(settings))
+        self.sweeper = Sweeper(work, self.clock, settings, policy_from(settings))
         self.sender = OutboxSender(
-            self.application.bot, self.sessions, self.clock, services.texts, settings
+            self.application.bot, work, self.clock, services.texts, settings
         )
         self.pump.after_update = self.sender.wake
         # The web app (webhook, health, metrics, dashboard); tests use it without a port.
@@ -71,8 +76,6 @@ class Runtime:
         counts.fired = lambda: self.sweeper.fired
         self._web_runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        token = settings.bot_token.get_secret_value() if settings.bot_token else None
-        self.leadership = Leadership(self.engine, name=lock_name(token))
         self._active = False
         # Set when this instance lost its lock and stopped its active parts (fencing).
         self.fenced = asyncio.Event()
@@ -146,7 +149,12 @@ class Runtime:
         self.fenced.set()
 
     async def _deactivate(self) -> None:
-        """Stops polling, processing, sweeping and sending."""
+        """Stops polling, processing, sweeping and sending, the updates in progress too.
+
+        Nothing of theirs commits any more (the fence) and nothing more is sent: what they
+        did is rolled back, and the new leader processes them and sends every unsent answer.
+        Only then is the Application stopped, so no update meets it stopped.
+        """
         self._active = False
         current = asyncio.current_task()
         for task in self._tasks:
@@ -154,6 +162,7 @@ class Runtime:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.pump.halt()
         if self.application.running:
             await self.application.stop()
 
@@ -167,7 +176,10 @@ class Runtime:
                 session, admin_ids=self.settings.admin_ids, now=self.clock.now()
             )
         await publish_menu(self.application.bot)
+        self.pump.leading = lambda: self.fence.holds
         self._spawn(self.pump.run(), "pump")
+        self.pump.answers.after_notice = self.sender.wake
+        self._spawn(self.pump.answers.run(), "answers")
         self._spawn(self.sender.run(), "outbox")
         job_queue = self.application.job_queue
         assert job_queue is not None
@@ -232,7 +244,7 @@ class Runtime:
             await self.engine.dispose()
 
 
-ACTIVE_PARTS = frozenset({"pump", "outbox", "poller"})
+ACTIVE_PARTS = frozenset({"pump", "answers", "outbox", "poller"})
 
 
 def _log_death(task: asyncio.Task[None]) -> None:

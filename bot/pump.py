@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -19,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application
 
+from bot.answers import Answers
 from bot.context import UnitOfWork, current_unit, units_by_owner
+from bot.memory import data_of, restore_data
 from bot.persistence import DbPersistence, PendingWrite, apply_writes
-from bot.replies import QueuedCall, ReplyBot
+from bot.replies import QueuedCall, ReplyBot, stored_calls
 from core.clock import Clock
 from core.i18n import normalize_language
 from core.logs import log_context
@@ -58,6 +59,7 @@ class UpdatePump:
         dialog_ttl: timedelta = timedelta(days=7),
         max_concurrent_chats: int = MAX_CONCURRENT_CHATS,
         poll_interval: float = 1.0,
+        work_sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         if not isinstance(application.bot, ReplyBot):
             raise TypeError("the pump needs the application's bot to be a bot.replies.ReplyBot")
@@ -66,7 +68,10 @@ class UpdatePump:
         if not isinstance(application.persistence, DbPersistence):
             raise TypeError("the pump needs the application's persistence to be a DbPersistence")
         self._persistence: DbPersistence = application.persistence
+        # Any instance stores updates; `work` (processing, answers) commits only while leading.
         self.sessions = sessions
+        self.work = work_sessions or sessions
+        self.leading: Callable[[], bool] = lambda: True
         self._reads = read_sessions(sessions)
         self.clock = clock
         self.dialog_ttl = dialog_ttl
@@ -90,6 +95,15 @@ class UpdatePump:
         # Inbox rows whose answers have gone out; forgotten in a later transaction.
         self._replies_sent: set[int] = set()
         self._forget_after = 0.0
+        # Answers Telegram did not take at once wait and are retried there, not in a slot.
+        self.answers = Answers(
+            self._bot,
+            self.work,
+            clock,
+            application.bot_data.services.settings,
+            sent=self._answered,
+        )
+        self.answers.leading = lambda: self.leading()
         self._tasks: set[asyncio.Task[None]] = set()
         self.processed = 0
         self.received = 0
@@ -140,9 +154,24 @@ class UpdatePump:
         for row in rows:
             calls = [QueuedCall.restored(stored) for stored in row.replies or ()]
             logger.info("sending %s answers of update %s again", len(calls), row.update_id)
-            await self._bot.send_queued(calls, _chat_of(row))
-            self._replies_sent.add(row.id)
+            await self.answers.deliver(row.id, _chat_of(row), calls)
         await self._forget_sent_replies()
+
+    def _answered(self, inbox_id: int) -> None:
+        """Notes an update whose answers have all gone out (cleared in a later transaction)."""
+        self._replies_sent.add(inbox_id)
+
+    async def halt(self) -> None:
+        """After run() is cancelled on losing the lock: ends the updates in progress at once.
+
+        Nothing of theirs can commit any more (the fence), and answers not yet sent are left
+        in the inbox for the new leader.
+        """
+        tasks = set(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
     async def close(self, within: float = 10.0) -> None:
         """After run() is cancelled: lets updates in progress finish, then notes what was sent."""
@@ -159,7 +188,7 @@ class UpdatePump:
             return
         done: set[int] = set()
         try:
-            async with self._writing(), self.sessions() as session, session.begin():
+            async with self._writing(), self.work() as session, session.begin():
                 done = await self._forget_sent_replies_in(session, due=True)
         except BaseException:
             self._replies_sent |= done  # not committed: a later transaction clears them
@@ -191,6 +220,8 @@ class UpdatePump:
         try:
             async with self._slots:
                 for row in rows:
+                    if not self.leading():
+                        return  # the new leader works the rest
                     with log_context(update_id=row.update_id):
                         await self.process(row)
         finally:
@@ -214,16 +245,17 @@ class UpdatePump:
             return
         started = time.perf_counter()
         error: str | None = None
+        handed_over = False
         forgotten: set[int] = set()
         writes: list[PendingWrite] = []
         now = self.clock.now()
-        async with self._writing(), self.sessions() as session:
+        async with self._writing(), self.work() as session:
             unit = UnitOfWork(session=session, queue_replies=True)
             token = current_unit.set(unit)
             owners = _owners(update)
             for owner in owners:
                 units_by_owner[owner] = unit
-            before = self._data_of(update)
+            before = data_of(self.application, update)
             try:
                 async with session.begin():
                     await self.application.process_update(update)
@@ -233,7 +265,7 @@ class UpdatePump:
                     now = self.clock.now()
                     writes = self._persistence.changed(unit.writes, now)
                     await apply_writes(session, writes, self.clock, self.dialog_ttl)
-                    replies = _stored(unit.replies)
+                    replies = stored_calls(unit.replies)
                     if not await inbox.finish(session, inbox_id=row.id, now=now, replies=replies):
                         raise AlreadyProcessed
                     forgotten = await self._forget_sent_replies_in(session)
@@ -242,6 +274,11 @@ class UpdatePump:
             except HandlerFailed:
                 error = "handler failed"  # on_error left only its notice to the user queued
             except Exception as exc:  # the transaction failed: record it, do not loop on it
+                if not self.leading():  # fenced, not failed: the new leader processes it
+                    logger.warning("update %s left to the new leader", row.update_id)
+                    handed_over = True
+                    error = "handed over"
+                    return
                 logger.exception(
                     "update %s could not be committed",
                     row.update_id,
@@ -251,11 +288,13 @@ class UpdatePump:
                 unit.replies[:] = self._error_notice(update)
             finally:
                 if error is not None:  # what the handlers changed in memory is undone too
-                    self._restore_data(update, before)
+                    restore_data(self.application, update, before)
                 current_unit.reset(token)
                 for owner in owners:
                     if units_by_owner.get(owner) is unit:
                         del units_by_owner[owner]
+                if handed_over:
+                    self._replies_sent |= forgotten  # rolled back with the update
         if error is None:
             self._persistence.committed(writes, now)
         else:
@@ -263,9 +302,7 @@ class UpdatePump:
             await self._finish_failed(row, error, unit.replies)
         # The writer is free again: only now do the answers go out (bot.replies).
         chat = update.effective_chat
-        await self._bot.send_queued(unit.replies, chat.id if chat else None)
-        if unit.replies:
-            self._replies_sent.add(row.id)
+        await self.answers.deliver(row.id, chat.id if chat else None, unit.replies)
         if self.observe_latency is not None:
             self.observe_latency(time.perf_counter() - started)
         if error is None:
@@ -277,15 +314,21 @@ class UpdatePump:
         self, row: InboxUpdate, error: str, replies: list[QueuedCall]
     ) -> None:
         """Marks an update failed, in a transaction of its own, with the notice to the user."""
+        try:
+            async with self._writing(), self.work() as session, session.begin():
+                await inbox.finish(
+                    session,
+                    inbox_id=row.id,
+                    now=self.clock.now(),
+                    replies=stored_calls(replies),
+                    error=error,
+                )
+        except Exception:
+            if self.leading():
+                raise
+            replies.clear()  # not marked: the new leader processes it again
+            return
         self.failed += 1
-        async with self._writing(), self.sessions() as session, session.begin():
-            await inbox.finish(
-                session,
-                inbox_id=row.id,
-                now=self.clock.now(),
-                replies=_stored(replies),
-                error=error,
-            )
 
     async def _forget_sent_replies_in(
         self, session: AsyncSession, *, due: bool = False
@@ -308,30 +351,6 @@ class UpdatePump:
             raise
         return done
 
-    def _data_of(self, update: Update) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """Copies of the user's and the chat's data before the update is processed."""
-        user, chat = update.effective_user, update.effective_chat
-        user_data = self.application.user_data.get(user.id) if user else None
-        chat_data = self.application.chat_data.get(chat.id) if chat else None
-        return (
-            copy.deepcopy(user_data) if user_data is not None else None,
-            copy.deepcopy(chat_data) if chat_data is not None else None,
-        )
-
-    def _restore_data(
-        self, update: Update, before: tuple[dict[str, Any] | None, dict[str, Any] | None]
-    ) -> None:
-        """Puts the user's and the chat's data back as they were (the update rolled back)."""
-        user, chat = update.effective_user, update.effective_chat
-        for holder, key, saved in (
-            (self.application.user_data, user.id if user else None, before[0]),
-            (self.application.chat_data, chat.id if chat else None, before[1]),
-        ):
-            current = holder.get(key) if key is not None else None
-            if current is not None:
-                current.clear()
-                current.update(saved or {})
-
     def _error_notice(self, update: Update) -> list[QueuedCall]:
         """The one answer left when the update's changes could not be saved."""
         chat, user = update.effective_chat, update.effective_user
@@ -340,7 +359,7 @@ class UpdatePump:
         chosen = self.application.user_data.get(user.id, {}).get("lang") if user else None
         language = chosen or normalize_language(user.language_code if user else None)
         body = self.application.bot_data.services.texts.get(language, "common.error")
-        return [QueuedCall("sendMessage", {"chat_id": chat.id, "text": body}, {})]
+        return [QueuedCall("sendMessage", {"chat_id": str(chat.id), "text": body})]
 
     async def wait_idle(self, within: float = 10.0) -> None:
         """Waits until every stored update has been processed (tests, shutdown)."""
@@ -379,8 +398,3 @@ class HandlerFailed(Exception):
 
 class AlreadyProcessed(Exception):
     """Another processor finished the update first; this run must not commit."""
-
-
-def _stored(calls: list[QueuedCall]) -> list[dict[str, Any]]:
-    """Answers in their stored form (uploads, kept in memory only, left out)."""
-    return [kept for kept in (call.stored() for call in calls) if kept is not None]

@@ -6,29 +6,27 @@ them, in order, once the transaction is over. So a transaction (and SQLite's one
 never held across a round trip to Telegram, and nobody reads a reply about a change that was
 rolled back. A refused call is dealt with here, when it is actually made: an edit that cannot be
 made becomes a new message, an alert on a button too old to answer becomes a message, buttons
-already gone stay gone.
+already gone stay gone. A call Telegram could not take now (a flood wait, a 5xx, no connection)
+is handed back with those after it, and bot.answers tries them again later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
-
-# PTB's own serializer of call parameters (private module, stable across 22.x).
-from telegram.request._requestparameter import RequestParameter
+from telegram.request import BaseRequest, RequestData
 
 from bot.context import current_unit
-from core.transport import retry_seconds
+from core.transport import may_have_arrived, retry_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -62,136 +60,248 @@ class QueuedCall:
     """One Bot API call a handler made, to be made after the commit."""
 
     endpoint: str
-    data: dict[str, Any]
-    timeouts: dict[str, Any]
+    # The parameters as Telegram receives them: each value JSON-encoded (strings as they are).
+    params: dict[str, str]
+    # The request PTB built for a handler's call (with any file to upload); None for a call
+    # made again from its stored form or composed here.
+    request: RequestData | None = None
+    timeouts: dict[str, Any] = field(default_factory=dict)
 
     def stored(self) -> dict[str, Any] | None:
         """The call as JSON for the inbox row; None if it uploads a file (kept in memory)."""
-        params: dict[str, Any] = {}
-        for key, value in self.data.items():
-            param = RequestParameter.from_input(key, value)
-            if param.input_files:
-                return None
-            params[key] = param.json_value
-        return {"endpoint": self.endpoint, "params": params}
+        if self.request is not None and self.request.contains_files:
+            return None
+        return {"endpoint": self.endpoint, "params": dict(self.params)}
 
     @classmethod
     def restored(cls, stored: dict[str, Any]) -> QueuedCall:
         """The call back from its stored form (after a crash)."""
-        return cls(str(stored["endpoint"]), dict(stored["params"]), {})
+        params = {
+            str(key): value if isinstance(value, str) else json.dumps(value)
+            for key, value in dict(stored["params"]).items()
+        }
+        return cls(str(stored["endpoint"]), params)
 
 
-class ReplyBot(ExtBot[None]):
-    """An ExtBot whose answers to an update wait for that update's commit."""
+class ReplyRequest(BaseRequest):
+    """The bot's transport, except that the answers made during an update wait for its commit.
 
-    async def _do_post(
+    PTB hands every call to its request object (a public extension point): here the calls that
+    answer the user are queued on the update's unit of work, and the handler gets a stand-in
+    result; all others, and the queued ones later, go to the real transport.
+    """
+
+    def __init__(self, transport: BaseRequest, updates: BaseRequest) -> None:
+        self.transport = transport
+        # Long polls keep to their own connection (raw_updates comes here under another name).
+        self.updates = updates
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The transport's default read timeout."""
+        return self.transport.read_timeout
+
+    async def initialize(self) -> None:
+        """Opens the transport."""
+        await self.transport.initialize()
+
+    async def shutdown(self) -> None:
+        """Closes the transport."""
+        await self.transport.shutdown()
+
+    async def do_request(
         self,
-        endpoint: str,
-        data: JSONDict,
-        *,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> bool | JSONDict | list[JSONDict]:
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """Queues an answer made during an update; passes anything else on."""
         timeouts: dict[str, Any] = {
             "read_timeout": read_timeout,
             "write_timeout": write_timeout,
             "connect_timeout": connect_timeout,
             "pool_timeout": pool_timeout,
         }
+        endpoint = url.rsplit("/", 1)[-1]
+        if endpoint.lower() == "getupdates":
+            return await self.updates.do_request(url, method, request_data, **timeouts)
         unit = current_unit.get()
-        if unit is None or not unit.queue_replies or endpoint not in QUEUED:
-            return await super()._do_post(endpoint, data, **timeouts)
-        unit.replies.append(QueuedCall(endpoint, data, timeouts))
-        return _stand_in(endpoint, data)
+        if unit is None or not unit.queue_replies or endpoint not in QUEUED or not request_data:
+            return await self.transport.do_request(url, method, request_data, **timeouts)
+        params = request_data.json_parameters
+        unit.replies.append(QueuedCall(endpoint, params, request_data, timeouts))
+        result = {"ok": True, "result": _stand_in(endpoint, params)}
+        return 200, json.dumps(result).encode()
 
-    async def raw_updates(self, *, offset: int, wait_seconds: int) -> list[JSONDict]:
+
+class ReplyBot(ExtBot[None]):
+    """An ExtBot whose answers to an update wait for that update's commit (ReplyRequest)."""
+
+    def __init__(
+        self, token: str, *, request: BaseRequest, get_updates_request: BaseRequest, **kw: Any
+    ) -> None:
+        self._replies = ReplyRequest(request, get_updates_request)
+        super().__init__(
+            token, request=self._replies, get_updates_request=get_updates_request, **kw
+        )
+
+    async def raw_updates(self, *, offset: int, wait_seconds: int) -> list[dict[str, Any]]:
         """getUpdates as Telegram sent them: stored as they are, parsed once, by the pump."""
-        result = await self._post(
-            "getUpdates",
-            {"offset": offset, "timeout": wait_seconds, "allowed_updates": Update.ALL_TYPES},
+        result = await self.do_api_request(
+            _untyped("getUpdates"),
+            api_kwargs={
+                "offset": offset,
+                "timeout": wait_seconds,
+                "allowed_updates": Update.ALL_TYPES,
+            },
             read_timeout=wait_seconds + 10,
         )
         if not isinstance(result, list):
             raise NetworkError(f"getUpdates answered {type(result).__name__}, not a list")
         return result
 
-    async def send_queued(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
-        """Makes the queued calls; a refused one is dealt with, never raised.
+    async def send_queued(self, calls: Sequence[QueuedCall], chat_id: int | None) -> Unsent | None:
+        """Makes the queued calls; returns those Telegram could not take now, else None.
 
-        Messages and text edits go out one after another, in the order the handler made them.
+        Messages and text edits go out one after another, in the order the handler made them;
+        the first one that fails for a passing reason (flood wait, 5xx, no connection) stops
+        its lane, and it and the calls after it are returned for a later attempt (bot.answers).
         Button answers and the removal of a pressed message's buttons are not ordered against
         them (nobody can tell which came first), so they go at the same time: a button press
         is answered after one round trip to Telegram instead of three (bench: throughput).
+        A refusal that no retry can change is dealt with here and never returned.
         """
         aside = [call for call in calls if call.endpoint in _ASIDE]
         if not aside:
-            await self._send_in_order(calls, chat_id)
-            return
+            return await self._send_in_order(calls, chat_id)
         in_order = [call for call in calls if call.endpoint not in _ASIDE]
         answers = [call for call in aside if call.endpoint == "answerCallbackQuery"]
         markups = [call for call in aside if call.endpoint != "answerCallbackQuery"]
         lanes = [[call] for call in answers] + [markups, in_order]
-        await asyncio.gather(*(self._send_in_order(lane, chat_id) for lane in lanes if lane))
+        left = await asyncio.gather(
+            *(self._send_in_order(lane, chat_id) for lane in lanes if lane)
+        )
+        return Unsent.joined([unsent for unsent in left if unsent is not None])
 
-    async def _send_in_order(self, calls: Sequence[QueuedCall], chat_id: int | None) -> None:
-        """Makes calls one after another."""
-        for call in calls:
+    async def _send_in_order(
+        self, calls: Sequence[QueuedCall], chat_id: int | None
+    ) -> Unsent | None:
+        """Makes calls one after another; returns the rest from the first passing failure on."""
+        todo = list(calls)
+        while todo:
+            call = todo.pop(0)
             try:
                 await self._post_now(call)
             except RetryAfter as exc:
-                await asyncio.sleep(retry_seconds(exc))
-                await self._post_quietly(call)
+                return Unsent([call, *todo], f"RetryAfter {exc.retry_after}", retry_seconds(exc))
             except BadRequest as exc:
-                await self._after_refusal(call, exc, chat_id)
-            except TelegramError as exc:
+                instead = self._after_refusal(call, exc, chat_id)
+                if instead is not None:
+                    todo.insert(0, instead)
+            except NetworkError as exc:  # a 5xx answer, or no connection
+                if may_have_arrived(exc):
+                    # Sending again could show the user the answer twice (as for the outbox).
+                    logger.warning(
+                        "%s to chat %s may not have arrived: %s; not resent",
+                        call.endpoint,
+                        chat_id,
+                        exc,
+                    )
+                    continue
+                return Unsent([call, *todo], f"{type(exc).__name__}: {exc}", None)
+            except TelegramError as exc:  # blocked by the user, a migrated chat: no retry helps
                 logger.warning("%s to chat %s not made: %s", call.endpoint, chat_id, exc)
             except Exception:  # the update is committed: a failed answer must not stop the pump
                 logger.exception("%s to chat %s failed", call.endpoint, chat_id)
+        return None
 
     async def _post_now(self, call: QueuedCall) -> None:
-        await super()._do_post(call.endpoint, call.data, **call.timeouts)
+        """Makes one call: the request PTB built, else the stored parameters as they are."""
+        if call.request is not None:
+            url = f"{self.base_url}/{call.endpoint}"
+            await self._replies.transport.post(url, call.request, **call.timeouts)
+        else:
+            await self.do_api_request(_untyped(call.endpoint), api_kwargs=dict(call.params))
 
-    async def _post_quietly(self, call: QueuedCall) -> None:
-        try:
-            await self._post_now(call)
-        except TelegramError as exc:
-            logger.warning("%s not made after waiting: %s", call.endpoint, exc)
-
-    async def _after_refusal(self, call: QueuedCall, exc: BadRequest, chat_id: int | None) -> None:
+    def _after_refusal(
+        self, call: QueuedCall, exc: BadRequest, chat_id: int | None
+    ) -> QueuedCall | None:
+        """What to send instead of a refused call, if anything."""
         refusal = exc.message.lower()
-        data = call.data
+        data = call.params
         if call.endpoint == "answerCallbackQuery":
             if not any(part in refusal for part in _ANSWER_LATE):
                 logger.warning("button answer refused: %s", exc.message)
             # The notice the alert carried must still reach the user.
             if data.get("text") and chat_id is not None:
-                await self._send_instead(chat_id, {"text": data["text"]})
-            return
+                return _message(chat_id, {"text": data["text"]})
+            return None
         if call.endpoint == "editMessageReplyMarkup" and any(p in refusal for p in _BUTTONS_GONE):
-            return
+            return None
         if "not modified" in refusal:
-            return
+            return None
         if call.endpoint == "editMessageText" and "chat_id" in data:
             # The message is too old to edit: the new text comes as a new message.
             keep = {k: v for k, v in data.items() if k in ("text", "reply_markup", "parse_mode")}
-            await self._send_instead(data["chat_id"], keep)
-            return
+            return _message(data["chat_id"], keep)
         logger.warning("%s to chat %s refused: %s", call.endpoint, chat_id, exc.message)
-
-    async def _send_instead(self, chat_id: int | str, fields: dict[str, Any]) -> None:
-        await self._post_quietly(QueuedCall("sendMessage", {"chat_id": chat_id, **fields}, {}))
+        return None
 
 
-def _stand_in(endpoint: str, data: JSONDict) -> bool | JSONDict | list[JSONDict]:
+@dataclass(frozen=True)
+class Unsent:
+    """Answers Telegram could not take now, in their order, and why."""
+
+    calls: list[QueuedCall]
+    error: str
+    # Seconds Telegram asked us to wait (a flood wait, which uses up no attempt); None for
+    # a failure that counts as an attempt.
+    retry_after: float | None
+
+    @classmethod
+    def joined(cls, parts: Sequence[Unsent]) -> Unsent | None:
+        """The unsent calls of several lanes as one; None if every lane went out."""
+        if not parts:
+            return None
+        waits = [part.retry_after for part in parts if part.retry_after is not None]
+        return cls(
+            [call for part in parts for call in part.calls],
+            parts[0].error,
+            max(waits) if len(waits) == len(parts) else None,
+        )
+
+
+def _message(chat_id: int | str, fields: dict[str, str]) -> QueuedCall:
+    """A plain message to send in place of a refused call."""
+    return QueuedCall("sendMessage", {"chat_id": str(chat_id), **fields})
+
+
+def stored_calls(calls: Sequence[QueuedCall]) -> list[dict[str, Any]]:
+    """Answers in their stored form (uploads, kept in memory only, left out)."""
+    return [kept for kept in (call.stored() for call in calls) if kept is not None]
+
+
+def _untyped(endpoint: str) -> str:
+    """The name under which do_api_request makes a call as given, without a warning.
+
+    Telegram's method names are case-insensitive; do_api_request warns when the bot has a
+    typed method of the name given (which would want typed objects, not these parameters).
+    """
+    return endpoint.lower()
+
+
+def _stand_in(endpoint: str, params: dict[str, str]) -> bool | dict[str, Any] | list[Any]:
     """What the handler gets back now: a minimal message, or True."""
     if not endpoint.startswith("send") or endpoint == "sendChatAction":
         return True
-    chat = data.get("chat_id")
+    chat = params.get("chat_id", "")
     message = {
         "message_id": 0,
         "date": int(time.time()),
-        "chat": {"id": chat if isinstance(chat, int) else 0, "type": "private"},
+        "chat": {"id": int(chat) if chat.lstrip("-").isdigit() else 0, "type": "private"},
     }
     return [message] if endpoint == "sendMediaGroup" else message

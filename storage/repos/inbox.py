@@ -153,6 +153,18 @@ async def replies_sent(session: AsyncSession, *, inbox_ids: Collection[int]) -> 
         )
 
 
+async def keep_replies(
+    session: AsyncSession, *, inbox_id: int, replies: list[dict[str, Any]]
+) -> None:
+    """Keeps only the answers of an update still to send (none: forgets them)."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == inbox_id)
+        .values(replies=replies or None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def unsent_replies(session: AsyncSession) -> list[InboxUpdate]:
     """Processed updates whose answers may not have gone out (a crash came between)."""
     rows = await session.scalars(
