@@ -27,9 +27,14 @@ async def test_empty_answers_at_once_are_not_polled_in_a_tight_loop() -> None:
         me = {"id": 1, "is_bot": True, "first_name": "Idle", "username": "idle_bot"}
         return web.json_response({"ok": True, "result": me})
 
+    methods = {"getupdates": get_updates, "getme": get_me}
+
+    async def method(request: web.Request) -> web.Response:
+        """Telegram matches method names whatever their case; so does this server."""
+        return await methods[request.match_info["method"].lower()](request)
+
     app = web.Application()
-    app.router.add_post("/bot{token}/getUpdates", get_updates)
-    app.router.add_post("/bot{token}/getMe", get_me)
+    app.router.add_post("/bot{token}/{method}", method)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
