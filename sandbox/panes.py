@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
+from core import webapp_data
 from sandbox.botapi import BotApiServer
 from sandbox.models import SentMessage
 from sandbox.users import SandboxUser
@@ -35,17 +39,38 @@ def _photo_url(sizes: Any) -> str | None:
     return None
 
 
-def _buttons(msg: SentMessage) -> list[list[dict[str, Any]]]:
-    """Inline keyboard rows: text, and either pressable (callback) or a link."""
+def mini_app_url(server: BotApiServer, user: SandboxUser, url: str) -> str:
+    """A Mini App's page as Telegram opens it: the user's launch data, signed, in the fragment."""
+    signed_at = datetime.fromtimestamp(server.now(), UTC)
+    launch = webapp_data.sign(user.user, server.token, signed_at=signed_at)
+    return f"{url}#tgWebAppData={quote(launch, safe='')}"
+
+
+def _buttons(
+    msg: SentMessage, open_app: Callable[[str], str] | None = None
+) -> list[list[dict[str, Any]]]:
+    """Inline keyboard rows: text, and pressable (callback), a link, or a Mini App to open."""
     rows: list[list[dict[str, Any]]] = []
     for row in msg.buttons():
         rows.append(
-            [{"text": b.text, "pressable": b.callback_data is not None, "url": b.url} for b in row]
+            [
+                {
+                    "text": b.text,
+                    "pressable": b.callback_data is not None,
+                    "url": b.url,
+                    "web_app": open_app(b.web_app) if b.web_app and open_app else None,
+                }
+                for b in row
+            ]
         )
     return rows
 
 
-def bot_message(msg: SentMessage) -> dict[str, Any]:
+def bot_message(
+    msg: SentMessage,
+    open_app: Callable[[str], str] | None = None,
+    document_name: str | None = None,
+) -> dict[str, Any]:
     """A message the bot sent, as it looks now (edits applied)."""
     view: dict[str, Any] = {
         "id": msg.message_id,
@@ -54,7 +79,7 @@ def bot_message(msg: SentMessage) -> dict[str, Any]:
         "date": msg.date,
         "text": msg.text,
         "entities": msg.entities,
-        "buttons": _buttons(msg),
+        "buttons": _buttons(msg, open_app),
         "edited": msg.edits > 0,
         "deleted": msg.deleted,
     }
@@ -62,6 +87,7 @@ def bot_message(msg: SentMessage) -> dict[str, Any]:
         view["photo"] = FILES_PATH + msg.photo_file_id
     if msg.document_file_id is not None:
         view["document"] = FILES_PATH + msg.document_file_id
+        view["document_name"] = document_name
     if msg.latitude is not None and msg.longitude is not None:
         view["location"] = {"latitude": msg.latitude, "longitude": msg.longitude}
     return view
@@ -117,7 +143,18 @@ def keyboard(user: SandboxUser) -> list[list[dict[str, Any]]]:
 
 def transcript(server: BotApiServer, user: SandboxUser) -> list[dict[str, Any]]:
     """Both sides of the chat, in order (message ids are shared by both sides)."""
-    views = [bot_message(m) for m in server.messages(user.chat_id)]
+
+    def open_app(url: str) -> str:
+        return mini_app_url(server, user, url)
+
+    def name_of(file_id: str | None) -> str | None:
+        stored = server.files.get(file_id) if file_id else None
+        return stored.file_name if stored else None
+
+    views = [
+        bot_message(m, open_app, name_of(m.document_file_id))
+        for m in server.messages(user.chat_id)
+    ]
     views += [user_message(m) for m in server.chats.incoming_messages(user.chat_id)]
     return sorted(views, key=lambda v: int(v["id"]))
 

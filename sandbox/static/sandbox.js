@@ -111,7 +111,8 @@ function renderMessage(pane, message) {
   if (message.document) {
     const a = document.createElement("a");
     a.href = message.document;
-    a.textContent = "📄 " + t("demo.document");
+    a.download = message.document_name || "";
+    a.textContent = "📄 " + (message.document_name || t("demo.document"));
     bubble.appendChild(a);
   }
   if (message.location) bubble.appendChild(mapLink(message.location));
@@ -142,6 +143,16 @@ function renderMessage(pane, message) {
       const line = document.createElement("div");
       line.className = "row";
       row.forEach((button, c) => {
+        if (button.web_app) {
+          // A Mini App: Telegram opens it over the chat; the sandbox opens it beside the phone.
+          const a = document.createElement("a");
+          a.className = "button mini-app";
+          a.href = button.web_app;
+          a.target = "_blank";
+          a.textContent = button.text + " ▣";
+          line.appendChild(a);
+          return;
+        }
         if (button.url && !button.pressable) {
           const a = document.createElement("a");
           a.className = "button";

@@ -7,6 +7,7 @@ import io
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from pypdf import PdfReader
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from core.webapp_data import sign
 from sandbox.botapi import BotApiServer
+from sandbox.panes import transcript
 from sandbox.users import SandboxUser
 from storage.models import Case, ServiceReport
 from tests.bot.customer_steps import press
@@ -165,3 +167,28 @@ async def _only_case_id(harness: Harness) -> int:
 
 
 __all__ = ["CUSTOMER"]
+
+
+async def test_the_sandbox_opens_the_mini_app_and_shows_the_pdf(
+    harness: Harness, client: Client
+) -> None:
+    customer, tech, report_id = await _filed(harness)
+    [button] = [
+        b
+        for message in transcript(harness.server, tech)
+        for row in message["buttons"]
+        for b in row
+        if b["web_app"]
+    ]
+    url = button["web_app"]
+    assert f"/sign/{report_id}#tgWebAppData=" in url
+    launch = unquote(url.split("#tgWebAppData=", 1)[1])
+    sheet = await client.post(f"/sign/{report_id}/sheet", json={"init_data": launch})
+    assert sheet.status == 200  # signed by the sandbox as Telegram would, for the technician
+    signed = await client.post(
+        f"/sign/{report_id}", json={"init_data": launch, "signature": DATA_URL}
+    )
+    assert signed.status == 200
+    await harness.settle()
+    [copy] = [m for m in transcript(harness.server, customer) if m.get("document")]
+    assert copy["document_name"] == "SR-20261123-0001-report.pdf"
