@@ -60,4 +60,5 @@ SETTING_DOCS: dict[str, str] = {
     "return_visit_hour": "local hour at which due return visits of key customers are opened",
     "sweep_interval_seconds": "seconds between scheduler sweeps",
     "dialog_ttl_days": "days a half-finished dialog is kept",
+    "api_rate_per_minute": "requests per minute each API key may make to /api/v1 (then 429)",
 }

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Local hour at which due return visits of key customers are opened.
     return_visit_hour: int = 9
 
+    # Requests per minute each API key may make to /api/v1 (then 429 with Retry-After).
+    api_rate_per_minute: int = Field(default=120, ge=1)
+
     sweep_interval_seconds: float = 30.0
     dialog_ttl_days: float = 7.0
 

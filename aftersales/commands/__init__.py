@@ -9,4 +9,5 @@ COMMAND_MODULES = (
     "aftersales.commands.customer",
     "aftersales.commands.report",
     "aftersales.commands.staff",
+    "aftersales.commands.api_keys",
 )

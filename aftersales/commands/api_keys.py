@@ -1,0 +1,113 @@
+"""`aftersales api-key create|list|revoke`: keys of the integrations to /api/v1."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+import sys
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import SystemClock
+from core.settings import Settings
+from storage import migrate
+from storage.db import create_engine, create_session_factory
+from storage.repos import api_keys
+from web.api.auth import KEY_PREFIX, SCOPES
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+
+
+class KeyRefused(ValueError):
+    """A key that cannot be made as asked."""
+
+
+def add_parser(subparsers: Any) -> None:
+    """Adds the api-key subcommand."""
+    parser: argparse.ArgumentParser = subparsers.add_parser("api-key", help="keys to /api/v1")
+    actions = parser.add_subparsers(dest="key_action", required=True)
+    create = actions.add_parser("create", help="make a key and print it (shown only once)")
+    create.add_argument("--name", required=True, help="who uses it, e.g. erp (a-z, 0-9, _.-)")
+    create.add_argument("--scopes", required=True, help="comma-separated: " + ",".join(SCOPES))
+    actions.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = actions.add_parser("revoke", help="revoke a key by name")
+    revoke.add_argument("name")
+    parser.set_defaults(handler=run)
+
+
+async def create_key(
+    sessions: async_sessionmaker[AsyncSession], *, name: str, scopes: str, now: datetime
+) -> str:
+    """Stores a new key's digest and returns the key (the only time it exists in clear)."""
+    wanted = [s.strip() for s in scopes.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in SCOPES]
+    if not wanted or unknown:
+        raise KeyRefused(f"unknown or missing scopes: {','.join(unknown) or '-'}")
+    if not NAME.match(name):
+        raise KeyRefused(f"invalid name {name!r}: a-z, 0-9 and _.- only, at most 40")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    async with sessions() as session, session.begin():
+        if await api_keys.key_named(session, name=name) is not None:
+            raise KeyRefused(f"a key named {name!r} exists (revoked keys keep their name)")
+        await api_keys.create_key(
+            session, name=name, key=key, scopes=list(dict.fromkeys(wanted)), now=now
+        )
+    return key
+
+
+async def list_keys(sessions: async_sessionmaker[AsyncSession]) -> str:
+    """Every key as a table: name, start of the key, scopes, created, last used, revoked."""
+    async with sessions() as session:
+        rows = await api_keys.list_keys(session)
+    if not rows:
+        return "No API keys yet."
+
+    def moment(value: datetime | None) -> str:
+        return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+    lines = ["name  key  scopes  created  last_used  revoked"]
+    lines += [
+        f"{k.name}  {k.prefix}…  {k.scopes}  {moment(k.created_at)}  "
+        f"{moment(k.last_used_at)}  {moment(k.revoked_at)}"
+        for k in rows
+    ]
+    return "\n".join(lines)
+
+
+async def revoke_key(
+    sessions: async_sessionmaker[AsyncSession], *, name: str, now: datetime
+) -> bool:
+    """Revokes a key; False if no live key has this name."""
+    async with sessions() as session, session.begin():
+        return await api_keys.revoke_key(session, name=name, now=now)
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs the chosen action against the configured database."""
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = create_session_factory(engine)
+        now = SystemClock().now()
+        if args.key_action == "create":
+            try:
+                key = await create_key(sessions, name=args.name, scopes=args.scopes, now=now)
+            except KeyRefused as problem:
+                print(problem, file=sys.stderr)
+                return 2
+            print(f"API key {args.name!r} ({args.scopes}); it is shown only this once:")
+            print(key)
+            return 0
+        if args.key_action == "revoke":
+            if not await revoke_key(sessions, name=args.name, now=now):
+                print(f"No live key named {args.name!r}.", file=sys.stderr)
+                return 1
+            print(f"Revoked {args.name!r}.")
+            return 0
+        print(await list_keys(sessions))
+        return 0
+    finally:
+        await engine.dispose()
