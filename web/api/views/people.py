@@ -123,9 +123,17 @@ def _raw(line: ProductIn, serial: str) -> dict[str, str | None]:
     return {**raw, "serial": serial}
 
 
-def _product_problems(errors: list[RowError], prefix: str) -> list[FieldProblem]:
-    """The import's refusals as API field problems."""
-    return [FieldProblem(field=f"{prefix}{e.column}", reason=e.problem) for e in errors]
+def _product_problems(
+    errors: list[RowError], prefix: str, serial_at: str | None = None
+) -> list[FieldProblem]:
+    """The import's refusals as API field problems (the serial may come from the path)."""
+    return [
+        FieldProblem(
+            field=serial_at if serial_at and e.column == "serial" else f"{prefix}{e.column}",
+            reason=e.problem,
+        )
+        for e in errors
+    ]
 
 
 async def get_product(call: Call) -> ProductOut:
@@ -143,7 +151,12 @@ async def put_product(call: Call) -> ProductOut:
     serial = call.take(call.path, ProductPath).serial
     parsed = parse_row(_raw(call.take(call.body, ProductIn), serial), 1)
     if isinstance(parsed, list):
-        raise ApiError(422, "validation", INVALID_LINES, detail=_product_problems(parsed, "body."))
+        raise ApiError(
+            422,
+            "validation",
+            INVALID_LINES,
+            detail=_product_problems(parsed, "body.", "path.serial"),
+        )
     async with call.deps.sessions() as session, session.begin():
         await products.upsert_products(session, rows=[parsed], now=call.deps.clock.now())
         product = await products.get_product(session, serial=parsed["serial"])
