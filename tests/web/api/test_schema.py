@@ -23,6 +23,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.core.result import Err
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import ManualClock
@@ -62,6 +63,9 @@ def run_operations(document: dict[str, Any], base_url: str, key: str) -> list[st
     headers = {"Authorization": f"Bearer {key}"}
     failures: list[str] = []
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            failures.append(f"the document has an invalid operation: {result.err()}")
+            continue
         operation = result.ok()
         strategy = st.one_of(
             operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
