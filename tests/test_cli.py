@@ -95,3 +95,20 @@ def test_import_reports_bad_lines_and_upserts_the_rest(
 def test_import_of_a_missing_file(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "products", "nope.csv"]) == 2
     assert "No such file" in capsys.readouterr().err
+
+
+def test_api_keys_are_printed_once_listed_without_the_key_and_revoked(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["api-key", "create", "--name", "erp", "--scopes", "cases:read,bogus"]) == 2
+    assert "bogus" in capsys.readouterr().err
+    assert main(["api-key", "create", "--name", "erp", "--scopes", "cases:read,cases:write"]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("as_") and len(key) > 40
+    assert main(["api-key", "create", "--name", "erp", "--scopes", "cases:read"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["api-key", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "erp" in listing and "cases:read,cases:write" in listing and key not in listing
+    assert main(["api-key", "revoke", "erp"]) == 0
+    assert main(["api-key", "revoke", "erp"]) == 1
