@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +23,7 @@ from web.deps import WebDeps, deps_key
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,14 @@ def endpoint(operation: Operation) -> Handler:
 
     handle.__name__ = operation.operation_id
     return handle
+
+
+def split_page(
+    rows: Sequence[R], limit: int, id_of: Callable[[R], int]
+) -> tuple[list[R], str | None]:
+    """A page of rows fetched one beyond the limit: the rows to show and the next cursor."""
+    shown = list(rows[:limit])
+    return shown, str(id_of(shown[-1])) if len(rows) > limit and shown else None
 
 
 HTTP_ERRORS = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}

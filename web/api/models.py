@@ -71,6 +71,18 @@ class FieldProblem(BaseModel):
     reason: str
 
 
+class Paged(Strict):
+    """Where a page starts and how long it is."""
+
+    cursor: Cursor | None = None
+    limit: Limit = 50
+
+    @property
+    def before_id(self) -> int | None:
+        """The id below which the page starts (ids run newest first)."""
+        return int(self.cursor) if self.cursor else None
+
+
 class ErrorBody(BaseModel):
     """Every error answer: a stable code, a sentence, and for 422 the fields at fault."""
 
@@ -88,7 +100,7 @@ class CasePath(Strict):
     case_id: Id
 
 
-class CaseListQuery(Strict):
+class CaseListQuery(Paged):
     """Filters of the case list."""
 
     status: CaseStatus | None = None
@@ -97,8 +109,6 @@ class CaseListQuery(Strict):
     channel: Channel | None = None
     created_from: Moment | None = Field(None, description="created at or after (with offset)")
     created_to: Moment | None = Field(None, description="created before (with offset)")
-    cursor: Cursor | None = None
-    limit: Limit = 50
 
 
 class CaseOut(Out):
@@ -250,11 +260,8 @@ class CustomerUpdate(Strict):
     is_key: bool | None = None
 
 
-class CustomerCasesQuery(Strict):
+class CustomerCasesQuery(Paged):
     """Paging of a customer's cases."""
-
-    cursor: Cursor | None = None
-    limit: Limit = 50
 
 
 # Products
@@ -336,13 +343,11 @@ class TechnicianList(BaseModel):
     items: list[TechnicianOut]
 
 
-class SurveyQuery(Strict):
+class SurveyQuery(Paged):
     """Filters of the survey list."""
 
     status: SurveyStatus | None = None
     case_id: Id | None = None
-    cursor: Cursor | None = None
-    limit: Limit = 50
 
 
 class SurveyOut(Out):
@@ -367,12 +372,10 @@ class SurveyPage(BaseModel):
     next_cursor: str | None
 
 
-class ComplaintQuery(Strict):
+class ComplaintQuery(Paged):
     """Filters of the complaint list."""
 
     status: Literal["new", "closed"] | None = None
-    cursor: Cursor | None = None
-    limit: Limit = 50
 
 
 class ComplaintOut(Out):

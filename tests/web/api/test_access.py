@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,7 +14,7 @@ from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from storage.models import ApiKey
 from tests.harness import Harness
-from tests.web.api.conftest import call, new_key
+from tests.web.api.conftest import call, new_key, served
 from tests.web.conftest import Client
 
 
@@ -63,14 +62,8 @@ async def limited(
     botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
 ) -> AsyncIterator[tuple[Harness, Client]]:
     """The app with three requests per minute per key."""
-    running = Harness(botapi, engine, clock, api_rate_per_minute=3)
-    await running.start()
-    try:
-        assert running.runtime is not None
-        async with TestClient(TestServer(running.runtime.build_web_app())) as test_client:
-            yield running, test_client
-    finally:
-        await running.stop()
+    async with served(botapi, engine, clock, api_rate_per_minute=3) as running:
+        yield running
 
 
 async def test_each_key_has_its_own_rate_limit_with_retry_after(

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -29,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from tests.harness import Harness
-from tests.web.api.conftest import call, new_key
+from tests.web.api.conftest import call, new_key, served
 from tests.web.api.test_cases import customer_and_product
 from tests.web.conftest import Client, add_staff
 
@@ -47,14 +46,8 @@ async def unlimited(
     botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
 ) -> AsyncIterator[tuple[Harness, Client]]:
     """The app with a rate limit the run cannot reach (429 is tested on its own)."""
-    running = Harness(botapi, engine, clock, api_rate_per_minute=1_000_000)
-    await running.start()
-    try:
-        assert running.runtime is not None
-        async with TestClient(TestServer(running.runtime.build_web_app())) as test_client:
-            yield running, test_client
-    finally:
-        await running.stop()
+    async with served(botapi, engine, clock, api_rate_per_minute=1_000_000) as running:
+        yield running
 
 
 def run_operations(document: dict[str, Any], base_url: str, key: str) -> list[str]:

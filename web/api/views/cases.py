@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import CaseKind
@@ -11,7 +13,7 @@ from services.integrations import ChannelRequest, Refused
 from storage.models import Case, Customer
 from storage.repos import api as api_rows
 from storage.repos import cases as case_rows
-from web.api.calls import ApiError, Call
+from web.api.calls import ApiError, Call, split_page
 from web.api.models import (
     AssignBody,
     CaseCreate,
@@ -30,12 +32,8 @@ from web.deps import WebDeps
 
 def page(rows: list[Case], limit: int) -> CasePage:
     """A page of cases and the cursor of the next one."""
-    shown = rows[:limit]
-    more = len(rows) > limit
-    return CasePage(
-        items=[CaseOut.model_validate(c) for c in shown],
-        next_cursor=str(shown[-1].id) if more and shown else None,
-    )
+    shown, cursor = split_page(rows, limit, lambda case: case.id)
+    return CasePage(items=[CaseOut.model_validate(c) for c in shown], next_cursor=cursor)
 
 
 async def detail(session: AsyncSession, case: Case) -> CaseDetail:
@@ -66,7 +64,7 @@ async def list_cases(call: Call) -> CasePage:
         channel=query.channel,
         created_from=query.created_from,
         created_to=query.created_to,
-        before_id=int(query.cursor) if query.cursor else None,
+        before_id=query.before_id,
         limit=query.limit,
     )
     async with call.deps.reads() as session:
@@ -118,60 +116,56 @@ async def create_case(call: Call) -> Written:
     return written
 
 
-async def _locked(session: AsyncSession, case_id: int) -> Case:
-    """The case of the path, locked for the write; 404 when there is none."""
-    case = await case_rows.lock_case(session, case_id=case_id)
-    if case is None:
-        raise ApiError(404, "not_found", "No case with this id.")
-    return case
+Action = Callable[[AsyncSession, Case], Awaitable[None]]
+
+
+async def _write(call: Call, action: Action) -> Written:
+    """Runs a desk action on the path's case in one transaction; wakes the outbox after."""
+    case_id = call.take(call.path, CasePath).case_id
+    deps = call.deps
+    async with deps.sessions() as session, session.begin():
+        case = await case_rows.lock_case(session, case_id=case_id)
+        if case is None:
+            raise ApiError(404, "not_found", "No case with this id.")
+        try:
+            await action(session, case)
+        except Refused as refused:
+            raise refusal(refused) from None
+        written = Written(case=await detail(session, case))
+    deps.after_change()
+    return written
 
 
 async def assign_case(call: Call) -> Written:
     """Assigns or reassigns a technician, as the desk does in chat."""
-    case_id = call.take(call.path, CasePath).case_id
-    body = call.take(call.body, AssignBody)
-    deps = call.deps
-    async with deps.sessions() as session, session.begin():
-        case = await _locked(session, case_id)
-        try:
-            await integrations.assign(
-                session, case=case, technician_id=body.technician_id, reason=body.reason,
-                by=call.caller.label, now=deps.clock.now(), policy=deps.policy,
-            )  # fmt: skip
-        except Refused as refused:
-            raise refusal(refused) from None
-        written = Written(case=await detail(session, case))
-    deps.after_change()
-    return written
+    body, deps = call.take(call.body, AssignBody), call.deps
+    return await _write(
+        call,
+        lambda session, case: integrations.assign(
+            session, case=case, technician_id=body.technician_id, reason=body.reason,
+            by=call.caller.label, now=deps.clock.now(), policy=deps.policy,
+        ),
+    )  # fmt: skip
 
 
 async def add_note(call: Call) -> Written:
     """Adds a note to the case's timeline."""
-    case_id = call.take(call.path, CasePath).case_id
-    body = call.take(call.body, NoteBody)
-    deps = call.deps
-    async with deps.sessions() as session, session.begin():
-        case = await _locked(session, case_id)
-        await integrations.add_note(
+    body, deps = call.take(call.body, NoteBody), call.deps
+    return await _write(
+        call,
+        lambda session, case: integrations.add_note(
             session, case=case, text=body.text, by=call.caller.label, now=deps.clock.now()
-        )
-        return Written(case=await detail(session, case))
+        ),
+    )
 
 
 async def close_case(call: Call) -> Written:
     """Closes a resolved case (the customer's survey follows, as after any closure)."""
-    case_id = call.take(call.path, CasePath).case_id
-    body = call.take(call.body, CloseBody)
-    deps = call.deps
-    async with deps.sessions() as session, session.begin():
-        case = await _locked(session, case_id)
-        try:
-            await integrations.close(
-                session, case=case, note=body.note, by=call.caller.label,
-                now=deps.clock.now(), policy=deps.policy,
-            )  # fmt: skip
-        except Refused as refused:
-            raise refusal(refused) from None
-        written = Written(case=await detail(session, case))
-    deps.after_change()
-    return written
+    body, deps = call.take(call.body, CloseBody), call.deps
+    return await _write(
+        call,
+        lambda session, case: integrations.close(
+            session, case=case, note=body.note, by=call.caller.label,
+            now=deps.clock.now(), policy=deps.policy,
+        ),
+    )  # fmt: skip

@@ -6,7 +6,7 @@ from domain.metrics import month_range
 from services.standards import targets_of
 from storage.repos import api as api_rows
 from storage.repos.standards import service_report
-from web.api.calls import Call
+from web.api.calls import Call, split_page
 from web.api.models import (
     ComplaintOut,
     ComplaintPage,
@@ -28,16 +28,16 @@ async def list_surveys(call: Call) -> SurveyPage:
             session,
             status=query.status,
             case_id=query.case_id,
-            before_id=int(query.cursor) if query.cursor else None,
+            before_id=query.before_id,
             limit=query.limit,
         )
-    shown = rows[: query.limit]
+    shown, cursor = split_page(rows, query.limit, lambda row: row[0].id)
     return SurveyPage(
         items=[
             SurveyOut.model_validate({**survey.__dict__, "answers": answers})
             for survey, answers in shown
         ],
-        next_cursor=str(shown[-1][0].id) if len(rows) > query.limit and shown else None,
+        next_cursor=cursor,
     )
 
 
@@ -48,16 +48,16 @@ async def list_complaints(call: Call) -> ComplaintPage:
         rows = await api_rows.page_of_complaints(
             session,
             status=query.status,
-            before_id=int(query.cursor) if query.cursor else None,
+            before_id=query.before_id,
             limit=query.limit,
         )
-    shown = rows[: query.limit]
+    shown, cursor = split_page(rows, query.limit, lambda case: case.id)
     return ComplaintPage(
         items=[
             ComplaintOut.model_validate({**case.__dict__, "about_case_id": case.parent_id})
             for case in shown
         ],
-        next_cursor=str(shown[-1].id) if len(rows) > query.limit and shown else None,
+        next_cursor=cursor,
     )
 
 

@@ -109,7 +109,7 @@ async def cases_of_customer(call: Call) -> CasePage:
         customer = await _customer(call, session)
         where = api_rows.CaseQuery(
             customer_id=customer.id,
-            before_id=int(query.cursor) if query.cursor else None,
+            before_id=query.before_id,
             limit=query.limit,
         )
         rows = await api_rows.page_of_cases(session, where=where)
