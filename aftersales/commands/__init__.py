@@ -10,4 +10,5 @@ COMMAND_MODULES = (
     "aftersales.commands.report",
     "aftersales.commands.staff",
     "aftersales.commands.api_keys",
+    "aftersales.commands.webhooks",
 )

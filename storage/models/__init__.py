@@ -1,6 +1,6 @@
 """All tables, importable from one place."""
 
-from storage.models.api import ApiKey
+from storage.models.api import ApiKey, WebhookDelivery, WebhookSubscription
 from storage.models.base import Base, UTCDateTime
 from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
 from storage.models.feedback import Survey, SurveyAnswer
@@ -38,4 +38,6 @@ __all__ = [
     "SurveyAnswer",
     "UTCDateTime",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -12,6 +12,7 @@ from domain.numbers import format_case_number
 from domain.sla import EarlierCase
 from storage.models import Case, CaseEvent, CasePhoto, DaySequence
 from storage.models.cases import CASE_NUMBERS
+from storage.repos import webhooks
 from storage.upsert import dialect_insert
 
 
@@ -99,6 +100,8 @@ async def add_event(
     )
     session.add(event)
     await session.flush()
+    # Subscribers hear of the change in the same transaction (storage.repos.webhooks).
+    await webhooks.record_case_event(session, case=case, event=event)
     return event
 
 

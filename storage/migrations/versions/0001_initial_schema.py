@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-04 02:45:57.909888
+Create Date: 2026-12-04 03:05:25.032844
 """
 
 from collections.abc import Sequence
@@ -139,6 +139,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("token", name=op.f("uq_staff_invites_token")),
     )
     op.create_table(
+        "webhook_subscriptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("events", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("removed_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
+    )
+    op.create_table(
         "login_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token", sa.String(length=64), nullable=False),
@@ -189,6 +199,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
         sa.UniqueConstraint("token", name=op.f("uq_web_sessions_token")),
     )
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("event", sa.String(length=40), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("delivered_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["webhook_subscriptions.id"],
+            name=op.f("fk_webhook_deliveries_subscription_id_webhook_subscriptions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_deliveries_pending",
+            ["due_at"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_deliveries_subscription_id"), ["subscription_id"], unique=False
+        )
+
     op.create_table(
         "cases",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -559,12 +603,22 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_closed_at")
 
     op.drop_table("cases")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_deliveries_subscription_id"))
+        batch_op.drop_index(
+            "ix_webhook_deliveries_pending",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+
+    op.drop_table("webhook_deliveries")
     op.drop_table("web_sessions")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_customer_id"))
 
     op.drop_table("products")
     op.drop_table("login_tokens")
+    op.drop_table("webhook_subscriptions")
     op.drop_table("staff_invites")
     op.drop_table("staff")
     with op.batch_alter_table("persisted_state", schema=None) as batch_op:
