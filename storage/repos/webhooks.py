@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.webhooks import events_of_case_event
 from storage.models import Case, CaseEvent, WebhookDelivery, WebhookSubscription
+from storage.repos.outbox import OUTBOX_WRITTEN
 
 
 async def add_subscription(
@@ -91,6 +92,8 @@ async def record(
             )
         )  # fmt: skip
     await session.flush()
+    # The pump wakes its senders after a commit that wrote something to deliver.
+    session.info[OUTBOX_WRITTEN] = True
     return len(targets)
 
 
@@ -128,6 +131,18 @@ async def record_case_event(session: AsyncSession, *, case: Case, event: CaseEve
 async def record_case(session: AsyncSession, *, case: Case, event: str, now: datetime) -> None:
     """Writes an event about the case as it stands now."""
     await record(session, event=event, data=case_data(case), now=now, case_id=case.id)
+
+
+async def record_breach(
+    session: AsyncSession, *, case: Case, standard: str, due_at: datetime | None, now: datetime
+) -> None:
+    """Writes standard.breached: a response or on-site deadline of the case was missed."""
+    data = {
+        **case_data(case),
+        "standard": standard,
+        "due_at": due_at.isoformat() if due_at else None,
+    }
+    await record(session, event="standard.breached", data=data, now=now, case_id=case.id)
 
 
 async def claim_due(

@@ -20,6 +20,7 @@ from core.clock import ManualClock
 from domain.webhooks import verify
 from sandbox.botapi import BotApiServer
 from storage.models import WebhookDelivery
+from tests.bot.survey_steps import pushed, staff, tap
 from tests.harness import Harness
 from tests.web.api.conftest import call, new_key, served
 from tests.web.api.test_cases import customer_and_product
@@ -175,3 +176,42 @@ async def test_a_receiver_that_keeps_failing_is_given_up_and_admins_are_told(
     )  # fmt: skip
     await harness.settle()
     assert any("given up after 2 attempts" in t for t in harness.user(7401).texts())
+
+
+async def test_a_missed_response_deadline_and_an_answered_survey_are_events(
+    harness: Harness, client: Client, receiver: tuple[Receiver, str]
+) -> None:
+    hooks, url = receiver
+    _, hooks.secret = await add_subscription(
+        harness.sessions, url=url, events="standard.breached,survey.answered",
+        now=harness.clock.now(),
+    )  # fmt: skip
+    key = await new_key(harness)
+    customer_id = await customer_and_product(client, key)
+    status, body = await call(
+        client, "POST", "/api/v1/cases", key,
+        {"customer_id": customer_id, "kind": "fault", "description": "Dead unit"},
+    )  # fmt: skip
+    assert status == 201
+    harness.advance(timedelta(hours=24, minutes=1))
+    await harness.tick()
+    assert harness.runtime is not None
+    harness.runtime.webhooks.wake()  # as the runtime's own tick does
+    await hooks.wait_for(1)
+    breach = json.loads(hooks.seen[0]["body"])
+    assert breach["type"] == "standard.breached" and hooks.seen[0]["valid"]
+    assert (breach["data"]["standard"], breach["data"]["number"]) == (
+        "response", body["case"]["number"],
+    )  # fmt: skip
+
+    await staff(harness)
+    surveyed = await pushed(harness, 7501)
+    for label in ("5 — Very satisfied", "Yes", "4 — Good", "Yes", "No", "10"):
+        await tap(harness, surveyed.user, label)
+    surveyed.user.send_text("Fine.")
+    await harness.settle()
+    await hooks.wait_for(2)
+    answered = json.loads(hooks.seen[1]["body"])
+    assert answered["type"] == "survey.answered"
+    assert answered["data"]["answers"]["overall"] == 5
+    assert answered["data"]["number"] == surveyed.number
