@@ -1,22 +1,72 @@
-"""An ERP talking to aftersales over its REST API (standard library only).
+"""An ERP talking to aftersales: REST API calls out, signed webhooks in (standard library only).
 
-    aftersales api-key create --name erp \\
-        --scopes products:write,customers:read,customers:write,cases:read,cases:write
-    AFTERSALES_API_URL=http://127.0.0.1:8080 AFTERSALES_API_KEY=as_... python docs/erp_example.py
+    aftersales api-key create --name erp --scopes \\
+        products:write,customers:read,customers:write,cases:read,cases:write,technicians:read
+    aftersales webhook add --url http://127.0.0.1:8765/hooks --events case.created,case.assigned
+    AFTERSALES_API_URL=http://127.0.0.1:8080 AFTERSALES_API_KEY=as_... \\
+    AFTERSALES_WEBHOOK_SECRET=whsec_... python docs/erp_example.py
 
-It syncs two products, finds or registers their owner by phone, registers the owner's
-phone call as a fault case on the first product, and prints the case's timeline.
+It listens for webhooks on port 8765, syncs two products, finds or registers their owner by
+phone, registers the owner's phone call as a fault case, assigns the least busy technician,
+waits for the signed `case.created` and `case.assigned` webhooks, and prints the timeline.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import queue
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+REPLAY_SECONDS = 300
+
+
+def verified(secret: str, headers: Any, body: bytes, now: float) -> bool:
+    """The receiver's check (docs/webhooks.md): a fresh timestamp and its HMAC-SHA256."""
+    stamp = headers.get("X-Aftersales-Timestamp", "")
+    if not stamp.isdigit() or abs(now - int(stamp)) > REPLAY_SECONDS:
+        return False
+    expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+    return hmac.compare_digest(
+        "v1=" + expected.hexdigest(), headers.get("X-Aftersales-Signature", "")
+    )
+
+
+def receiver(
+    port: int, secret: str, clock: Any = time.time
+) -> tuple[ThreadingHTTPServer, queue.Queue[dict[str, Any]]]:
+    """A webhook endpoint in a thread; verified events arrive on the queue, once per event id."""
+    events: queue.Queue[dict[str, Any]] = queue.Queue()
+    seen: set[str] = set()
+
+    class Hooks(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if not verified(secret, self.headers, body, clock()):
+                self.send_response(401)
+            else:
+                self.send_response(204)
+                event = json.loads(body)
+                if event["id"] not in seen:  # a retry of an event already handled
+                    seen.add(event["id"])
+                    events.put(event)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Hooks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, events
 
 
 class Api:
@@ -42,7 +92,7 @@ class Api:
             raise SystemExit(f"{method} {path}: {error.code} {problem}") from None
 
 
-def run(base_url: str, key: str) -> dict[str, Any]:
+def run(base_url: str, key: str, events: queue.Queue[dict[str, Any]]) -> dict[str, Any]:
     """The whole exchange; returns the case as the API shows it at the end."""
     api = Api(base_url, key)
     phone = "+8613800138000"
@@ -66,6 +116,14 @@ def run(base_url: str, key: str) -> dict[str, Any]:
          "product_serial": "ERP-0001", "description": "Called: the unit hums and stops."},
     )["case"]  # fmt: skip
     print("registered", case["number"], "warranty:", case["warranty"])
+    technicians = api("GET", "/technicians")["items"]
+    if technicians:
+        chosen = min(technicians, key=lambda t: t["open_jobs"])
+        api("POST", f"/cases/{case['id']}/assign", {"technician_id": chosen["id"]})
+        print("assigned to", chosen["name"])
+    for _ in range(2 if technicians else 1):
+        event = events.get(timeout=15)
+        print("webhook", event["type"], event["data"]["number"], event["data"]["status"])
     api("POST", f"/cases/{case['id']}/notes", {"text": "Customer prefers mornings."})
     case = api("GET", f"/cases/{case['id']}")
     for event in case["timeline"]:
@@ -75,6 +133,12 @@ def run(base_url: str, key: str) -> dict[str, Any]:
 
 if __name__ == "__main__":
     url, secret = os.environ.get("AFTERSALES_API_URL"), os.environ.get("AFTERSALES_API_KEY")
-    if not url or not secret:
-        sys.exit("Set AFTERSALES_API_URL (e.g. http://127.0.0.1:8080) and AFTERSALES_API_KEY.")
-    run(url, secret)
+    hook_secret = os.environ.get("AFTERSALES_WEBHOOK_SECRET")
+    if not url or not secret or not hook_secret:
+        sys.exit("Set AFTERSALES_API_URL, AFTERSALES_API_KEY and AFTERSALES_WEBHOOK_SECRET.")
+    server, received = receiver(8765, hook_secret)
+    try:
+        run(url, secret, received)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -112,3 +112,23 @@ def test_api_keys_are_printed_once_listed_without_the_key_and_revoked(
     assert "erp" in listing and "cases:read,cases:write" in listing and key not in listing
     assert main(["api-key", "revoke", "erp"]) == 0
     assert main(["api-key", "revoke", "erp"]) == 1
+
+
+def test_webhooks_are_added_listed_tested_and_removed(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "http://127.0.0.1:9/hooks"
+    assert main(["webhook", "add", "--url", url, "--events", "case.created,case.lost"]) == 2
+    assert "case.lost" in capsys.readouterr().err
+    assert main(["webhook", "add", "--url", "ftp://x", "--events", "case.created"]) == 2
+    capsys.readouterr()
+    assert main(["webhook", "add", "--url", url, "--events", "case.created"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("whsec_")
+    assert main(["webhook", "list"]) == 0
+    assert url in capsys.readouterr().out
+    assert main(["webhook", "test", "1"]) == 0
+    assert main(["webhook", "log"]) == 0
+    assert "webhook.test  pending" in capsys.readouterr().out
+    assert main(["webhook", "remove", "1"]) == 0
+    assert main(["webhook", "remove", "1"]) == 1
+    assert main(["webhook", "test", "1"]) == 1
