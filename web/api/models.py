@@ -91,6 +91,15 @@ class ErrorBody(BaseModel):
     detail: list[FieldProblem] = Field(default_factory=list)
 
 
+class WebhookEvent(BaseModel):
+    """What a webhook subscriber receives (signed; see docs/webhooks.md)."""
+
+    id: str = Field(description="the same on every retry: handle each id once")
+    type: str
+    created_at: datetime
+    data: dict[str, Scalar | dict[str, Scalar]]
+
+
 # Cases
 
 

@@ -15,8 +15,9 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from domain.webhooks import EVENTS
 from web.api.calls import Operation
-from web.api.models import ErrorBody
+from web.api.models import ErrorBody, WebhookEvent
 
 REF = "#/components/schemas/{model}"
 COMMON_ERRORS = {
@@ -32,7 +33,10 @@ document_key = web.AppKey("api_document", dict)
 
 def _models(operations: Sequence[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
     """Every model the document names, each with the mode it is used in."""
-    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (ErrorBody, "serialization"),
+        (WebhookEvent, "serialization"),
+    ]
     for op in operations:
         pairs.append((op.response, "serialization"))
         pairs += [(model, "validation") for model in (op.path_model, op.query, op.body) if model]
@@ -124,6 +128,16 @@ def document(operations: Sequence[Operation], *, prefix: str) -> dict[str, Any]:
             ),
         },
         "paths": paths,
+        "webhooks": {
+            event: {
+                "post": {
+                    "summary": f"{event} (aftersales webhook add --events {event})",
+                    "requestBody": {"content": _json(refs[(WebhookEvent, "serialization")])},
+                    "responses": {"2XX": {"description": "received"}},
+                }
+            }
+            for event in EVENTS
+        },
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer"}},

@@ -110,6 +110,7 @@ async def test_the_document_and_its_reference_page_work_offline(client: Client) 
     document = await response.json()
     assert document["openapi"] == "3.1.0"
     assert "/api/v1/cases/{case_id}/assign" in document["paths"]
+    assert "case.assigned" in document["webhooks"]
     page = await client.get("/api/v1/docs")
     html = await page.text()
     assert page.status == 200 and "POST /api/v1/cases" in html and "CaseCreate" in html
