@@ -6,7 +6,17 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.views import auth, board, cases, exports, ops, standards, technicians, webhook
+from web.views import (
+    auth,
+    board,
+    cases,
+    exports,
+    integrations,
+    ops,
+    standards,
+    technicians,
+    webhook,
+)
 
 
 def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> None:
@@ -29,4 +39,10 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/standards", standards.standards_page)
     app.router.add_get("/exports", exports.exports_page)
     app.router.add_get("/exports/{register}.csv", exports.download)
+    app.router.add_get("/integrations", integrations.integrations_page)
+    app.router.add_post("/integrations/keys", integrations.create_key)
+    app.router.add_post("/integrations/keys/{name}/revoke", integrations.revoke_key)
+    app.router.add_post(
+        "/integrations/deliveries/{delivery_id:\\d+}/redeliver", integrations.redeliver
+    )
     app.router.add_static("/static", static, name="static")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
-import secrets
 import sys
 from datetime import datetime
 from typing import Any
@@ -13,16 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import SystemClock
 from core.settings import Settings
+from services.api_keys import SCOPES, KeyRefused, issue
 from storage import migrate
 from storage.db import create_engine, create_session_factory
 from storage.repos import api_keys
-from web.api.auth import KEY_PREFIX, SCOPES
-
-NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
-
-
-class KeyRefused(ValueError):
-    """A key that cannot be made as asked."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -41,21 +33,9 @@ def add_parser(subparsers: Any) -> None:
 async def create_key(
     sessions: async_sessionmaker[AsyncSession], *, name: str, scopes: str, now: datetime
 ) -> str:
-    """Stores a new key's digest and returns the key (the only time it exists in clear)."""
-    wanted = [s.strip() for s in scopes.split(",") if s.strip()]
-    unknown = [s for s in wanted if s not in SCOPES]
-    if not wanted or unknown:
-        raise KeyRefused(f"unknown or missing scopes: {','.join(unknown) or '-'}")
-    if not NAME.match(name):
-        raise KeyRefused(f"invalid name {name!r}: a-z, 0-9 and _.- only, at most 40")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    """Issues a key; it is returned (and printed) only this once."""
     async with sessions() as session, session.begin():
-        if await api_keys.key_named(session, name=name) is not None:
-            raise KeyRefused(f"a key named {name!r} exists (revoked keys keep their name)")
-        await api_keys.create_key(
-            session, name=name, key=key, scopes=list(dict.fromkeys(wanted)), now=now
-        )
-    return key
+        return await issue(session, name=name, scopes=scopes.split(","), now=now)
 
 
 async def list_keys(sessions: async_sessionmaker[AsyncSession]) -> str:

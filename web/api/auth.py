@@ -10,19 +10,6 @@ from aiohttp import web
 from storage.repos import api_keys
 from web.deps import deps_key
 
-# Every scope a key can hold; README "Integrations" lists what each allows.
-SCOPES = (
-    "cases:read",
-    "cases:write",
-    "customers:read",
-    "customers:write",
-    "products:read",
-    "products:write",
-    "technicians:read",
-    "feedback:read",
-    "reports:read",
-)
-KEY_PREFIX = "as_"
 # last_used_at is a convenience for `api-key list`: written at most this often per key, so a
 # busy integration does not turn every read into a write.
 USED_WRITE_SECONDS = 60.0
