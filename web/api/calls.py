@@ -134,7 +134,7 @@ async def _body(request: web.Request, model: type[BaseModel] | None) -> BaseMode
     raw = await request.read()
     try:
         data = json.loads(raw) if raw.strip() else {}
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's
         raise _Invalid([FieldProblem(field="body", reason="not valid JSON")]) from None
     return _parse(model, data, "body")
 

@@ -115,3 +115,20 @@ async def test_the_document_and_its_reference_page_work_offline(client: Client) 
     html = await page.text()
     assert page.status == 200 and "POST /api/v1/cases" in html and "CaseCreate" in html
     assert "<script" not in html and "https://" not in html
+
+
+async def test_inputs_the_database_would_choke_on_are_refused_not_500(
+    harness: Harness, client: Client
+) -> None:
+    key = await new_key(harness)
+    assert (await call(client, "GET", "/api/v1/products/AB%00CD", key))[0] == 404
+    nested = b"[" * 100_000
+    response = await client.post(
+        "/api/v1/customers", data=nested, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status == 422
+    assert (await response.json())["detail"] == [{"field": "body", "reason": "not valid JSON"}]
+    status, body = await call(
+        client, "GET", "/api/v1/cases", key, params={"created_from": "0001-01-01T00:00:00+14:00"}
+    )
+    assert status == 422 and body["detail"][0]["field"] == "query.created_from"

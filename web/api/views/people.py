@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.product_import import RowError, parse_row
+from domain.validation import InputError, normalize_serial
 from storage.models import Customer
 from storage.repos import api as api_rows
 from storage.repos import dashboard as web_store
@@ -138,7 +139,10 @@ def _product_problems(
 
 async def get_product(call: Call) -> ProductOut:
     """A product of the register by serial."""
-    serial = call.take(call.path, ProductPath).serial.strip().upper()
+    try:
+        serial = normalize_serial(call.take(call.path, ProductPath).serial)
+    except InputError:  # no such serial can exist (and PostgreSQL refuses some characters)
+        raise ApiError(404, "not_found", "No product with this serial.") from None
     async with call.deps.reads() as session:
         product = await products.get_product(session, serial=serial)
     if product is None:
