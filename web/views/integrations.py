@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api_keys import SCOPES, KeyRefused, issue
+from services.api_keys import NAME, SCOPES, KeyRefused, issue
 from storage.repos import api_keys, webhooks
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.deps import deps_key
@@ -65,10 +65,11 @@ async def revoke_key(request: web.Request) -> web.Response:
     found = _admin(request)
     check_csrf(found, (await request.post()).get("csrf"))
     deps = request.app[deps_key]
-    async with deps.sessions() as session, session.begin():
-        done = await api_keys.revoke_key(
-            session, name=request.match_info["name"], now=deps.clock.now()
-        )
+    name = request.match_info["name"]
+    done = False
+    if NAME.match(name):  # no other name exists (and PostgreSQL refuses some characters)
+        async with deps.sessions() as session, session.begin():
+            done = await api_keys.revoke_key(session, name=name, now=deps.clock.now())
     raise web.HTTPFound(f"/integrations?notice={'revoked' if done else 'not_revoked'}")
 
 

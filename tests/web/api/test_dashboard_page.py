@@ -42,6 +42,8 @@ async def test_admins_make_and_revoke_keys_and_redeliver_from_the_page(
     )
     assert "exists" in await again.text()
 
+    odd = await client.post("/integrations/keys/b%00i/revoke", data={"csrf": csrf})
+    assert "No live key has that name." in await odd.text()
     revoked = await client.post("/integrations/keys/bi/revoke", data={"csrf": csrf})
     assert "The key is revoked." in await revoked.text()
     assert (await call(client, "GET", "/api/v1/reports/standards", key))[0] == 401
