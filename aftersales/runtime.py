@@ -21,6 +21,7 @@ from core.clock import Clock, SystemClock
 from core.settings import Settings
 from scheduler.outbox_sender import OutboxSender
 from scheduler.sweep import Sweeper
+from scheduler.webhook_sender import WebhookSender
 from services import staff as staff_changes
 from storage import migrate
 from storage.db import create_engine, create_session_factory, describe
@@ -64,7 +65,8 @@ class Runtime:
         self.sender = OutboxSender(
             self.application.bot, work, self.clock, services.texts, settings
         )
-        self.pump.after_update = self.sender.wake
+        self.webhooks = WebhookSender(self.sessions, self.clock, settings)
+        self.pump.after_update = self._changed
         # The web app (webhook, health, metrics, dashboard); tests use it without a port.
         self.serve_http = serve_http
         self.metrics = Metrics()
@@ -102,7 +104,7 @@ class Runtime:
                 policy=policy_from(self.settings),
                 last_tick=lambda: self.sweeper.last_tick,
                 active=lambda: self._active,
-                after_change=self.sender.wake,
+                after_change=self._changed,
                 metrics=self.metrics,
             )
         )
@@ -181,6 +183,7 @@ class Runtime:
         self.pump.answers.after_notice = self.sender.wake
         self._spawn(self.pump.answers.run(), "answers")
         self._spawn(self.sender.run(), "outbox")
+        self._spawn(self.webhooks.run(), "webhooks")
         job_queue = self.application.job_queue
         assert job_queue is not None
         job_queue.run_repeating(
@@ -214,7 +217,12 @@ class Runtime:
     async def _tick(self, _context: object) -> None:
         """One scheduler tick: fire due reminders, then let the sender deliver."""
         await self.sweeper.sweep()
+        self._changed()
+
+    def _changed(self) -> None:
+        """After a change: the outbox and the webhooks may have rows to deliver."""
         self.sender.wake()
+        self.webhooks.wake()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         """Runs a long-lived part in the background, logging if it dies."""

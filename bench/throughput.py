@@ -118,7 +118,7 @@ async def seed_customers(db_sessions: Any, count: int, clock: ManualClock) -> No
         await session.flush()
         session.add_all(
             Product(
-                serial=serial_of(c.telegram_id),
+                serial=serial_of(c.telegram_id or 0),
                 model=MODEL,
                 category="air_conditioner",
                 customer_id=c.id,

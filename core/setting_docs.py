@@ -66,4 +66,7 @@ SETTING_DOCS: dict[str, str] = {
     "return_visit_hour": "local hour at which due return visits of key customers are opened",
     "sweep_interval_seconds": "seconds between scheduler sweeps",
     "dialog_ttl_days": "days a half-finished dialog is kept",
+    "api_rate_per_minute": "requests per minute each API key may make to /api/v1 (then 429)",
+    "webhook_max_attempts": "tries of an outgoing webhook before it is given up (admins told)",
+    "webhook_timeout_seconds": "seconds a webhook receiver has to answer one try",
 }

@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     # Local hour at which due return visits of key customers are opened.
     return_visit_hour: int = 9
 
+    # Requests per minute each API key may make to /api/v1 (then 429 with Retry-After).
+    api_rate_per_minute: int = Field(default=120, ge=1)
+    # Outgoing webhooks: tries before an event is given up (admins told), seconds per try.
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
     sweep_interval_seconds: float = 30.0
     dialog_ttl_days: float = 7.0
 

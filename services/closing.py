@@ -140,15 +140,16 @@ async def desk_close(
     session: AsyncSession,
     *,
     case: Case,
-    staff: Staff,
+    staff: Staff | None,
     actor: Actor,
     note: str | None,
     now: datetime,
     policy: ServicePolicy,
 ) -> None:
-    """The desk closes a resolved case."""
+    """The desk closes a resolved case (staff None: an integration, named in the note)."""
     await workflow.move(
-        session, case=case, action=Action.CLOSE, actor=actor, actor_id=staff.telegram_id,
+        session, case=case, action=Action.CLOSE, actor=actor,
+        actor_id=staff.telegram_id if staff else None,
         now=now, note=note,
     )  # fmt: skip
     await close_case(session, case=case, now=now, policy=policy, reason="desk")

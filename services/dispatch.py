@@ -16,7 +16,7 @@ from domain.reminders import accept_window
 from services import notify, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
 from storage.models import Assignment, Case, Staff
-from storage.repos import assignments, people, reminders
+from storage.repos import assignments, people, reminders, webhooks
 from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
@@ -207,6 +207,7 @@ async def assign(
     await reminders.schedule_plan(
         session, case_id=case.id, plan=accept_window(now, policy, assignment.id)
     )
+    await webhooks.record_case(session, case=case, event="case.assigned", now=now)
     await dispatch_notice(
         session, case=case, assignment=assignment, technician=technician, now=now
     )

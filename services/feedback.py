@@ -17,7 +17,7 @@ from domain.survey import Question, Trigger, low_score, next_question, on_answer
 from services import complaints, notify, workflow
 from storage.models import Case, Survey
 from storage.repos import cases as case_rows
-from storage.repos import people, reminders
+from storage.repos import people, reminders, webhooks
 from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,10 @@ async def record_answer(
         await _check_low_score(
             session, survey=survey, case=case, answers=answers, now=now, policy=policy
         )
+        await webhooks.record(
+            session, event="survey.answered", now=now, case_id=case.id,
+            data={**webhooks.case_data(case), "survey_id": survey.id, "answers": answers},
+        )  # fmt: skip
     return AnswerOutcome(recorded, survey.status, following, trigger)
 
 

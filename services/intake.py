@@ -36,6 +36,10 @@ class CaseDraft:
     photos: list[tuple[str, str | None]] = field(default_factory=list)
     parent_id: int | None = None
     severity: str = "normal"
+    # Where the request came in, and who registered it when it was not the customer in chat
+    # (e.g. "api:erp"): both go on the case and its first timeline event.
+    channel: str = "chat"
+    registered_by: str | None = None
 
 
 async def open_case(
@@ -80,6 +84,7 @@ async def open_case(
         region=customer.region,
         category=product.category if product else None,
         severity=draft.severity,
+        channel=draft.channel,
         created_at=now,
         response_due_at=response_due(now, policy.response.total_seconds() / 3600),
         onsite_due_at=draft.onsite_due_at,
@@ -96,7 +101,10 @@ async def open_case(
             added_by="customer",
             now=now,
         )
-    note = f"repeat of case #{parent_id}" if is_repeat else None
+    notes = [f"via {draft.channel}"] if draft.channel != "chat" else []
+    notes += [draft.registered_by] if draft.registered_by else []
+    notes += [f"repeat of case #{parent_id}"] if is_repeat else []
+    note = "; ".join(notes) or None
     await case_rows.add_event(
         session,
         case=case,

@@ -20,8 +20,8 @@ async def to_customer(
 ) -> bool:
     """Queues a message to the case's customer."""
     customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
-    if customer is None or customer.forgotten_at is not None:
-        return False
+    if customer is None or customer.forgotten_at is not None or customer.telegram_id is None:
+        return False  # forgotten, or known only from another channel (no chat to write to)
     return await outbox.enqueue(
         session,
         chat_id=customer.telegram_id,

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base
-from storage.repos import people, products
+from storage.models import Base, Customer
 from storage.repos import privacy as private_rows
+from storage.repos import products
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +54,8 @@ def _dicts(rows: Sequence[Base]) -> list[dict[str, Any]]:
     return [row_dict(row) for row in rows]
 
 
-async def export_customer(session: AsyncSession, *, telegram_id: int) -> dict[str, Any] | None:
-    """Everything stored about the customer with this Telegram id, as JSON-safe data."""
-    customer = await people.get_customer(session, telegram_id=telegram_id)
-    if customer is None:
-        return None
+async def export_customer(session: AsyncSession, *, customer: Customer) -> dict[str, Any]:
+    """Everything stored about the customer, as JSON-safe data."""
     owned = sorted(
         await products.products_of(session, customer_id=customer.id), key=lambda p: p.id
     )
@@ -80,11 +77,16 @@ async def export_customer(session: AsyncSession, *, telegram_id: int) -> dict[st
         for survey, answers in await private_rows.surveys_of(session, customer_id=customer.id)
     ]
     case_ids = [case.id for case in cases]
-    messages = await private_rows.messages_about(
-        session, telegram_id=telegram_id, case_ids=case_ids
-    )
-    updates = await private_rows.updates_of(session, telegram_id=telegram_id)
-    dialogs = await private_rows.dialog_rows(session, telegram_id=telegram_id)
+    telegram_id = customer.telegram_id
+    messages: list[Any] = []
+    updates: list[Any] = []
+    dialogs: list[Any] = []
+    if telegram_id is not None:  # a customer known only from another channel has no chat
+        messages = await private_rows.messages_about(
+            session, telegram_id=telegram_id, case_ids=case_ids
+        )
+        updates = await private_rows.updates_of(session, telegram_id=telegram_id)
+        dialogs = await private_rows.dialog_rows(session, telegram_id=telegram_id)
     return {
         "customer": row_dict(customer),
         "products": _dicts(owned),
@@ -97,12 +99,10 @@ async def export_customer(session: AsyncSession, *, telegram_id: int) -> dict[st
 
 
 async def forget_customer(
-    session: AsyncSession, *, telegram_id: int, now: datetime
-) -> Forgotten | None:
+    session: AsyncSession, *, customer: Customer, now: datetime
+) -> Forgotten:
     """Erases the customer's personal data, keeping anonymous case statistics."""
-    customer = await people.get_customer(session, telegram_id=telegram_id)
-    if customer is None:
-        return None
+    telegram_id = customer.telegram_id
     case_ids = [case.id for case in await private_rows.cases_of(session, customer_id=customer.id)]
     # A negative id is never a Telegram user, and it keeps the column unique.
     customer.telegram_id = -customer.id
@@ -115,11 +115,13 @@ async def forget_customer(
     photos = await private_rows.erase_case_details(
         session, customer_id=customer.id, case_ids=case_ids
     )
-    messages = await private_rows.erase_messages(
-        session, telegram_id=telegram_id, case_ids=case_ids
-    )
-    updates = await private_rows.erase_updates(session, telegram_id=telegram_id)
-    dialogs = await private_rows.erase_dialogs(session, telegram_id=telegram_id)
+    messages = updates = dialogs = 0  # a customer known only from another channel has no chat
+    if telegram_id is not None:
+        messages = await private_rows.erase_messages(
+            session, telegram_id=telegram_id, case_ids=case_ids
+        )
+        updates = await private_rows.erase_updates(session, telegram_id=telegram_id)
+        dialogs = await private_rows.erase_dialogs(session, telegram_id=telegram_id)
     await session.flush()
     logger.info("customer #%s forgotten (%s cases kept anonymously)", customer.id, len(case_ids))
     return Forgotten(

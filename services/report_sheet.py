@@ -25,7 +25,7 @@ class ReportSheet:
     number: str
     kind: str
     language: str
-    customer_telegram_id: int
+    customer_telegram_id: int | None  # None: known only from another channel
     customer_name: str
     customer_company: str
     customer_phone: str
@@ -78,7 +78,7 @@ async def load(session: AsyncSession, *, report_id: int) -> ReportSheet | None:
         number=case.number,
         kind=case.kind,
         language=customer.language if customer else "zh_CN",
-        customer_telegram_id=customer.telegram_id if customer else 0,
+        customer_telegram_id=customer.telegram_id if customer else None,
         customer_name=(customer.name if customer else None) or "-",
         customer_company=(customer.company if customer else None) or "-",
         customer_phone=(customer.phone if customer else None) or "-",

@@ -185,6 +185,8 @@ NEEDS_A_DATABASE = (
     ["staff", "list"],
     ["staff", "remove", "5"],
     ["case", "pdf", "SR-20261123-0001", "--out", "report.pdf"],
+    ["api-key", "list"],
+    ["webhook", "list"],
     ["staff", "invite", "--role", "technician"],
     ["staff", "add", "--telegram-id", "5", "--name", "Li", "--roles", "technician"],
     ["customer", "export", "+8613800138000"],
@@ -284,3 +286,40 @@ async def test_case_pdf_writes_the_report_of_a_case_done_in_chat(
     assert "No case SR-20990101-0001" in capsys.readouterr().err
     assert await asyncio.to_thread(pdf, "SR-20261123-0001", "--out", "/nowhere/x.pdf") == 1
     assert "No such folder" in capsys.readouterr().err
+
+
+def test_api_keys_are_printed_once_listed_without_the_key_and_revoked(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["api-key", "create", "--name", "erp", "--scopes", "cases:read,bogus"]) == 2
+    assert "bogus" in capsys.readouterr().err
+    assert main(["api-key", "create", "--name", "erp", "--scopes", "cases:read,cases:write"]) == 0
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("as_") and len(key) > 40
+    assert main(["api-key", "create", "--name", "erp", "--scopes", "cases:read"]) == 2
+    assert "exists" in capsys.readouterr().err
+    assert main(["api-key", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "erp" in listing and "cases:read,cases:write" in listing and key not in listing
+    assert main(["api-key", "revoke", "erp"]) == 0
+    assert main(["api-key", "revoke", "erp"]) == 1
+
+
+def test_webhooks_are_added_listed_tested_and_removed(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "http://127.0.0.1:9/hooks"
+    assert main(["webhook", "add", "--url", url, "--events", "case.created,case.lost"]) == 2
+    assert "case.lost" in capsys.readouterr().err
+    assert main(["webhook", "add", "--url", "ftp://x", "--events", "case.created"]) == 2
+    capsys.readouterr()
+    assert main(["webhook", "add", "--url", url, "--events", "case.created"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("whsec_")
+    assert main(["webhook", "list"]) == 0
+    assert url in capsys.readouterr().out
+    assert main(["webhook", "test", "1"]) == 0
+    assert main(["webhook", "log"]) == 0
+    assert "webhook.test  pending" in capsys.readouterr().out
+    assert main(["webhook", "remove", "1"]) == 0
+    assert main(["webhook", "remove", "1"]) == 1
+    assert main(["webhook", "test", "1"]) == 1

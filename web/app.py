@@ -10,6 +10,8 @@ import jinja2
 from aiohttp import web
 
 from core.i18n import Texts
+from web.api.calls import json_errors
+from web.api.routes import setup_api
 from web.deps import WebDeps, deps_key, http_key, templates_key, texts_key
 from web.middlewares import body_in_time, same_origin, security_headers, staff_session
 from web.routes import setup_routes
@@ -21,7 +23,7 @@ MAX_BODY = 1024 * 1024  # Telegram's updates are far smaller; anything bigger is
 def create_app(deps: WebDeps) -> web.Application:
     """Builds the web app around the process's database, clock and inbox."""
     app = web.Application(
-        middlewares=[body_in_time, security_headers, same_origin, staff_session],
+        middlewares=[body_in_time, security_headers, same_origin, staff_session, json_errors],
         client_max_size=MAX_BODY,
     )
     app[deps_key] = deps
@@ -33,6 +35,7 @@ def create_app(deps: WebDeps) -> web.Application:
     )
     app.cleanup_ctx.append(_http_client)
     setup_routes(app, static=HERE / "static", with_webhook=deps.settings.webhook_url is not None)
+    setup_api(app)
     return app
 
 

@@ -11,6 +11,7 @@ from web.views import (
     board,
     cases,
     exports,
+    integrations,
     ops,
     signature,
     staff,
@@ -48,4 +49,10 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_post("/staff/{staff_id:\\d+}/remove", staff.remove)
     app.router.add_get("/exports", exports.exports_page)
     app.router.add_get("/exports/{register}.csv", exports.download)
+    app.router.add_get("/integrations", integrations.integrations_page)
+    app.router.add_post("/integrations/keys", integrations.create_key)
+    app.router.add_post("/integrations/keys/{name}/revoke", integrations.revoke_key)
+    app.router.add_post(
+        "/integrations/deliveries/{delivery_id:\\d+}/redeliver", integrations.redeliver
+    )
     app.router.add_static("/static", static, name="static")

@@ -10,4 +10,6 @@ COMMAND_MODULES = (
     "aftersales.commands.case",
     "aftersales.commands.report",
     "aftersales.commands.staff",
+    "aftersales.commands.api_keys",
+    "aftersales.commands.webhooks",
 )

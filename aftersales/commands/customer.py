@@ -48,8 +48,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 if customer is None:
                     return 1
                 if args.customer_action == "export":
-                    data = await privacy.export_customer(session, telegram_id=customer.telegram_id)
-                    assert data is not None
+                    data = await privacy.export_customer(session, customer=customer)
                     _write(privacy.to_json(data), args.output)
                     return 0
                 if not args.yes:
@@ -61,9 +60,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     )
                     return 1
                 forgotten = await privacy.forget_customer(
-                    session, telegram_id=customer.telegram_id, now=SystemClock().now()
+                    session, customer=customer, now=SystemClock().now()
                 )
-                assert forgotten is not None
     except NoDatabase as exc:
         return refuse(exc)
     print(

@@ -17,6 +17,7 @@ from scheduler.registry import JobContext, handles
 from services import notify, scheduling
 from storage.models import Case, Reminder
 from storage.repos import cases as case_rows
+from storage.repos import webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -82,5 +83,8 @@ async def _breach(ctx: JobContext, reminder: Reminder) -> None:
         message=Message("scheduler.onsite.apology", case_args(case)),
         key=notice_key(reminder, "cust"),
         now=ctx.now,
+    )
+    await webhooks.record_breach(
+        ctx.session, case=case, standard="onsite", due_at=case.onsite_due_at, now=ctx.now
     )
     logger.warning("case %s missed its on-site deadline", case.number)

@@ -15,6 +15,7 @@ from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles
 from storage.models import Case, Reminder
 from storage.repos import cases as case_rows
+from storage.repos import webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -59,4 +60,7 @@ async def escalate_breach(ctx: JobContext, reminder: Reminder) -> None:
     hours = round(ctx.policy.response.total_seconds() / 3600)
     message = Message(key, {**case_args(case), "hours": hours})
     await to_supervisors(ctx, message=message, key=notice_key(reminder, "sup"), case=case)
+    await webhooks.record_breach(
+        ctx.session, case=case, standard="response", due_at=case.response_due_at, now=ctx.now
+    )
     logger.warning("case %s breached the response window", case.number)

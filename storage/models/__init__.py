@@ -1,5 +1,6 @@
 """All tables, importable from one place."""
 
+from storage.models.api import ApiKey, WebhookDelivery, WebhookSubscription
 from storage.models.base import Base, UTCDateTime
 from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
 from storage.models.feedback import Survey, SurveyAnswer
@@ -15,6 +16,7 @@ from storage.models.people import Customer, Staff, StaffAudit, StaffInvite
 from storage.models.work import Quote, ServiceReport
 
 __all__ = [
+    "ApiKey",
     "Assignment",
     "Base",
     "Case",
@@ -37,4 +39,6 @@ __all__ = [
     "SurveyAnswer",
     "UTCDateTime",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -81,6 +81,8 @@ class Case(Base):
     region: Mapped[str | None] = mapped_column(String(60))
     category: Mapped[str | None] = mapped_column(String(60))
     severity: Mapped[str] = mapped_column(String(10), default="normal")
+    # Where the request came in (DESIGN §1, 来电来函登记): chat, phone, letter, email, visit, api.
+    channel: Mapped[str] = mapped_column(String(10), default="chat", server_default="chat")
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     close_reason: Mapped[str | None] = mapped_column(String(40))

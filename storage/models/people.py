@@ -16,7 +16,9 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # None for a customer registered by another channel (the CRM, a phone call) who has not
+    # talked to the bot: nothing is sent to them in chat.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     company: Mapped[str | None] = mapped_column(String(120))

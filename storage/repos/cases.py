@@ -13,6 +13,7 @@ from domain.numbers import format_case_number
 from domain.sla import EarlierCase
 from storage.models import Case, CaseEvent, CasePhoto, DaySequence
 from storage.models.cases import CASE_NUMBERS
+from storage.repos import webhooks
 from storage.repos.rows import add as add_row
 from storage.upsert import dialect_insert
 
@@ -125,7 +126,10 @@ async def add_event(
         to_status=to_status,
         note=note,
     )
-    return await add_row(session, event)
+    await add_row(session, event)
+    # Subscribers hear of the change in the same transaction (storage.repos.webhooks).
+    await webhooks.record_case_event(session, case=case, event=event)
+    return event
 
 
 async def get_case(session: AsyncSession, *, case_id: int) -> Case | None:

@@ -1,0 +1,439 @@
+"""Request and response bodies of /api/v1: pydantic models, also the OpenAPI document's schemas.
+
+Every input is bounded so that no value can reach the database and fail there: ids fit a
+32-bit column, texts are cleaned like the chat's (no control characters, no lone surrogates)
+and capped, moments carry a time zone and lie in a sane range.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.lifecycle import CaseKind, CaseStatus
+from domain.validation import clean_text, normalize_phone
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Limit = Annotated[int, Field(ge=1, le=100, description="rows per page")]
+Cursor = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{1,10}$",
+        description="the `next_cursor` of the previous page",
+        json_schema_extra={"example": "120"},
+    ),
+]
+Channel = Literal["chat", "phone", "letter", "email", "visit", "api"]
+Language = Literal["zh_CN", "en"]
+SurveyStatus = Literal["scheduled", "sent", "completed", "expired"]
+Scalar = str | int | float | bool | None
+
+
+def _text(limit: int) -> AfterValidator:
+    """Cleans a text like the chat does (control characters out, spaces squeezed), capped."""
+    return AfterValidator(lambda value: clean_text(value, max_length=limit))
+
+
+def _moment(value: datetime) -> datetime:
+    """Refuses moments outside 1970..9999 (they would overflow on the way to UTC)."""
+    if not 1970 <= value.year <= 9998:
+        raise ValueError("out of range (1970..9998)")
+    return value.astimezone(UTC)
+
+
+def _phone(value: str) -> str:
+    """A phone number in E.164 form."""
+    return normalize_phone(value)
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_moment)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
+
+
+class Strict(BaseModel):
+    """A request body or query: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response body, read from the stored rows' attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FieldProblem(BaseModel):
+    """One thing wrong with a request."""
+
+    field: str
+    reason: str
+
+
+class Paged(Strict):
+    """Where a page starts and how long it is."""
+
+    cursor: Cursor | None = None
+    limit: Limit = 50
+
+    @property
+    def before_id(self) -> int | None:
+        """The id below which the page starts (ids run newest first)."""
+        return int(self.cursor) if self.cursor else None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a stable code, a sentence, and for 422 the fields at fault."""
+
+    error: str = Field(description="validation, unauthorized, forbidden, not_found, ...")
+    message: str
+    detail: list[FieldProblem] = Field(default_factory=list)
+
+
+class WebhookEvent(BaseModel):
+    """What a webhook subscriber receives (signed; see docs/webhooks.md)."""
+
+    id: str = Field(description="the same on every retry: handle each id once")
+    type: str
+    created_at: datetime
+    data: dict[str, Scalar | dict[str, Scalar]]
+
+
+# Cases
+
+
+class CasePath(Strict):
+    """A case in the path."""
+
+    case_id: Id
+
+
+class CaseListQuery(Paged):
+    """Filters of the case list."""
+
+    status: CaseStatus | None = None
+    kind: CaseKind | None = None
+    customer_id: Id | None = None
+    channel: Channel | None = None
+    created_from: Moment | None = Field(None, description="created at or after (with offset)")
+    created_to: Moment | None = Field(None, description="created before (with offset)")
+
+
+class CaseOut(Out):
+    """A case as the register holds it."""
+
+    id: int
+    number: str
+    kind: str
+    status: str
+    channel: str
+    customer_id: int
+    product_id: int | None
+    parent_id: int | None
+    is_repeat: bool
+    warranty: str
+    description: str
+    address: str | None
+    region: str | None
+    category: str | None
+    severity: str
+    technician_id: int | None
+    first_time_fix: bool | None
+    created_at: datetime
+    response_due_at: datetime
+    responded_at: datetime | None
+    onsite_due_at: datetime | None
+    arrived_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class EventOut(Out):
+    """One line of a case's timeline."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+
+
+class CaseDetail(CaseOut):
+    """A case with its timeline, oldest event first."""
+
+    timeline: list[EventOut]
+
+
+class CasePage(BaseModel):
+    """A page of cases, newest first."""
+
+    items: list[CaseOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page")
+
+
+class CaseCreate(Strict):
+    """A request that came in by another channel (phone, letter, e-mail, visit, a web form)."""
+
+    customer_id: Id
+    kind: Literal["fault", "installation"]
+    description: Annotated[str, Field(max_length=4000), _text(2000)]
+    channel: Literal["phone", "letter", "email", "visit", "api"] = "api"
+    product_serial: Annotated[str, Field(max_length=60)] | None = None
+    address: Annotated[str, Field(max_length=1000), _text(500)] | None = None
+    onsite_due_at: Moment | None = Field(None, description="when the customer wants us on site")
+
+
+class AssignBody(Strict):
+    """Whom to give the case to (ranked and checked like the desk's choice in chat)."""
+
+    technician_id: Id
+    reason: Annotated[str, Field(max_length=400), _text(200)] | None = None
+
+
+class NoteBody(Strict):
+    """A note for the case's timeline."""
+
+    text: Annotated[str, Field(max_length=2000), _text(1000)]
+
+
+class CloseBody(Strict):
+    """Closing a resolved case."""
+
+    note: Annotated[str, Field(max_length=1000), _text(500)] | None = None
+
+
+class Written(BaseModel):
+    """What a write did to the case, and the case after it."""
+
+    case: CaseDetail
+
+
+# Customers
+
+
+class CustomerPath(Strict):
+    """A customer in the path."""
+
+    customer_id: Id
+
+
+class CustomerQuery(Strict):
+    """Finding customers by phone number."""
+
+    phone: Phone
+
+
+class CustomerOut(Out):
+    """A customer."""
+
+    id: int
+    name: str | None
+    phone: str | None
+    company: str | None
+    region: str | None
+    language: str
+    is_key: bool
+    in_chat: bool = Field(description="whether the customer talks to the bot in Telegram")
+    created_at: datetime
+
+
+class CustomerList(BaseModel):
+    """Customers found."""
+
+    items: list[CustomerOut]
+
+
+class CustomerCreate(Strict):
+    """A customer from the CRM; Telegram id only if the CRM knows it."""
+
+    name: Annotated[str, Field(max_length=200), _text(100)]
+    phone: Phone | None = None
+    company: Annotated[str, Field(max_length=240), _text(120)] | None = None
+    region: Annotated[str, Field(max_length=120), _text(60)] | None = None
+    language: Language = "zh_CN"
+    is_key: bool = False
+    telegram_id: Annotated[int, Field(ge=1, le=2**53)] | None = None
+
+
+class CustomerUpdate(Strict):
+    """Fields to change; absent fields stay as they are."""
+
+    name: Annotated[str, Field(max_length=200), _text(100)] | None = None
+    phone: Phone | None = None
+    company: Annotated[str, Field(max_length=240), _text(120)] | None = None
+    region: Annotated[str, Field(max_length=120), _text(60)] | None = None
+    language: Language | None = None
+    is_key: bool | None = None
+
+
+class CustomerCasesQuery(Paged):
+    """Paging of a customer's cases."""
+
+
+# Products
+
+
+class ProductPath(Strict):
+    """A product by serial number."""
+
+    serial: Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class ProductIn(Strict):
+    """A product register line, checked like a line of `aftersales import products`."""
+
+    model: Annotated[str, Field(min_length=1, max_length=200)]
+    category: Annotated[str, Field(max_length=120)] | None = None
+    customer_phone: Annotated[str, Field(max_length=40)] | None = None
+    customer_company: Annotated[str, Field(max_length=240)] | None = None
+    purchase_date: date | None = None
+    installation_date: date | None = None
+    warranty_end: date
+
+
+class ProductLine(ProductIn):
+    """A product register line with its serial (batch sync)."""
+
+    serial: Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class ProductBatch(Strict):
+    """The ERP's sync: up to 500 lines, all or none."""
+
+    products: Annotated[list[ProductLine], Field(min_length=1, max_length=500)]
+
+
+class ProductOut(Out):
+    """A product of the register."""
+
+    serial: str
+    model: str
+    category: str | None
+    owner_phone: str | None
+    owner_company: str | None
+    purchase_date: date | None
+    installed_on: date | None
+    warranty_end: date | None
+    customer_id: int | None
+    verified: bool
+
+
+class ProductBatchResult(BaseModel):
+    """How many lines the sync wrote."""
+
+    written: int
+
+
+# Technicians, surveys, complaints, the report
+
+
+class TechnicianOut(Out):
+    """A technician with the current load and this month's punctuality and fixes."""
+
+    id: int
+    name: str
+    regions: list[str]
+    skills: list[str]
+    open_jobs: int
+    max_open_jobs: int
+    visits_this_month: int
+    on_time_this_month: int
+    closed_this_month: int
+    first_time_fixed_this_month: int
+
+
+class TechnicianList(BaseModel):
+    """Every active technician."""
+
+    month: str
+    items: list[TechnicianOut]
+
+
+class SurveyQuery(Paged):
+    """Filters of the survey list."""
+
+    status: SurveyStatus | None = None
+    case_id: Id | None = None
+
+
+class SurveyOut(Out):
+    """A satisfaction survey and the answers given."""
+
+    id: int
+    case_id: int
+    customer_id: int
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    completed_at: datetime | None
+    expires_at: datetime
+    complaint_id: int | None
+    answers: dict[str, int | str | None]
+
+
+class SurveyPage(BaseModel):
+    """A page of surveys, newest first."""
+
+    items: list[SurveyOut]
+    next_cursor: str | None
+
+
+class ComplaintQuery(Paged):
+    """Filters of the complaint list."""
+
+    status: Literal["new", "closed"] | None = None
+
+
+class ComplaintOut(Out):
+    """A complaint, tracked to closure with its root cause."""
+
+    id: int
+    number: str
+    status: str
+    severity: str
+    about_case_id: int | None
+    owner_id: int | None
+    description: str
+    root_cause: str | None
+    corrective_action: str | None
+    handling_satisfied: bool | None
+    created_at: datetime
+    response_due_at: datetime
+    closed_at: datetime | None
+
+
+class ComplaintPage(BaseModel):
+    """A page of complaints, newest first."""
+
+    items: list[ComplaintOut]
+    next_cursor: str | None
+
+
+class ReportQuery(Strict):
+    """Which month (local calendar month; default the current one)."""
+
+    month: Annotated[str, Field(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")] | None = None
+
+
+class MetricOut(Out):
+    """One figure against its target (money in cents)."""
+
+    key: str
+    value: float | None
+    target: float | None
+    unit: str
+    met: bool | None
+
+
+class StandardsReport(BaseModel):
+    """The monthly service-standard report: the dashboard's figures."""
+
+    month: str
+    start: datetime
+    end: datetime
+    metrics: list[MetricOut]
+    by_technician: list[dict[str, Scalar]]
+    by_category: list[dict[str, Scalar]]
