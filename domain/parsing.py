@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-BIGINT_MAX = 2**63 - 1  # the largest value an id column (BIGINT) holds
+ROW_ID_MAX = 2**31 - 1  # rows are numbered in INTEGER columns (int4 on PostgreSQL)
+BIGINT_MAX = 2**63 - 1  # Telegram's numbers (update ids, chat ids) are kept in BIGINT
 # Days and months the product can mean: anything else is a typo or a probe.
 FIRST_YEAR = 1970
 LAST_YEAR = 2199
 
-_ID = re.compile(r"[0-9]{1,19}")
+_ID = re.compile(r"[0-9]{1,10}")
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 def parse_id(text: str | None) -> int | None:
-    """A database id: ASCII digits only, 1 to BIGINT_MAX; anything else None."""
+    """A row id: ASCII digits only, 1 to ROW_ID_MAX; anything else None."""
     if text is None or not _ID.fullmatch(text):
         return None
     value = int(text)
@@ -29,7 +30,12 @@ def parse_id(text: str | None) -> int | None:
 
 
 def is_id(value: object) -> bool:
-    """Whether a value (say, from JSON) is an int a BIGINT id column can hold."""
+    """Whether a value (say, from JSON) is an int a row id column can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= ROW_ID_MAX
+
+
+def is_telegram_number(value: object) -> bool:
+    """Whether a value is a positive int a BIGINT column (update ids, chat ids) can hold."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= BIGINT_MAX
 
 

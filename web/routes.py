@@ -37,22 +37,22 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:[0-9]+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:[0-9]+}/assign", cases.assign)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)
-    # The customer's signature (a Telegram Mini App; ids of at most 9 digits fit any integer).
-    app.router.add_get("/sign/{report_id:[0-9]{1,9}}", signature.page)
-    app.router.add_post("/sign/{report_id:[0-9]{1,9}}/sheet", signature.sheet)
-    app.router.add_post("/sign/{report_id:[0-9]{1,9}}", signature.sign)
+    # The customer's signature (a Telegram Mini App).
+    app.router.add_get("/sign/{report_id:[0-9]+}", signature.page)
+    app.router.add_post("/sign/{report_id:[0-9]+}/sheet", signature.sheet)
+    app.router.add_post("/sign/{report_id:[0-9]+}", signature.sign)
     app.router.add_get("/cases/{case_id:[0-9]+}/report.pdf", cases.report_pdf)
     app.router.add_get("/technicians", technicians.technicians_page)
     app.router.add_get("/standards", standards.standards_page)
     app.router.add_get("/staff", staff.staff_page)
-    app.router.add_get("/staff/{staff_id:\\d+}/remove", staff.remove_page)
-    app.router.add_post("/staff/{staff_id:\\d+}/remove", staff.remove)
+    app.router.add_get("/staff/{staff_id:[0-9]+}/remove", staff.remove_page)
+    app.router.add_post("/staff/{staff_id:[0-9]+}/remove", staff.remove)
     app.router.add_get("/exports", exports.exports_page)
     app.router.add_get("/exports/{register}.csv", exports.download)
     app.router.add_get("/integrations", integrations.integrations_page)
     app.router.add_post("/integrations/keys", integrations.create_key)
     app.router.add_post("/integrations/keys/{name}/revoke", integrations.revoke_key)
     app.router.add_post(
-        "/integrations/deliveries/{delivery_id:\\d+}/redeliver", integrations.redeliver
+        "/integrations/deliveries/{delivery_id:[0-9]+}/redeliver", integrations.redeliver
     )
     app.router.add_static("/static", static, name="static")

@@ -163,3 +163,22 @@ async def test_no_input_makes_a_dashboard_route_fail(harness: Harness, client: C
     for method, template, params in routes:
         await asyncio.to_thread(sweep, method, template, params)
     assert failures == []
+
+
+async def test_ids_past_the_integer_columns_are_not_found(
+    harness: Harness, client: Client
+) -> None:
+    # Row ids are INTEGER columns: on PostgreSQL a value past 2^31 - 1 cannot even be sent in
+    # a query, so it must be refused before one (SQLite, with 64-bit integers, hides this).
+    case_id = await _reported_case(harness)
+    await add_staff(harness, ADMIN, ["admin"])
+    csrf = await log_in(harness, client, ADMIN)
+    past = str(2**31)
+    for path in (f"/cases/{past}", f"/cases/{case_id}/photos/{past}", f"/staff/{past}/remove"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 404, (path, response.status)
+    board = await client.get(f"/?technician={past}")
+    assert board.status == 200
+    for path in (f"/integrations/deliveries/{past}/redeliver", f"/staff/{past}/remove"):
+        response = await client.post(path, data={"csrf": csrf}, allow_redirects=False)
+        assert response.status in (302, 404), (path, response.status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from domain.parsing import parse_id
 from services.api_keys import NAME, SCOPES, KeyRefused, issue
 from storage.repos import api_keys, webhooks
 from web.access import Refused, Viewer, check_csrf, viewer
@@ -78,7 +79,9 @@ async def redeliver(request: web.Request) -> web.Response:
     found = _admin(request)
     check_csrf(found, (await request.post()).get("csrf"))
     deps = request.app[deps_key]
-    delivery_id = int(request.match_info["delivery_id"])
+    delivery_id = parse_id(request.match_info["delivery_id"])
+    if delivery_id is None:
+        raise web.HTTPNotFound()
     async with deps.sessions() as session, session.begin():
         done = await webhooks.redeliver(session, delivery_id=delivery_id, now=deps.clock.now())
     if done:

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from domain.parsing import parse_id
 from services import staff as staff_changes
 from storage.models import Staff
 from storage.repos import people
@@ -27,11 +28,11 @@ def admin_viewer(request: web.Request) -> Viewer:
 
 
 def _staff_id(request: web.Request) -> int:
-    """The staff id in the path (the route allows digits only; absurd ones are not found)."""
-    raw = request.match_info["staff_id"]
-    if len(raw) > 9:
+    """The staff id in the path; one no row can have is not found."""
+    found = parse_id(request.match_info["staff_id"])
+    if found is None:
         raise web.HTTPNotFound()
-    return int(raw)
+    return found
 
 
 def _role(raw: object) -> str | None:

@@ -9,7 +9,7 @@ import logging
 from aiohttp import web
 from telegram import Update
 
-from domain.parsing import is_id
+from domain.parsing import is_telegram_number
 from web.deps import deps_key
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,9 @@ async def receive(request: web.Request) -> web.Response:
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise web.HTTPBadRequest(text="malformed JSON") from None
     update_id = payload.get("update_id") if isinstance(payload, dict) else None
-    if not is_id(update_id):  # Telegram counts from 1; past BIGINT no inbox row could hold it
+    if not is_telegram_number(
+        update_id
+    ):  # Telegram counts from 1; past BIGINT no inbox row could hold it
         raise web.HTTPBadRequest(text="not a Telegram update")
     try:  # refuse here what the bot could never read, rather than store it
         message = Update.de_json(payload, None).effective_message
