@@ -11,6 +11,7 @@ from bot.common import drop_buttons, edit_or_reply, language_of, pressed, reply
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import PICK_HOURS, State, fault_draft
 from bot.dialogs.fault_steps.summary import show_summary
+from bot.dialogs.shared import deadline_example
 from bot.keyboards import Row, inline
 from core.callbacks import DeadlineDay, DeadlineHour, QuickDeadline
 from domain.parsing import parse_day
@@ -77,7 +78,9 @@ async def _ask_day(update: Update, context: AppContext) -> int:
         [(f"{d:%m-%d %a}", DeadlineDay(d)) for d in days[i : i + 4]]
         for i in range(0, len(days), 4)
     ]
-    await edit_or_reply(update, context, "report.pick_day", inline(rows))
+    await edit_or_reply(
+        update, context, "report.pick_day", inline(rows), example=deadline_example(context)
+    )
     return State.DEADLINE
 
 
@@ -118,7 +121,9 @@ async def type_deadline(update: Update, context: AppContext) -> int | None:
         update.message.text or "", context.services.clock.now(), context.services.policy.tz
     )
     if deadline is None:
-        await reply(update, context, "report.deadline_unreadable")
+        await reply(
+            update, context, "report.deadline_unreadable", example=deadline_example(context)
+        )
         return None
     return await set_deadline(update, context, deadline)
 
