@@ -13,10 +13,12 @@ is handed back with those after it, and bot.answers tries them again later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,24 @@ QUEUED = frozenset(
 # Calls whose order against the other answers nobody can see: each button answer, and the
 # removals of buttons (in order among themselves: two edits of one message must not swap).
 _ASIDE = frozenset({"answerCallbackQuery", "editMessageReplyMarkup"})
+# Set while a handler makes a call that, like a removal of buttons, may go aside (see aside()).
+_making_aside: ContextVar[bool] = ContextVar("making_aside", default=False)
+
+
+@contextlib.contextmanager
+def aside() -> Iterator[None]:
+    """Calls made within go with the button removals, not in order with the next messages.
+
+    For an edit nobody can see the order of against the next question: the answered prompt
+    marked with the answer (bot.common.mark_chosen).
+    """
+    token = _making_aside.set(True)
+    try:
+        yield
+    finally:
+        _making_aside.reset(token)
+
+
 # Refusals that only say the buttons are already as wanted (a double tap, an old message).
 _BUTTONS_GONE = ("not modified", "can't be edited", "not found")
 # Refusals of a button answer given before (a replayed update) or too late.
@@ -66,6 +86,8 @@ class QueuedCall:
     # made again from its stored form or composed here.
     request: RequestData | None = None
     timeouts: dict[str, Any] = field(default_factory=dict)
+    # Goes with the button removals (made within aside()); a stored call goes in order.
+    aside: bool = False
 
     def stored(self) -> dict[str, Any] | None:
         """The call as JSON for the inbox row; None if it uploads a file (kept in memory)."""
@@ -133,7 +155,8 @@ class ReplyRequest(BaseRequest):
         if unit is None or not unit.queue_replies or endpoint not in QUEUED or not request_data:
             return await self.transport.do_request(url, method, request_data, **timeouts)
         params = request_data.json_parameters
-        unit.replies.append(QueuedCall(endpoint, params, request_data, timeouts))
+        call = QueuedCall(endpoint, params, request_data, timeouts, _making_aside.get())
+        unit.replies.append(call)
         result = {"ok": True, "result": _stand_in(endpoint, params)}
         return 200, json.dumps(result).encode()
 
@@ -170,15 +193,16 @@ class ReplyBot(ExtBot[None]):
         Messages and text edits go out one after another, in the order the handler made them;
         the first one that fails for a passing reason (flood wait, 5xx, no connection) stops
         its lane, and it and the calls after it are returned for a later attempt (bot.answers).
-        Button answers and the removal of a pressed message's buttons are not ordered against
-        them (nobody can tell which came first), so they go at the same time: a button press
+        Button answers and the removal of a pressed message's buttons (and edits made within
+        aside()) are not ordered against them (nobody can tell which came first), so they go
+        at the same time: a button press
         is answered after one round trip to Telegram instead of three (bench: throughput).
         A refusal that no retry can change is dealt with here and never returned.
         """
-        aside = [call for call in calls if call.endpoint in _ASIDE]
+        aside = [call for call in calls if call.endpoint in _ASIDE or call.aside]
         if not aside:
             return await self._send_in_order(calls, chat_id)
-        in_order = [call for call in calls if call.endpoint not in _ASIDE]
+        in_order = [call for call in calls if not (call.endpoint in _ASIDE or call.aside)]
         answers = [call for call in aside if call.endpoint == "answerCallbackQuery"]
         markups = [call for call in aside if call.endpoint != "answerCallbackQuery"]
         lanes = [[call] for call in answers] + [markups, in_order]
@@ -240,8 +264,9 @@ class ReplyBot(ExtBot[None]):
             if data.get("text") and chat_id is not None:
                 return _message(chat_id, {"text": data["text"]})
             return None
-        if call.endpoint == "editMessageReplyMarkup" and any(p in refusal for p in _BUTTONS_GONE):
-            return None
+        gone = any(part in refusal for part in _BUTTONS_GONE)
+        if (call.endpoint == "editMessageReplyMarkup" or call.aside) and gone:
+            return None  # an answered prompt too old to mark needs no message instead
         if "not modified" in refusal:
             return None
         if call.endpoint == "editMessageText" and "chat_id" in data:

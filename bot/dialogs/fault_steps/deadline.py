@@ -7,7 +7,7 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot.common import drop_buttons, edit_or_reply, language_of, pressed, reply
+from bot.common import edit_or_reply, language_of, mark_chosen, pressed, reply
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import PICK_HOURS, State, fault_draft
 from bot.dialogs.fault_steps.summary import show_summary
@@ -67,7 +67,7 @@ async def choose_quick_deadline(update: Update, context: AppContext) -> int | No
     if deadline is None:
         await reply(update, context, "report.deadline_gone")
         return await ask_deadline(update, context)
-    await drop_buttons(query)
+    await mark_chosen(update, context)
     return await set_deadline(update, context, deadline)
 
 
@@ -110,7 +110,7 @@ async def choose_hour(update: Update, context: AppContext) -> int | None:
     if day is None or button.hour not in PICK_HOURS:
         return None  # a forged button: no day or hour anyone can pick
     deadline = deadlines(context).at_local(day, button.hour)
-    await drop_buttons(query)
+    await mark_chosen(update, context)
     return await set_deadline(update, context, deadline)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.common import drop_buttons, reply, text
+from bot.common import mark_chosen, reply, text
 from bot.context import AppContext
 from bot.dialogs.fault_steps.address import ask_address
 from bot.dialogs.fault_steps.common import DESCRIPTION_LIMIT, MAX_PHOTOS, State, fault_draft
@@ -86,7 +86,7 @@ async def continue_to_address(update: Update, context: AppContext) -> int | None
     if not draft.get("description"):
         await reply(update, context, "report.need_description")
         return None
-    await drop_buttons(update.callback_query)
+    await mark_chosen(update, context)
     if draft.get("editing"):
         return await show_summary(update, context)
     return await ask_address(update, context)
