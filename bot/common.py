@@ -15,8 +15,8 @@ from telegram import (
 )
 
 from bot.context import AppContext
-from bot.replies import aside
-from core.callbacks import C, parse_as
+from bot.replies import ReplyBot, aside
+from core.callbacks import C, Callback, parse_as
 from core.i18n import normalize_language
 from storage.repos import people
 
@@ -132,6 +132,21 @@ async def mark_chosen(update: Update, context: AppContext) -> None:
     body = await text(update, context, "common.chosen", prompt=message.text, answer=labels[0])
     with aside():  # the next question need not wait for this edit
         await query.edit_message_text(body, reply_markup=None)
+
+
+async def retire_prompts(update: Update, context: AppContext, *kinds: type[Callback]) -> None:
+    """Removes the buttons of earlier prompts (all their buttons of these kinds) now answered."""
+    chat = update.effective_chat
+    bot = context.bot
+    if chat is None or not isinstance(bot, ReplyBot):
+        return
+    query = update.callback_query
+    pressed_id = query.message.message_id if query is not None and query.message else None
+    for message_id in bot.retire_buttons(
+        chat.id, lambda data: any(parse_as(data, kind) for kind in kinds)
+    ):
+        if message_id != pressed_id:  # the pressed prompt is marked (mark_chosen)
+            await bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
 
 
 async def pressed(update: Update, context: AppContext, kind: type[C]) -> C | None:

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +51,8 @@ QUEUED = frozenset(
 # Calls whose order against the other answers nobody can see: each button answer, and the
 # removals of buttons (in order among themselves: two edits of one message must not swap).
 _ASIDE = frozenset({"answerCallbackQuery", "editMessageReplyMarkup"})
+# How many messages with buttons are remembered per chat (ReplyBot.retire_buttons).
+_REMEMBERED = 8
 # Set while a handler makes a call that, like a removal of buttons, may go aside (see aside()).
 _making_aside: ContextVar[bool] = ContextVar("making_aside", default=False)
 
@@ -171,6 +173,27 @@ class ReplyBot(ExtBot[None]):
         super().__init__(
             token, request=self._replies, get_updates_request=get_updates_request, **kw
         )
+        # The latest messages sent with inline buttons, per chat: (message id, callback data).
+        # Only sent messages have ids; kept in memory, so after a restart old buttons stay.
+        self._with_buttons: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+
+    def retire_buttons(self, chat_id: int, matches: Callable[[str], bool]) -> list[int]:
+        """Forgets and returns the sent messages of a chat whose every button matches."""
+        sent = self._with_buttons.get(chat_id, [])
+        gone = [(m, data) for m, data in sent if all(matches(one) for one in data)]
+        self._with_buttons[chat_id] = [kept for kept in sent if kept not in gone]
+        return [message_id for message_id, _ in gone]
+
+    def _remember_buttons(self, params: dict[str, str], result: Any) -> None:
+        """Notes a sent message's id if it carries callback buttons."""
+        markup = json.loads(params.get("reply_markup") or "{}")
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        data = tuple(str(b["callback_data"]) for row in rows for b in row if "callback_data" in b)
+        if not data or not isinstance(result, dict) or "message_id" not in result:
+            return
+        sent = self._with_buttons.setdefault(int(result["chat"]["id"]), [])
+        sent.append((int(result["message_id"]), data))
+        del sent[:-_REMEMBERED]
 
     async def raw_updates(self, *, offset: int, wait_seconds: int) -> list[dict[str, Any]]:
         """getUpdates as Telegram sent them: stored as they are, parsed once, by the pump."""
@@ -247,9 +270,13 @@ class ReplyBot(ExtBot[None]):
         """Makes one call: the request PTB built, else the stored parameters as they are."""
         if call.request is not None:
             url = f"{self.base_url}/{call.endpoint}"
-            await self._replies.transport.post(url, call.request, **call.timeouts)
+            result = await self._replies.transport.post(url, call.request, **call.timeouts)
         else:
-            await self.do_api_request(_untyped(call.endpoint), api_kwargs=dict(call.params))
+            result = await self.do_api_request(
+                _untyped(call.endpoint), api_kwargs=dict(call.params)
+            )
+        if call.endpoint == "sendMessage":
+            self._remember_buttons(call.params, result)
 
     def _after_refusal(
         self, call: QueuedCall, exc: BadRequest, chat_id: int | None

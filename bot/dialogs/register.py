@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import mark_chosen, pressed, reply, text
+from bot.common import mark_chosen, pressed, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.products import register_deeplink_product
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
@@ -137,6 +137,7 @@ async def take_company(update: Update, context: AppContext) -> int | None:
     company = await clean_or_complain(update, context, update.message.text, limit=120)
     if company is None:
         return None
+    await retire_prompts(update, context, SkipCompany)
     return await _finish(update, context, company)
 
 

@@ -44,3 +44,31 @@ async def test_fault_report_prompts_keep_each_answer_and_lose_their_buttons(
     assert _answered(user, "By when").endswith("\n\n✓ Tomorrow by 18:00")
     with_buttons = [m.text for m in user.inbox() if m.buttons()]
     assert len(with_buttons) == 1 and "Is everything right?" in (with_buttons[0] or "")
+
+
+async def test_prompts_answered_by_typing_keep_no_buttons(harness: Harness) -> None:
+    user = harness.user(2104)
+    for step in ("/start", "English", "Zhou Min", "+8613800138001", "Acme Ltd"):
+        if step == "English":
+            user.press(step)
+        elif step.startswith("+"):
+            user.send_contact(step)
+        else:
+            user.send_text(step)
+        await harness.settle()
+    assert "registered" in user.texts()[-1]
+    await say(harness, user, "/report")
+    await say(harness, user, "ZX-77")
+    await say(harness, user, "Chiller C-2")
+    await say(harness, user, "2025-06-01")  # typed, not skipped
+    user.send_photo(b"one", caption="Leaking water")
+    await harness.settle()
+    user.send_photo(b"two")
+    await harness.settle()
+    await press(harness, user, "Continue")
+    await say(harness, user, "1 Main St")
+    assert "Is everything right?" in await say(harness, user, "2026-11-24 14:00")
+    with_buttons = [m.text for m in user.inbox() if m.buttons()]
+    assert len(with_buttons) == 1 and "Is everything right?" in (with_buttons[0] or ""), (
+        with_buttons
+    )

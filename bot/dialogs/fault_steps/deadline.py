@@ -7,7 +7,7 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot.common import edit_or_reply, language_of, mark_chosen, pressed, reply
+from bot.common import edit_or_reply, language_of, mark_chosen, pressed, reply, retire_prompts
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import PICK_HOURS, State, fault_draft
 from bot.dialogs.fault_steps.summary import show_summary
@@ -140,4 +140,5 @@ async def set_deadline(update: Update, context: AppContext, deadline: datetime) 
         )
         return None
     fault_draft(context)["deadline"] = deadline.isoformat()
+    await retire_prompts(update, context, QuickDeadline, DeadlineDay, DeadlineHour)
     return await show_summary(update, context)

@@ -7,7 +7,7 @@ from datetime import date
 from telegram import Update
 
 from bot.access import registered_customer
-from bot.common import mark_chosen, reply, text
+from bot.common import mark_chosen, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import END, State, fault_draft, new_draft
 from bot.dialogs.fault_steps.description import ask_description
@@ -142,6 +142,7 @@ async def take_purchase_date(update: Update, context: AppContext) -> int | None:
     bought = await typed_purchase_date(update, context)
     if bought is None:
         return None
+    await retire_prompts(update, context, FaultSkip)
     return await _add_unverified(update, context, bought)
 
 
