@@ -8,13 +8,15 @@ from typing import Any
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
 
 from bot.context import AppContext
-from core.callbacks import C, parse_as
+from bot.replies import ReplyBot, aside
+from core.callbacks import C, Callback, parse_as
 from core.i18n import normalize_language
 from storage.repos import people
 
@@ -104,6 +106,47 @@ async def answer(update: Update, context: AppContext, key: str | None = None, **
 async def drop_buttons(query: CallbackQuery) -> None:
     """Removes the pressed message's buttons; already gone (a double tap) or too old is fine."""
     await query.edit_message_reply_markup(None)
+
+
+async def mark_chosen(update: Update, context: AppContext) -> None:
+    """Edits the pressed prompt to its text and the pressed button's label, without buttons.
+
+    So the answer stays readable in the chat and no button of an answered prompt is left.
+    """
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.text is None:
+        if query is not None:
+            await drop_buttons(query)
+        return
+    markup = message.reply_markup
+    labels = [
+        button.text
+        for row in (markup.inline_keyboard if markup is not None else ())
+        for button in row
+        if button.callback_data == query.data
+    ]
+    if not labels:
+        await drop_buttons(query)
+        return
+    body = await text(update, context, "common.chosen", prompt=message.text, answer=labels[0])
+    with aside():  # the next question need not wait for this edit
+        await query.edit_message_text(body, reply_markup=None)
+
+
+async def retire_prompts(update: Update, context: AppContext, *kinds: type[Callback]) -> None:
+    """Removes the buttons of earlier prompts (all their buttons of these kinds) now answered."""
+    chat = update.effective_chat
+    bot = context.bot
+    if chat is None or not isinstance(bot, ReplyBot):
+        return
+    query = update.callback_query
+    pressed_id = query.message.message_id if query is not None and query.message else None
+    for message_id in bot.retire_buttons(
+        chat.id, lambda data: any(parse_as(data, kind) for kind in kinds)
+    ):
+        if message_id != pressed_id:  # the pressed prompt is marked (mark_chosen)
+            await bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
 
 
 async def pressed(update: Update, context: AppContext, kind: type[C]) -> C | None:

@@ -8,10 +8,11 @@ from bot.common import language_of, reply
 from bot.context import AppContext
 from bot.keyboards import Row, inline
 from core.callbacks import AcceptJob, CheckIn, DeclineJob, StartNote, StartQuote, StartReport
+from core.messages import money
 from domain.lifecycle import CaseStatus
 from services import jobs
 from storage.models import Case
-from storage.repos import assignments
+from storage.repos import assignments, quotes
 
 
 async def show_job(update: Update, context: AppContext, case: Case) -> None:
@@ -48,5 +49,16 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
         onsite_due=case.onsite_due_at,
         description=case.description,
         warranty=texts.get(language, f"warranty.{case.warranty}"),
-        quote=texts.get(language, f"tech.quote_{'needed' if quote_needed else 'not_needed'}"),
+        quote=await _quote_line(context, case, language, quote_needed),
     )
+
+
+async def _quote_line(context: AppContext, case: Case, language: str, needed: bool) -> str:
+    """Whether the job waits for a quote, or the approved quote's amount, or needs none."""
+    texts = context.services.texts
+    if needed:
+        return texts.get(language, "tech.quote_needed")
+    approved = await quotes.approved_quote(context.session, case_id=case.id)
+    if approved is None:
+        return texts.get(language, "tech.quote_not_needed")
+    return texts.get(language, "tech.quote_approved_amount", total=money(approved.total_cents))

@@ -13,10 +13,12 @@ is handed back with those after it, and bot.answers tries them again later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +51,26 @@ QUEUED = frozenset(
 # Calls whose order against the other answers nobody can see: each button answer, and the
 # removals of buttons (in order among themselves: two edits of one message must not swap).
 _ASIDE = frozenset({"answerCallbackQuery", "editMessageReplyMarkup"})
+# How many messages with buttons are remembered per chat (ReplyBot.retire_buttons).
+_REMEMBERED = 8
+# Set while a handler makes a call that, like a removal of buttons, may go aside (see aside()).
+_making_aside: ContextVar[bool] = ContextVar("making_aside", default=False)
+
+
+@contextlib.contextmanager
+def aside() -> Iterator[None]:
+    """Calls made within go with the button removals, not in order with the next messages.
+
+    For an edit nobody can see the order of against the next question: the answered prompt
+    marked with the answer (bot.common.mark_chosen).
+    """
+    token = _making_aside.set(True)
+    try:
+        yield
+    finally:
+        _making_aside.reset(token)
+
+
 # Refusals that only say the buttons are already as wanted (a double tap, an old message).
 _BUTTONS_GONE = ("not modified", "can't be edited", "not found")
 # Refusals of a button answer given before (a replayed update) or too late.
@@ -66,6 +88,8 @@ class QueuedCall:
     # made again from its stored form or composed here.
     request: RequestData | None = None
     timeouts: dict[str, Any] = field(default_factory=dict)
+    # Goes with the button removals (made within aside()); a stored call goes in order.
+    aside: bool = False
 
     def stored(self) -> dict[str, Any] | None:
         """The call as JSON for the inbox row; None if it uploads a file (kept in memory)."""
@@ -133,7 +157,8 @@ class ReplyRequest(BaseRequest):
         if unit is None or not unit.queue_replies or endpoint not in QUEUED or not request_data:
             return await self.transport.do_request(url, method, request_data, **timeouts)
         params = request_data.json_parameters
-        unit.replies.append(QueuedCall(endpoint, params, request_data, timeouts))
+        call = QueuedCall(endpoint, params, request_data, timeouts, _making_aside.get())
+        unit.replies.append(call)
         result = {"ok": True, "result": _stand_in(endpoint, params)}
         return 200, json.dumps(result).encode()
 
@@ -148,6 +173,27 @@ class ReplyBot(ExtBot[None]):
         super().__init__(
             token, request=self._replies, get_updates_request=get_updates_request, **kw
         )
+        # The latest messages sent with inline buttons, per chat: (message id, callback data).
+        # Only sent messages have ids; kept in memory, so after a restart old buttons stay.
+        self._with_buttons: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+
+    def retire_buttons(self, chat_id: int, matches: Callable[[str], bool]) -> list[int]:
+        """Forgets and returns the sent messages of a chat whose every button matches."""
+        sent = self._with_buttons.get(chat_id, [])
+        gone = [(m, data) for m, data in sent if all(matches(one) for one in data)]
+        self._with_buttons[chat_id] = [kept for kept in sent if kept not in gone]
+        return [message_id for message_id, _ in gone]
+
+    def _remember_buttons(self, params: dict[str, str], result: Any) -> None:
+        """Notes a sent message's id if it carries callback buttons."""
+        markup = json.loads(params.get("reply_markup") or "{}")
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        data = tuple(str(b["callback_data"]) for row in rows for b in row if "callback_data" in b)
+        if not data or not isinstance(result, dict) or "message_id" not in result:
+            return
+        sent = self._with_buttons.setdefault(int(result["chat"]["id"]), [])
+        sent.append((int(result["message_id"]), data))
+        del sent[:-_REMEMBERED]
 
     async def raw_updates(self, *, offset: int, wait_seconds: int) -> list[dict[str, Any]]:
         """getUpdates as Telegram sent them: stored as they are, parsed once, by the pump."""
@@ -170,15 +216,16 @@ class ReplyBot(ExtBot[None]):
         Messages and text edits go out one after another, in the order the handler made them;
         the first one that fails for a passing reason (flood wait, 5xx, no connection) stops
         its lane, and it and the calls after it are returned for a later attempt (bot.answers).
-        Button answers and the removal of a pressed message's buttons are not ordered against
-        them (nobody can tell which came first), so they go at the same time: a button press
+        Button answers and the removal of a pressed message's buttons (and edits made within
+        aside()) are not ordered against them (nobody can tell which came first), so they go
+        at the same time: a button press
         is answered after one round trip to Telegram instead of three (bench: throughput).
         A refusal that no retry can change is dealt with here and never returned.
         """
-        aside = [call for call in calls if call.endpoint in _ASIDE]
+        aside = [call for call in calls if call.endpoint in _ASIDE or call.aside]
         if not aside:
             return await self._send_in_order(calls, chat_id)
-        in_order = [call for call in calls if call.endpoint not in _ASIDE]
+        in_order = [call for call in calls if not (call.endpoint in _ASIDE or call.aside)]
         answers = [call for call in aside if call.endpoint == "answerCallbackQuery"]
         markups = [call for call in aside if call.endpoint != "answerCallbackQuery"]
         lanes = [[call] for call in answers] + [markups, in_order]
@@ -223,9 +270,13 @@ class ReplyBot(ExtBot[None]):
         """Makes one call: the request PTB built, else the stored parameters as they are."""
         if call.request is not None:
             url = f"{self.base_url}/{call.endpoint}"
-            await self._replies.transport.post(url, call.request, **call.timeouts)
+            result = await self._replies.transport.post(url, call.request, **call.timeouts)
         else:
-            await self.do_api_request(_untyped(call.endpoint), api_kwargs=dict(call.params))
+            result = await self.do_api_request(
+                _untyped(call.endpoint), api_kwargs=dict(call.params)
+            )
+        if call.endpoint == "sendMessage":
+            self._remember_buttons(call.params, result)
 
     def _after_refusal(
         self, call: QueuedCall, exc: BadRequest, chat_id: int | None
@@ -240,8 +291,9 @@ class ReplyBot(ExtBot[None]):
             if data.get("text") and chat_id is not None:
                 return _message(chat_id, {"text": data["text"]})
             return None
-        if call.endpoint == "editMessageReplyMarkup" and any(p in refusal for p in _BUTTONS_GONE):
-            return None
+        gone = any(part in refusal for part in _BUTTONS_GONE)
+        if (call.endpoint == "editMessageReplyMarkup" or call.aside) and gone:
+            return None  # an answered prompt too old to mark needs no message instead
         if "not modified" in refusal:
             return None
         if call.endpoint == "editMessageText" and "chat_id" in data:

@@ -59,6 +59,11 @@ class DeadlinePolicy:
         return datetime.combine(day, time(hour, minute), self.tz).astimezone(UTC)
 
 
+def typed_example(now: datetime, tz: ZoneInfo) -> str:
+    """A moment to show as the example of a typed deadline: tomorrow 14:00 local, always valid."""
+    return f"{now.astimezone(tz).date() + timedelta(days=1)} 14:00"
+
+
 _DATETIME_RE = re.compile(
     r"^\s*(?:(\d{4})[-/.年])?(\d{1,2})[-/.月](\d{1,2})日?"
     r"\s*[T ]?\s*(\d{1,2})(?:[:：点时](\d{2})?分?)?\s*$"

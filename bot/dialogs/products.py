@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot import paging
 from bot.access import registered_customer
-from bot.common import drop_buttons, language_of, reply, text
+from bot.common import language_of, mark_chosen, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
 from bot.keyboards import Row, inline
@@ -136,6 +136,7 @@ async def take_purchase_date(update: Update, context: AppContext) -> int | None:
     bought = await typed_purchase_date(update, context)
     if bought is None:
         return None
+    await retire_prompts(update, context, SkipPurchaseDate)
     return await _save(update, context, bought)
 
 
@@ -143,7 +144,7 @@ async def skip_purchase_date(update: Update, context: AppContext) -> int:
     """Saves the product without a purchase date."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await drop_buttons(update.callback_query)
+    await mark_chosen(update, context)
     return await _save(update, context, None)
 
 

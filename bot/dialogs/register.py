@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.common import drop_buttons, pressed, reply, text
+from bot.common import mark_chosen, pressed, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.products import register_deeplink_product
 from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
@@ -76,7 +76,7 @@ async def choose_language(update: Update, context: AppContext) -> int | None:
         return None
     context.user_data["lang"] = code
     await query.answer()
-    await query.edit_message_text(context.services.texts.get(code, "language.set"))
+    await mark_chosen(update, context)
     await reply(update, context, "start.ask_name")
     return State.NAME
 
@@ -137,6 +137,7 @@ async def take_company(update: Update, context: AppContext) -> int | None:
     company = await clean_or_complain(update, context, update.message.text, limit=120)
     if company is None:
         return None
+    await retire_prompts(update, context, SkipCompany)
     return await _finish(update, context, company)
 
 
@@ -145,7 +146,7 @@ async def skip_company(update: Update, context: AppContext) -> int:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await drop_buttons(query)
+    await mark_chosen(update, context)
     return await _finish(update, context, None)
 
 

@@ -28,7 +28,7 @@ from bot.dialogs.job_common import (
     new_job_draft,
 )
 from bot.dialogs.report_checklist import show_checklist
-from bot.dialogs.shared import clean_or_complain, conversation, unsupported_input
+from bot.dialogs.shared import clean_or_complain, conversation, deadline_example, unsupported_input
 from bot.keyboards import inline
 from bot.routes import quality_route
 from core.callbacks import (
@@ -230,7 +230,7 @@ async def choose_fixed(update: Update, context: AppContext) -> int | None:
     fixed = button.fixed
     job_draft(context, DIALOG)["fixed"] = fixed
     if not fixed:
-        await reply(update, context, "tech.report_ask_followup")
+        await reply(update, context, "tech.report_ask_followup", example=deadline_example(context))
         return State.FOLLOWUP
     return await _after_fixed(update, context)
 
@@ -242,7 +242,7 @@ async def take_followup(update: Update, context: AppContext) -> int | None:
     now = context.services.clock.now()
     moment = parse_local_datetime(update.message.text or "", now, policy.tz)
     if moment is None:
-        await reply(update, context, "tech.report_ask_followup")
+        await reply(update, context, "tech.report_ask_followup", example=deadline_example(context))
         return None
     problem = DeadlinePolicy(tz=policy.tz, max_days=policy.max_onsite_days).check(moment, now)
     if problem is not None:

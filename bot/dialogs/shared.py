@@ -12,6 +12,7 @@ from telegram.warnings import PTBUserWarning
 from bot.common import reply
 from bot.context import AppContext
 from domain.geo import on_earth
+from domain.sla import typed_example
 from domain.validation import InputError, clean_text
 
 DRAFT_KEYS = ("draft", "reg_name", "reg_phone", "product_draft")
@@ -24,6 +25,11 @@ async def cancel_command(update: Update, context: AppContext) -> int:
             context.user_data.pop(key, None)
     await reply(update, context, "common.cancelled", ReplyKeyboardRemove())
     return ConversationHandler.END
+
+
+def deadline_example(context: AppContext) -> str:
+    """The example shown with a prompt for a typed date and time: tomorrow afternoon, local."""
+    return typed_example(context.services.clock.now(), context.services.policy.tz)
 
 
 async def refuse_media(update: Update, context: AppContext) -> None:

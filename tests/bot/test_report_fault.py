@@ -128,10 +128,24 @@ async def test_bad_inputs_are_refused_and_the_step_repeats(harness: Harness) -> 
     answer = await say(harness, user, "2027-06-01 10:00")
     assert "more than 30 days away" in answer
     answer = await say(harness, user, "next week maybe")
-    assert "like 2026-11-25 14:00" in answer
+    assert "like 2026-11-24 14:00" in answer
     answer = await say(harness, user, "2026-11-25 14:00")
     assert "2026-11-25 14:00" in answer and "Is everything right?" in answer
     assert await _cases(harness) == []
+
+
+async def test_the_typing_example_is_tomorrow_afternoon_and_accepted(harness: Harness) -> None:
+    # Months after any fixed date a catalog could hold: the example is the customer's own
+    # tomorrow (Shanghai), and typing it as shown is taken.
+    harness.advance(datetime(2027, 3, 10, 12, 0, tzinfo=UTC) - harness.clock.now())
+    await _known_product(harness)
+    user = await register(harness, 2009)
+    await fill_report(harness, user, description="Noise", address="1 Main St")
+    assert "e.g. 2027-03-11 14:00" in await press(harness, user, "Pick a date")
+    answer = await say(harness, user, "soon please")
+    assert "like 2027-03-11 14:00" in answer
+    answer = await say(harness, user, "2027-03-11 14:00")
+    assert "2027-03-11 14:00" in answer and "Is everything right?" in answer
 
 
 async def test_picking_a_day_and_hour_from_buttons(harness: Harness) -> None:
@@ -240,7 +254,7 @@ async def test_impossible_typed_deadlines_are_unreadable_not_a_crash(harness: Ha
     await press(harness, user, "Pick a date")
     for typed in ("0001-01-01 00:00", "02-29 10:00", "9999-12-31 23:59", "12-31 23:00"):
         answer = await say(harness, user, typed)
-        assert "like 2026-11-25 14:00" in answer or "more than 30 days" in answer, typed
+        assert "like 2028-03-07 14:00" in answer or "more than 30 days" in answer, typed
         assert "went wrong" not in answer, typed
     answer = await say(harness, user, "03-07 10:00")
     assert "2028-03-07 10:00" in answer and "Is everything right?" in answer

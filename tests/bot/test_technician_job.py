@@ -52,6 +52,7 @@ async def test_out_of_warranty_quote_approved_then_work_and_report(harness: Harn
     assert (await only_case(harness)).status == "quote_pending"
     await press(harness, customer, "Approve")
     assert "approved the quote" in tech_a.texts()[-1]
+    assert "Quote: ✅ approved, 191.00" in await say(harness, tech_a, "/jobs")
     await check_in(harness, tech_a)
     await file_report(harness, tech_a, parts=("Relay, 2, 35.50",))
     assert "Your cost: 191.00" in customer.texts()[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import ReplyKeyboardRemove, Update
 
-from bot.common import drop_buttons, reply, text
+from bot.common import mark_chosen, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import ADDRESS_LIMIT, State, fault_draft
 from bot.dialogs.fault_steps.deadline import ask_deadline
@@ -55,6 +55,7 @@ async def take_address_detail(update: Update, context: AppContext) -> int | None
     if detail is None:
         return None
     fault_draft(context)["address"] = detail
+    await retire_prompts(update, context, FaultSkip)
     return await _after_address(update, context)
 
 
@@ -62,7 +63,7 @@ async def skip_address_detail(update: Update, context: AppContext) -> int | None
     """Keeps the shared location without details."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await drop_buttons(update.callback_query)
+    await mark_chosen(update, context)
     return await _after_address(update, context)
 
 

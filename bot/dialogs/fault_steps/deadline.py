@@ -7,10 +7,11 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot.common import drop_buttons, edit_or_reply, language_of, pressed, reply
+from bot.common import edit_or_reply, language_of, mark_chosen, pressed, reply, retire_prompts
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import PICK_HOURS, State, fault_draft
 from bot.dialogs.fault_steps.summary import show_summary
+from bot.dialogs.shared import deadline_example
 from bot.keyboards import Row, inline
 from core.callbacks import DeadlineDay, DeadlineHour, QuickDeadline
 from domain.parsing import parse_day
@@ -66,7 +67,7 @@ async def choose_quick_deadline(update: Update, context: AppContext) -> int | No
     if deadline is None:
         await reply(update, context, "report.deadline_gone")
         return await ask_deadline(update, context)
-    await drop_buttons(query)
+    await mark_chosen(update, context)
     return await set_deadline(update, context, deadline)
 
 
@@ -77,7 +78,9 @@ async def _ask_day(update: Update, context: AppContext) -> int:
         [(f"{d:%m-%d %a}", DeadlineDay(d)) for d in days[i : i + 4]]
         for i in range(0, len(days), 4)
     ]
-    await edit_or_reply(update, context, "report.pick_day", inline(rows))
+    await edit_or_reply(
+        update, context, "report.pick_day", inline(rows), example=deadline_example(context)
+    )
     return State.DEADLINE
 
 
@@ -107,7 +110,7 @@ async def choose_hour(update: Update, context: AppContext) -> int | None:
     if day is None or button.hour not in PICK_HOURS:
         return None  # a forged button: no day or hour anyone can pick
     deadline = deadlines(context).at_local(day, button.hour)
-    await drop_buttons(query)
+    await mark_chosen(update, context)
     return await set_deadline(update, context, deadline)
 
 
@@ -118,7 +121,9 @@ async def type_deadline(update: Update, context: AppContext) -> int | None:
         update.message.text or "", context.services.clock.now(), context.services.policy.tz
     )
     if deadline is None:
-        await reply(update, context, "report.deadline_unreadable")
+        await reply(
+            update, context, "report.deadline_unreadable", example=deadline_example(context)
+        )
         return None
     return await set_deadline(update, context, deadline)
 
@@ -135,4 +140,5 @@ async def set_deadline(update: Update, context: AppContext, deadline: datetime) 
         )
         return None
     fault_draft(context)["deadline"] = deadline.isoformat()
+    await retire_prompts(update, context, QuickDeadline, DeadlineDay, DeadlineHour)
     return await show_summary(update, context)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.common import drop_buttons, reply, text
+from bot.common import mark_chosen, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.fault_steps.address import ask_address
 from bot.dialogs.fault_steps.common import DESCRIPTION_LIMIT, MAX_PHOTOS, State, fault_draft
@@ -36,6 +36,7 @@ async def take_description(update: Update, context: AppContext) -> int | None:
         return None
     draft = fault_draft(context)
     draft["description"] = description
+    await retire_prompts(update, context, FaultContinue)  # the new prompt has its own
     if draft.get("editing"):
         return await show_summary(update, context)
     label = await text(update, context, "report.btn_continue")
@@ -66,6 +67,7 @@ async def take_photo(update: Update, context: AppContext) -> int | None:
         )
         if caption is not None:
             draft["description"] = caption
+    await retire_prompts(update, context, FaultContinue)  # the new prompt has its own
     label = await text(update, context, "report.btn_continue")
     await reply(
         update,
@@ -86,7 +88,8 @@ async def continue_to_address(update: Update, context: AppContext) -> int | None
     if not draft.get("description"):
         await reply(update, context, "report.need_description")
         return None
-    await drop_buttons(update.callback_query)
+    await mark_chosen(update, context)
+    await retire_prompts(update, context, FaultContinue)
     if draft.get("editing"):
         return await show_summary(update, context)
     return await ask_address(update, context)

@@ -7,7 +7,7 @@ from datetime import date
 from telegram import Update
 
 from bot.access import registered_customer
-from bot.common import drop_buttons, edit_or_reply, reply, text
+from bot.common import mark_chosen, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.fault_steps.common import END, State, fault_draft, new_draft
 from bot.dialogs.fault_steps.description import ask_description
@@ -89,7 +89,8 @@ async def choose_product(update: Update, context: AppContext) -> int | None:
     await query.answer()
     button = parse_as(query.data, ProductChoice)
     if isinstance(button, OtherProduct):
-        await edit_or_reply(update, context, "products.ask_serial")
+        await mark_chosen(update, context)
+        await reply(update, context, "products.ask_serial")
         return State.SERIAL
     customer = await registered_customer(update, context)
     if customer is None:
@@ -103,7 +104,7 @@ async def choose_product(update: Update, context: AppContext) -> int | None:
         await reply(update, context, "common.stale_button")
         return None
     fault_draft(context)["product_id"] = product_id
-    await drop_buttons(query)
+    await mark_chosen(update, context)
     return await ask_description(update, context)
 
 
@@ -141,6 +142,7 @@ async def take_purchase_date(update: Update, context: AppContext) -> int | None:
     bought = await typed_purchase_date(update, context)
     if bought is None:
         return None
+    await retire_prompts(update, context, FaultSkip)
     return await _add_unverified(update, context, bought)
 
 
@@ -148,7 +150,7 @@ async def skip_purchase_date(update: Update, context: AppContext) -> int | None:
     """Records the unverified product without a purchase date."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await drop_buttons(update.callback_query)
+    await mark_chosen(update, context)
     return await _add_unverified(update, context, None)
 
 
