@@ -90,7 +90,7 @@ def register_handlers(application: BotApplication) -> None:
     """Adds every dialog and handler, staff before customers."""
     from bot import paging
     from bot.dialogs import products, register, report_fault
-    from bot.handlers import customer, dashboard, outbox_admin
+    from bot.handlers import customer, dashboard, late_visit, outbox_admin
 
     paging.register(application)
     register_dispatch(application)
@@ -100,6 +100,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(report_fault.build())
     application.add_handler(products.build())
     customer.register(application)
+    late_visit.register(application)
     # After the other dialogs: a survey or complaint left half-way must not take their text.
     register_feedback(application)
 

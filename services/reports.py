@@ -14,16 +14,14 @@ from core.messages import Button, Message, at, money, term
 from core.money import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
-from domain.reminders import confirm_clock, onsite_clock
+from domain.reminders import confirm_clock
 from domain.warranty import Warranty, customer_cost
-from services import notify, workflow
+from services import notify, onsite, workflow
 from services.desk import case_card
-from services.jobs import round_of
 from storage.models import Case, Customer, ServiceReport, Staff
 from storage.repos import cases as case_rows
 from storage.repos import outbox, quotes, reminders
 from storage.repos import reports as report_rows
-from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -171,10 +169,7 @@ async def file_report(
         )  # fmt: skip
         if draft.followup_due_at is not None:
             case.onsite_due_at = draft.followup_due_at
-            running = await current_assignment(session, case_id=case.id)
-            rnd = round_of(running, case) if running else case.visits
-            plan = onsite_clock(draft.followup_due_at, now, policy, rnd)
-            await reminders.schedule_plan(session, case_id=case.id, plan=plan)
+            await onsite.plan(session, case=case, now=now, policy=policy)
         args["onsite_due"] = at(case.onsite_due_at) if case.onsite_due_at else "-"
         await notify.to_customer(
             session,

@@ -138,7 +138,7 @@ def test_reminder_plans() -> None:
     remind, breach = response_clock(NOW, policy, 0)
     assert (remind.stage, remind.due_at) == ("remind", NOW + timedelta(hours=18))
     assert (breach.stage, breach.due_at) == ("breach", NOW + timedelta(hours=24))
-    plan = onsite_clock(NOW + timedelta(hours=1), NOW, policy, 0)
+    plan = onsite_clock(NOW + timedelta(hours=1), NOW, policy)
     assert [p.stage for p in plan] == ["ping30", "breach"]  # the 2 h ping is already past
     assert remind.key(7) == "case:7:response:remind:0"
 
