@@ -78,7 +78,7 @@ def build_application(
         sessions=sessions,
         clock=clock,
         policy=policy_from(settings),
-        texts=Texts(settings.tz),
+        texts=Texts(settings.tz, settings.currency),
     )
     register_handlers(application)
     register_fallbacks(application)
