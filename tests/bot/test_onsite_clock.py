@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.metrics import Targets
 from sandbox.users import SandboxUser
+from storage.repos.standards import service_report
 from tests.bot.customer_steps import press, register, report_fault, say
 from tests.bot.dispatch_steps import (
     CUSTOMER,
@@ -131,13 +133,7 @@ async def test_quote_pauses_the_onsite_clock_and_approval_moves_the_deadline(
     customer = await customer_with_case(harness, warranty_end=past(harness))  # by 11-24 18:00
     await assign_to(harness, desk, "Tech An")
     await press(harness, tech, "Accept")
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Quote")
-    await say(harness, tech, "Relay, 2, 35.50")
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "100")
-    await say(harness, tech, "20")
-    await press(harness, tech, "Send to customer")
+    await _quote_sent(harness, tech)
 
     harness.advance(timedelta(hours=40))  # 2026-11-25 01:00: the deadline passed while paused
     await harness.tick()
@@ -159,3 +155,39 @@ async def test_quote_pauses_the_onsite_clock_and_approval_moves_the_deadline(
     case = await only_case(harness)
     assert case.arrived_at is not None and case.onsite_due_at is not None
     assert case.arrived_at <= case.onsite_due_at
+    # The monthly figure counts on the same paused clock: on time, though 40 h after the choice.
+    assert await _onsite_on_time(harness) == 100.0
+
+
+async def _onsite_on_time(harness: Harness) -> float | None:
+    """The month's on-site-on-time figure as the monthly report computes it."""
+    case = await only_case(harness)
+    start, end = case.created_at - timedelta(days=1), case.created_at + timedelta(days=30)
+    async with harness.session() as session:
+        report = await service_report(
+            session, start=start, end=end, settings_targets=Targets(), as_of=harness.clock.now()
+        )
+    return report.metric("onsite_on_time_pct").value
+
+
+async def _quote_sent(harness: Harness, tech: SandboxUser) -> None:
+    await say(harness, tech, "/jobs")
+    await press(harness, tech, "Quote")
+    await say(harness, tech, "Relay, 2, 35.50")
+    await press(harness, tech, "No more parts")
+    await say(harness, tech, "100")
+    await say(harness, tech, "20")
+    await press(harness, tech, "Send to customer")
+
+
+async def test_a_quote_declined_before_the_visit_is_not_a_late_visit(harness: Harness) -> None:
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness, warranty_end=past(harness))
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await _quote_sent(harness, tech)
+    harness.advance(timedelta(hours=40))  # past the customer's deadline, still deciding
+    assert await _onsite_on_time(harness) is None
+    await press(harness, customer, "Decline")
+    harness.advance(timedelta(hours=1))
+    assert await _onsite_on_time(harness) is None  # nobody was due on site: not a late visit
