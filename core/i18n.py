@@ -80,7 +80,7 @@ class Texts:
             if "$dt" in value:
                 return self.when(datetime.fromisoformat(value["$dt"]))
             if "$t" in value:
-                return self.get(language, value["$t"])
+                return self.get(language, value["$t"], **value.get("$args", {}))
             if "$money" in value:
                 return self.money(int(value["$money"]))
             if "$parts" in value:

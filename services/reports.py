@@ -15,7 +15,7 @@ from core.money import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import confirm_clock
-from domain.warranty import Warranty, customer_cost
+from domain.warranty import Charge, Warranty, charge_for
 from services import notify, onsite, workflow
 from services.desk import case_card
 from storage.models import Case, Customer, ServiceReport, Staff
@@ -77,6 +77,16 @@ def signature_page(public_url: str | None, report_id: int) -> str | None:
     return None
 
 
+def _charge_note(charge: Charge) -> dict[str, Any] | str:
+    """The line under the cost: the charge waits for the warranty check, or work beyond the
+    approved quote is left uncharged (the customer sees the difference)."""
+    if charge.pending:
+        return term("tech.charge_pending")
+    if charge.beyond_quote:
+        return term("tech.charge_beyond_quote", extra=money(charge.beyond_quote))
+    return ""
+
+
 async def file_report(
     session: AsyncSession,
     *,
@@ -94,7 +104,9 @@ async def file_report(
     quote = await quotes.approved_quote(session, case_id=case.id)
     if quote is not None and not labour_cents:
         labour_cents = quote.labour_cents
-    cost = customer_cost(Warranty(case.warranty), parts_cents, labour_cents, draft.travel_cents)
+    costs = parts_cents + labour_cents + draft.travel_cents
+    charge = charge_for(Warranty(case.warranty), costs, quote.total_cents if quote else None)
+    cost = charge.cents
     report = ServiceReport(
         case_id=case.id,
         technician_id=technician.id,
@@ -123,6 +135,8 @@ async def file_report(
         "work": draft.work_done,
         "parts": part_lines(draft.parts),
         "cost": money(cost),
+        # Why the charge is what it is: pending the warranty check, or capped by the quote.
+        "charge_note": _charge_note(charge),
         "root_cause": term(f"tech.cause.{draft.root_cause}"),
     }
     if draft.fixed:
