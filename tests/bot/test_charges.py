@@ -15,6 +15,7 @@ from tests.bot.dispatch_steps import (
     harness,
     only_case,
     past,
+    send_quote,
     staff_team,
 )
 from tests.harness import Harness
@@ -61,13 +62,7 @@ async def test_charge_is_the_approved_quote_and_the_customer_sees_the_difference
     customer = await customer_with_case(harness, warranty_end=past(harness))
     await assign_to(harness, desk, "Tech An")
     await press(harness, tech, "Accept")
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Quote")
-    await say(harness, tech, "Relay, 2, 35.50")
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "100")
-    await say(harness, tech, "20")
-    await press(harness, tech, "Send to customer")
+    await send_quote(harness, tech)
     await press(harness, customer, "Approve")
     await check_in(harness, tech)
     # On site a third relay is needed: 35.50 beyond the approved 191.00.

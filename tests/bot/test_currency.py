@@ -9,8 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
-from tests.bot.customer_steps import press, say
-from tests.bot.dispatch_steps import ADMIN, assign_to, customer_with_case, past, staff_team
+from tests.bot.customer_steps import press
+from tests.bot.dispatch_steps import (
+    ADMIN,
+    assign_to,
+    customer_with_case,
+    past,
+    send_quote,
+    staff_team,
+)
 from tests.harness import Harness
 
 
@@ -32,13 +39,8 @@ async def test_quote_is_shown_in_the_configured_currency(harness: Harness) -> No
     customer = await customer_with_case(harness, warranty_end=past(harness))
     await assign_to(harness, desk, "Tech An")
     await press(harness, tech, "Accept")
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Quote")
-    assert "$35.50" in await say(harness, tech, "Relay, 2, 35.50")
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "100")
-    assert "Total: $191.00" in await say(harness, tech, "20")
-    await press(harness, tech, "Send to customer")
+    await send_quote(harness, tech)
+    assert any("Relay × 2 @ $35.50" in t for t in tech.texts())  # the technician's part list
     quote = customer.texts()[-1]
     assert "Relay × 2 @ $35.50" in quote and "Total: $191.00" in quote
     assert "¥" not in quote

@@ -16,6 +16,7 @@ from tests.bot.dispatch_steps import (
     harness,
     only_case,
     past,
+    send_quote,
     staff_team,
     timeline,
 )
@@ -133,7 +134,7 @@ async def test_quote_pauses_the_onsite_clock_and_approval_moves_the_deadline(
     customer = await customer_with_case(harness, warranty_end=past(harness))  # by 11-24 18:00
     await assign_to(harness, desk, "Tech An")
     await press(harness, tech, "Accept")
-    await _quote_sent(harness, tech)
+    await send_quote(harness, tech)
 
     harness.advance(timedelta(hours=40))  # 2026-11-25 01:00: the deadline passed while paused
     await harness.tick()
@@ -170,22 +171,12 @@ async def _onsite_on_time(harness: Harness) -> float | None:
     return report.metric("onsite_on_time_pct").value
 
 
-async def _quote_sent(harness: Harness, tech: SandboxUser) -> None:
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Quote")
-    await say(harness, tech, "Relay, 2, 35.50")
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "100")
-    await say(harness, tech, "20")
-    await press(harness, tech, "Send to customer")
-
-
 async def test_a_quote_declined_before_the_visit_is_not_a_late_visit(harness: Harness) -> None:
     desk, tech, _ = await staff_team(harness)
     customer = await customer_with_case(harness, warranty_end=past(harness))
     await assign_to(harness, desk, "Tech An")
     await press(harness, tech, "Accept")
-    await _quote_sent(harness, tech)
+    await send_quote(harness, tech)
     harness.advance(timedelta(hours=40))  # past the customer's deadline, still deciding
     assert await _onsite_on_time(harness) is None
     await press(harness, customer, "Decline")
