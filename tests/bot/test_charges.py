@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from storage.models import Quote, ServiceReport
@@ -53,6 +56,13 @@ async def test_unverified_warranty_records_parts_but_charges_nothing(harness: Ha
         quotes = await session.scalar(select(func.count()).select_from(Quote))
     assert report is not None and quotes == 0
     assert report.parts_cents == 80000 and report.customer_cost_cents == 0
+    # The customer's PDF copy says why nothing is charged yet.
+    await press(harness, customer, "Confirm")
+    [copy] = [m for m in customer.inbox() if m.document_file_id]
+    stored = harness.server.files.get(copy.document_file_id or "")
+    assert stored is not None
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(stored.data)).pages)
+    assert "Not charged yet (warranty to be verified)" in text and "¥0.00" in text
 
 
 async def test_charge_is_the_approved_quote_and_the_customer_sees_the_difference(
