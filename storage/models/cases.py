@@ -99,7 +99,7 @@ class Case(Base):
     # The on-site clock stops while the customer decides on a quote (that wait is theirs):
     # when it started, and the seconds already added to onsite_due_at for earlier pauses.
     quote_pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    onsite_paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    onsite_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
