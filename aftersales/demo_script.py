@@ -251,7 +251,9 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 
 async def play(sandbox: Sandbox, out: TextIO) -> list[tuple[str, str]]:
     """Runs the stages in order; returns the ones not available (name, why)."""
-    driver = Driver(sandbox, out, Texts(sandbox.settings.tz), sandbox.language)
+    driver = Driver(
+        sandbox, out, Texts(sandbox.settings.tz, sandbox.settings.currency), sandbox.language
+    )
     missing: list[tuple[str, str]] = []
     for name, stage in STAGES:
         shown = driver.console(f"stage.{name.replace(' ', '_')}")

@@ -74,7 +74,9 @@ async def run(
                         dedupe_key=f"bench:group:{i}",
                         now=now,
                     )
-            sender = OutboxSender(bot, sessions, clock, Texts(settings.tz), settings)
+            sender = OutboxSender(
+                bot, sessions, clock, Texts(settings.tz, settings.currency), settings
+            )
             total = customers + group_messages
             started = time.perf_counter()
             passes = 0

@@ -33,6 +33,7 @@ from bot.handlers import (
     dashboard,
     desk,
     fallback,
+    late_visit,
     outbox_admin,
     staff,
     staff_admin,
@@ -102,7 +103,7 @@ def build_application(
         sessions=sessions,
         clock=clock,
         policy=policy_from(settings),
-        texts=Texts(settings.tz),
+        texts=Texts(settings.tz, settings.currency),
     )
     register_handlers(application)
     register_fallbacks(application)
@@ -120,6 +121,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(report_fault.build())
     application.add_handler(products.build())
     customer.register(application)
+    late_visit.register(application)
     # After the other dialogs: a survey or complaint left half-way must not take their text.
     register_feedback(application)
 

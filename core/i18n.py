@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from core.messages import Message
-from core.money import format_money
+from core.money import DEFAULT_CURRENCY, format_money, format_part_lines
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("zh_CN", "en")
@@ -50,8 +50,13 @@ def normalize_language(code: str | None) -> str:
 class Texts:
     """Looks up and formats catalog entries, showing moments in the configured time zone."""
 
-    def __init__(self, tz: ZoneInfo) -> None:
+    def __init__(self, tz: ZoneInfo, currency: str = DEFAULT_CURRENCY) -> None:
         self.tz = tz
+        self.currency = currency
+
+    def money(self, cents: float) -> str:
+        """An amount in cents in the configured currency."""
+        return format_money(cents, self.currency)
 
     def get(self, language: str, key: str, **args: Any) -> str:
         """The formatted text of a key in a language."""
@@ -75,9 +80,11 @@ class Texts:
             if "$dt" in value:
                 return self.when(datetime.fromisoformat(value["$dt"]))
             if "$t" in value:
-                return self.get(language, value["$t"])
+                return self.get(language, value["$t"], **value.get("$args", {}))
             if "$money" in value:
-                return format_money(int(value["$money"]))
+                return self.money(int(value["$money"]))
+            if "$parts" in value:
+                return format_part_lines(value["$parts"], self.currency)
         return value
 
     def render(self, message: Message, language: str) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -16,9 +16,10 @@ def at(moment: datetime) -> dict[str, str]:
     return {"$dt": moment.isoformat()}
 
 
-def term(key: str) -> dict[str, str]:
-    """An argument that is itself a catalog entry (a status, a warranty state)."""
-    return {"$t": key}
+def term(key: str, **args: Any) -> dict[str, Any]:
+    """An argument that is itself a catalog entry (a status, a warranty state), with its own
+    arguments if it has placeholders."""
+    return {"$t": key, "$args": args} if args else {"$t": key}
 
 
 def money(cents: int) -> dict[str, int]:

@@ -7,6 +7,7 @@ SETTING_DOCS: dict[str, str] = {
     "telegram_base_url": "Bot API server root; point it at a self-hosted or test server",
     "timezone": "time zone for deadlines shown to people and local working hours",
     "default_language": "language for people whose Telegram language is unknown (zh_CN or en)",
+    "currency": "currency every amount is shown in: CNY (¥), USD ($) or EUR (€)",
     "admin_ids": "comma-separated Telegram user ids who are admins from the first start",
     "desk_chat_id": "a group chat for desk announcements instead of dispatchers' private chats",
     "quality_chat_id": "chat told about major quality problems from service reports",

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.money import Currency
+
 Language = Literal["zh_CN", "en"]
 
 
@@ -25,6 +27,8 @@ class Settings(BaseSettings):
     telegram_base_url: str = "https://api.telegram.org"
     timezone: str = "Asia/Shanghai"
     default_language: Language = "zh_CN"
+    # The currency every amount is shown in (CNY as ¥, USD as $, EUR as €).
+    currency: Currency = "CNY"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     desk_chat_id: int | None = None
     quality_chat_id: int | None = None

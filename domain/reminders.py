@@ -53,10 +53,17 @@ def accept_window(assigned_at: datetime, policy: ServicePolicy, rnd: int) -> lis
     ]
 
 
+def onsite_round(onsite_due_at: datetime) -> int:
+    """The on-site clock's round: the deadline in minutes, so planning the same deadline twice
+    (intake, then acceptance) adds nothing and a new deadline gets fresh rows."""
+    return int(onsite_due_at.timestamp()) // 60
+
+
 def onsite_clock(
-    onsite_due_at: datetime, now: datetime, policy: ServicePolicy, rnd: int
+    onsite_due_at: datetime, now: datetime, policy: ServicePolicy
 ) -> list[PlannedReminder]:
     """Pings before the customer's deadline (those still ahead) and the breach at it."""
+    rnd = onsite_round(onsite_due_at)
     plan = [
         PlannedReminder(ReminderKind.ONSITE, f"ping{int(ahead.total_seconds() // 60)}", due, rnd)
         for ahead in policy.onsite_pings
@@ -105,14 +112,14 @@ _ALL = frozenset(ReminderKind) - {ReminderKind.SURVEY, ReminderKind.COMPLAINT}
 # Which reminder families each action makes moot; the workflow cancels them on every move.
 MOOT: dict[str, frozenset[ReminderKind]] = {
     "assign": frozenset({ReminderKind.RESPONSE, ReminderKind.ACCEPT}),
-    "reassign": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE, ReminderKind.RESPONSE}),
-    "unassign": frozenset(
-        {ReminderKind.ACCEPT, ReminderKind.ONSITE, ReminderKind.REPORT, ReminderKind.QUOTE}
-    ),
+    # The on-site clock runs from the customer's choice whoever holds the case (or nobody):
+    # assignment moves leave it alone; only arrival, a quote (paused) or the end stop it.
+    "reassign": frozenset({ReminderKind.ACCEPT, ReminderKind.RESPONSE}),
+    "unassign": frozenset({ReminderKind.ACCEPT, ReminderKind.REPORT, ReminderKind.QUOTE}),
     "accept": frozenset({ReminderKind.ACCEPT}),
-    "decline": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE}),
-    "accept_timeout": frozenset({ReminderKind.ACCEPT, ReminderKind.ONSITE}),
-    "quote": frozenset({ReminderKind.QUOTE}),
+    "decline": frozenset({ReminderKind.ACCEPT}),
+    "accept_timeout": frozenset({ReminderKind.ACCEPT}),
+    "quote": frozenset({ReminderKind.QUOTE, ReminderKind.ONSITE}),
     "approve_quote": frozenset({ReminderKind.QUOTE}),
     "decline_quote": _ALL,
     "check_in": frozenset({ReminderKind.ONSITE}),

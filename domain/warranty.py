@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -21,8 +22,23 @@ def warranty_status(warranty_end: date | None, on: date, *, verified: bool = Tru
     return Warranty.IN if on <= warranty_end else Warranty.OUT
 
 
-def customer_cost(warranty: Warranty, parts: int, labour: int, travel: int) -> int:
-    """What the customer pays, in cents: nothing under warranty, everything outside it."""
+@dataclass(frozen=True)
+class Charge:
+    """What a service report charges, in cents, and why anything is left out."""
+
+    cents: int
+    # The warranty is still to be verified: nothing may be charged until the desk checks it.
+    pending: bool = False
+    # Work found on site beyond the approved quote: not charged without the customer's approval.
+    beyond_quote: int = 0
+
+
+def charge_for(warranty: Warranty, costs: int, approved_quote: int | None) -> Charge:
+    """The charge reconciled with the warranty and the quote: nothing under warranty, nothing
+    while the warranty is unverified, and out of warranty the approved quote, never more."""
     if warranty is Warranty.IN:
-        return 0
-    return parts + labour + travel
+        return Charge(0)
+    if warranty is Warranty.UNVERIFIED:
+        return Charge(0, pending=True)
+    quoted = approved_quote or 0
+    return Charge(quoted, beyond_quote=max(0, costs - quoted))

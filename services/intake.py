@@ -13,7 +13,7 @@ from domain.policy import ServicePolicy
 from domain.reminders import response_clock
 from domain.sla import repeat_of, response_due
 from domain.warranty import Warranty, warranty_status
-from services import dispatch
+from services import dispatch, onsite
 from services.desk import DeskRoute
 from storage.models import Case, Customer, Product
 from storage.repos import cases as case_rows
@@ -118,6 +118,8 @@ async def open_case(
     await reminders.schedule_plan(
         session, case_id=case.id, plan=response_clock(now, policy, case.reopen_count)
     )
+    # The on-site clock runs from the customer's choice, whether or not anyone is assigned yet.
+    await onsite.plan(session, case=case, now=now, policy=policy)
     await dispatch.announce_new_case(session, case=case, now=now, route=desk, policy=policy)
     logger.info("case %s registered (%s)", case.number, case.kind, extra={"case": case.number})
     return case

@@ -11,9 +11,9 @@ from core.messages import Message, at
 from domain.geo import haversine_m
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
-from domain.reminders import onsite_clock, report_clock
+from domain.reminders import report_clock
 from domain.warranty import Warranty
-from services import notify, workflow
+from services import notify, onsite, workflow
 from services.desk import DeskRoute
 from services.dispatch import back_to_queue
 from storage.models import Assignment, Case, Staff
@@ -57,12 +57,7 @@ async def accept(
     )
     case.accepted_at = now
     assignment.accepted_at = now
-    if case.onsite_due_at is not None:
-        await reminders.schedule_plan(
-            session,
-            case_id=case.id,
-            plan=onsite_clock(case.onsite_due_at, now, policy, round_of(assignment, case)),
-        )
+    await onsite.plan(session, case=case, now=now, policy=policy)
     await notify.to_customer(
         session,
         case=case,

@@ -14,7 +14,7 @@ from core.money import format_money, part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import quote_clock
-from services import notify, workflow
+from services import notify, onsite, workflow
 from services.closing import close_case
 from services.desk import DeskRoute, to_desk
 from storage.models import Case, Customer, Quote, Staff
@@ -74,6 +74,7 @@ async def create_quote(
         status="pending",
     )
     await quote_rows.add_quote(session, quote=quote)
+    onsite.pause(case, now)
     await workflow.move(
         session,
         case=case,
@@ -127,6 +128,8 @@ async def decide_quote(
         note=f"quote #{quote.id}",
     )
     quote.status = "approved" if approve else "declined"
+    if approve:
+        await onsite.resume(session, case=case, now=now, policy=policy)
     quote.decided_at = now
     key = "tech.quote_approved" if approve else "tech.quote_declined"
     message = Message(key, {"number": case.number, "total": money(quote.total_cents)})

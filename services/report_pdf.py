@@ -20,7 +20,6 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from core.i18n import Texts
-from core.money import format_money
 from core.settings import Settings
 from services.report_sheet import ReportSheet
 
@@ -56,14 +55,14 @@ class Letterhead:
         )
 
 
+# Why part of the costs is not charged: the warranty, the warranty check still to come, or
+# work beyond the approved quote that the customer has not approved.
+_COVERED = {"to_be_verified": "covered_pending", "out_of_warranty": "covered_quote"}
+
+
 def filename(sheet: ReportSheet) -> str:
     """The document's file name, e.g. `SR-20261204-0001-report.pdf`."""
     return f"{sheet.number}-report.pdf"
-
-
-def _money(cents: int) -> str:
-    """Yuan as the whole product prints money: ¥1234.50."""
-    return f"¥{format_money(cents)}"
 
 
 def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: str) -> bytes:
@@ -116,15 +115,19 @@ def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: s
         _row(pdf, t(key), value)
 
     pdf.ln(3)
-    _parts(pdf, sheet, t)
+    _parts(pdf, sheet, t, texts.money)
     pdf.ln(3)
-    _row(pdf, t("labour", hours=f"{sheet.labour_hours:g}"), _money(sheet.labour_cents))
-    _row(pdf, t("travel"), _money(sheet.travel_cents))
+    _row(pdf, t("labour", hours=f"{sheet.labour_hours:g}"), texts.money(sheet.labour_cents))
+    _row(pdf, t("travel"), texts.money(sheet.travel_cents))
     costs = sheet.parts_cents + sheet.labour_cents + sheet.travel_cents
     if sheet.total_cents < costs:  # what the warranty (or the approved quote) does not charge
-        _row(pdf, t("covered"), "-" + _money(costs - sheet.total_cents))
+        _row(
+            pdf,
+            t(_COVERED.get(sheet.warranty, "covered")),
+            "-" + texts.money(costs - sheet.total_cents),
+        )
     pdf.set_font(FONT, size=12)
-    _row(pdf, t("total"), _money(sheet.total_cents))
+    _row(pdf, t("total"), texts.money(sheet.total_cents))
     pdf.set_font(FONT, size=10)
     pdf.ln(4)
     _confirmation(pdf, sheet, texts, t)
@@ -143,7 +146,7 @@ def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.multi_cell(0, LINE, value or "-", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _parts(pdf: FPDF, sheet: ReportSheet, t: _Lookup) -> None:
+def _parts(pdf: FPDF, sheet: ReportSheet, t: _Lookup, money: Callable[[int], str]) -> None:
     """The parts used, one line each, with quantities and prices."""
     pdf.cell(0, LINE, t("parts"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if not sheet.parts:
@@ -162,8 +165,8 @@ def _parts(pdf: FPDF, sheet: ReportSheet, t: _Lookup) -> None:
             row = table.row()
             row.cell(part.name)
             row.cell(str(part.quantity))
-            row.cell(_money(part.unit_cents))
-            row.cell(_money(part.total_cents))
+            row.cell(money(part.unit_cents))
+            row.cell(money(part.total_cents))
 
 
 def _confirmation(pdf: FPDF, sheet: ReportSheet, texts: Texts, t: _Lookup) -> None:

@@ -15,16 +15,14 @@ from core.messages import Button, Message, at, money, term
 from core.money import part_lines
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
-from domain.reminders import confirm_clock, onsite_clock
-from domain.warranty import Warranty, customer_cost
-from services import notify, workflow
+from domain.reminders import confirm_clock
+from domain.warranty import Charge, Warranty, charge_for
+from services import notify, onsite, workflow
 from services.desk import case_card
-from services.jobs import round_of
 from storage.models import Case, Customer, ServiceReport, Staff
 from storage.repos import cases as case_rows
 from storage.repos import outbox, quotes, reminders
 from storage.repos import reports as report_rows
-from storage.repos.assignments import current_assignment
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +80,16 @@ def signature_page(public_url: str | None, report_id: int) -> str | None:
     return None
 
 
+def _charge_note(charge: Charge) -> dict[str, Any] | str:
+    """The line under the cost: the charge waits for the warranty check, or work beyond the
+    approved quote is left uncharged (the customer sees the difference)."""
+    if charge.pending:
+        return term("tech.charge_pending")
+    if charge.beyond_quote:
+        return term("tech.charge_beyond_quote", extra=money(charge.beyond_quote))
+    return ""
+
+
 async def file_report(
     session: AsyncSession,
     *,
@@ -99,7 +107,9 @@ async def file_report(
     quote = await quotes.approved_quote(session, case_id=case.id)
     if quote is not None and not labour_cents:
         labour_cents = quote.labour_cents
-    cost = customer_cost(Warranty(case.warranty), parts_cents, labour_cents, draft.travel_cents)
+    costs = parts_cents + labour_cents + draft.travel_cents
+    charge = charge_for(Warranty(case.warranty), costs, quote.total_cents if quote else None)
+    cost = charge.cents
     report = ServiceReport(
         case_id=case.id,
         technician_id=technician.id,
@@ -133,6 +143,8 @@ async def file_report(
         "work": draft.work_done,
         "parts": part_lines(draft.parts),
         "cost": money(cost),
+        # Why the charge is what it is: pending the warranty check, or capped by the quote.
+        "charge_note": _charge_note(charge),
         "root_cause": term(f"tech.cause.{draft.root_cause}"),
     }
     if draft.fixed:
@@ -179,10 +191,7 @@ async def file_report(
         )  # fmt: skip
         if draft.followup_due_at is not None:
             case.onsite_due_at = draft.followup_due_at
-            running = await current_assignment(session, case_id=case.id)
-            rnd = round_of(running, case) if running else case.visits
-            plan = onsite_clock(draft.followup_due_at, now, policy, rnd)
-            await reminders.schedule_plan(session, case_id=case.id, plan=plan)
+            await onsite.plan(session, case=case, now=now, policy=policy)
         args["onsite_due"] = at(case.onsite_due_at) if case.onsite_due_at else "-"
         await notify.to_customer(
             session,

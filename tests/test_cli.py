@@ -138,11 +138,18 @@ async def test_monthly_report_shows_costs_in_currency_not_cents(
     assert await asyncio.to_thread(main, ["report", "monthly", "--month", "2026-11"]) == 0
     out = capsys.readouterr().out
     # Parts 2 × 35.50 and travel 20.00, under warranty: 91.00 per case everywhere.
-    assert re.search(r"^Cost per case +91\.00 ", out, re.MULTILINE), out
+    assert re.search(r"^Cost per case +¥91\.00 ", out, re.MULTILINE), out
     technician = next(line for line in out.splitlines() if line.split("\t")[1:2] == ["Tech An"])
-    assert technician.split("\t")[-1] == "91.00"
+    assert technician.split("\t")[-1] == "¥91.00"
     category = next(line for line in out.splitlines() if line.startswith("hvac\t"))
-    assert category.split("\t")[-1] == "91.00"
+    assert category.split("\t")[-1] == "¥91.00"
+    # The department's currency (AFTERSALES_CURRENCY) is the one every amount is shown in.
+    for currency, shown in (("USD", "$91.00"), ("EUR", "€91.00")):
+        monkeypatch.setenv("AFTERSALES_CURRENCY", currency)
+        assert await asyncio.to_thread(main, ["report", "monthly", "--month", "2026-11"]) == 0
+        out = capsys.readouterr().out
+        assert re.search(rf"^Cost per case +{re.escape(shown)} ", out, re.MULTILINE), out
+        assert "¥" not in out
 
 
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8", "utf-8-sig"])

@@ -27,7 +27,7 @@ def create_app(deps: WebDeps) -> web.Application:
         client_max_size=MAX_BODY,
     )
     app[deps_key] = deps
-    app[texts_key] = Texts(deps.settings.tz)
+    app[texts_key] = Texts(deps.settings.tz, deps.settings.currency)
     app[templates_key] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=jinja2.select_autoescape(default=True),

@@ -7,7 +7,6 @@ from typing import Any
 from aiohttp import web
 
 from core.i18n import Texts, catalog
-from core.money import format_money
 from web.access import LANG_COOKIE, Viewer, viewer_key
 from web.badges import duration_parts
 from web.deps import deps_key, sandbox_page_key, templates_key, texts_key
@@ -34,7 +33,7 @@ def render(
     html = page.render(
         t=lambda key, **args: texts.get(lang, key, **args),
         has=lambda key: key in catalog(lang),
-        money=format_money,
+        money=texts.money,
         duration=lambda minutes: _duration(texts, lang, minutes),
         when=texts.when,
         lang=lang,

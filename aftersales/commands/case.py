@@ -55,7 +55,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     letterhead = report_pdf.Letterhead.of(settings)
     try:
         data = report_pdf.render(
-            sheet, Texts(settings.tz), letterhead, args.language or sheet.language
+            sheet,
+            Texts(settings.tz, settings.currency),
+            letterhead,
+            args.language or sheet.language,
         )
     except report_pdf.FontMissing as exc:
         print(str(exc), file=sys.stderr)

@@ -13,7 +13,6 @@ from typing import Any
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.i18n import Texts
-from core.money import format_money
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
 from domain.parsing import parse_day
@@ -88,7 +87,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         report = asyncio.run(compute(settings, start, end))
     except NoDatabase as exc:
         return refuse(exc)
-    texts = Texts(settings.tz)
+    texts = Texts(settings.tz, settings.currency)
     language = settings.default_language
     print(print_table(texts, language, report, title))
     if args.csv is not None:
@@ -129,7 +128,7 @@ def print_table(texts: Texts, language: str, report: ServiceReport, title: str) 
             lines.append("")
             lines.append(texts.get(language, heading))
             lines.append("\t".join(columns))
-            lines.extend("\t".join(_cell(c, row[c]) for c in columns) for row in table)
+            lines.extend("\t".join(_cell(texts, c, row[c]) for c in columns) for row in table)
     return "\n".join(lines)
 
 
@@ -138,12 +137,12 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
-def _cell(column: str, value: object) -> str:
+def _cell(texts: Texts, column: str, value: object) -> str:
     """A table cell; money (kept in cents) as currency."""
     if value is None:
         return "-"
     if column in MONEY_COLUMNS and isinstance(value, int | float):
-        return format_money(value)
+        return texts.money(value)
     return str(value)
 
 
@@ -174,7 +173,10 @@ def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) ->
             writer = csv.writer(handle)
             writer.writerow(columns)
             writer.writerows(
-                [["" if row[c] is None else _cell(c, row[c]) for c in columns] for row in table]
+                [
+                    ["" if row[c] is None else _cell(texts, c, row[c]) for c in columns]
+                    for row in table
+                ]
             )
         written.append(extra)
     return written

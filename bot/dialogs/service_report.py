@@ -47,6 +47,7 @@ from domain.costs import parse_hours, parse_money
 from domain.lifecycle import CaseKind, CaseStatus
 from domain.sla import DeadlinePolicy, parse_local_datetime
 from domain.validation import InputError
+from domain.warranty import Warranty
 from services import jobs, reports
 from services.reports import CHECKLIST, ROOT_CAUSES, ReportDraft
 
@@ -355,6 +356,8 @@ async def send(update: Update, context: AppContext) -> int:
         quality=quality_route(context),
     )
     key = "tech.report_filed" if draft["fixed"] else "tech.report_filed_followup"
+    if draft["fixed"] and case.warranty == Warranty.UNVERIFIED:
+        key = "tech.report_filed_pending"  # the technician must not collect money on site
     await edit_or_reply(update, context, key, number=case.number)
     return END
 

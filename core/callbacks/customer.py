@@ -169,3 +169,18 @@ class FaultAbandon(Callback):
     """Drop the fault report."""
 
     prefix = "rf:x"
+
+
+# --- customer: a missed on-site visit (bot/handlers/late_visit.py) ---------------------------
+
+# Keep waiting, pick a new time, cancel; or the new time picked.
+LateAction = Literal["keep", "new", "cancel", "today", "tomorrow", "after"]
+
+
+@dataclass(frozen=True)
+class LateVisit(Callback):
+    """The customer's answer to a missed visit: keep, new, cancel, or a new time's name."""
+
+    prefix = "late"
+    action: LateAction
+    case_id: int

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from core.i18n import Texts
 from core.messages import Message
-from core.money import format_money
 from domain.metrics import Metric, ServiceReport, month_range, previous_month
 from scheduler.notices import to_admins
 from scheduler.recurring import monthly_at, recurring
@@ -45,7 +44,7 @@ def format_number(texts: Texts, language: str, value: float, unit: str) -> str:
     if unit == "count":
         return str(int(value))
     if unit == "money":
-        return format_money(value)
+        return texts.money(value)
     if unit == "hours":
         return texts.get(language, "standard.hours", hours=f"{value:.1f}")
     return f"{value:.2f}" if value != int(value) else str(int(value))
@@ -142,7 +141,7 @@ async def send_monthly_report(ctx: JobContext, reminder: Reminder) -> None:
     report = await service_standard.service_report(
         ctx.session, start=start, end=end, settings_targets=targets_of(ctx.settings), as_of=ctx.now
     )
-    texts = Texts(ctx.settings.tz)
+    texts = Texts(ctx.settings.tz, ctx.settings.currency)
     rendered: dict[str, str] = {}
 
     def body(language: str) -> Message:

@@ -1,8 +1,9 @@
-"""The on-site deadline: pings to the assigned technician, then escalation and an apology.
+"""The on-site deadline: pings ahead of it, then escalation and an apology.
 
-Pings go out only while the technician has not checked in; the breach tells the desk and the
-supervisors and apologises to the customer with the case's status. A case that has moved on
-(on site, resolved, closed, cancelled) makes the row moot.
+The clock runs whatever the case's status: pings go to the assigned technician, or to the desk
+while nobody is assigned; the breach tells the desk and the supervisors and apologises to the
+customer, who may keep waiting, pick a new time or cancel. A case that has moved on (on site,
+resolved, closed, cancelled) or waits on a quote makes the row moot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from domain.reminders import ReminderKind
 from scheduler.notices import case_args, notice_key, to_desk, to_supervisors
 from scheduler.registry import JobContext, handles
 from services import notify, scheduling
+from services.onsite import late_buttons
 from storage.models import Case, Reminder
 from storage.repos import cases as case_rows
 from storage.repos import webhooks
@@ -48,12 +50,17 @@ async def onsite(ctx: JobContext, reminder: Reminder) -> None:
 async def _ping(ctx: JobContext, reminder: Reminder) -> None:
     """Tells the assigned technician how long is left before the customer's deadline."""
     case = await _not_arrived(ctx, reminder)
-    if case is None or case.status not in PING_STATUSES or case.onsite_due_at is None:
+    if case is None or case.onsite_due_at is None:
+        return
+    minutes = max(0, round((case.onsite_due_at - ctx.now).total_seconds() / 60))
+    if case.status not in PING_STATUSES:
+        # Nobody holds the case: the desk is the one who can still get someone there in time.
+        message = Message("scheduler.onsite.desk_ping", {**case_args(case), "minutes": minutes})
+        await to_desk(ctx, message=message, key=notice_key(reminder, "desk"), case=case)
         return
     technician = await scheduling.technician_of(ctx.session, case=case)
     if technician is None or not technician.active:
         return
-    minutes = max(0, round((case.onsite_due_at - ctx.now).total_seconds() / 60))
     message = Message("scheduler.onsite.ping", {**case_args(case), "minutes": minutes})
     await notify.to_staff(
         ctx.session,
@@ -80,7 +87,7 @@ async def _breach(ctx: JobContext, reminder: Reminder) -> None:
     await notify.to_customer(
         ctx.session,
         case=case,
-        message=Message("scheduler.onsite.apology", case_args(case)),
+        message=Message("scheduler.onsite.apology", case_args(case), buttons=late_buttons(case)),
         key=notice_key(reminder, "cust"),
         now=ctx.now,
     )

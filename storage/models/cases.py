@@ -98,6 +98,10 @@ class Case(Base):
     response_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     onsite_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The on-site clock stops while the customer decides on a quote (that wait is theirs):
+    # when it started, and the seconds already added to onsite_due_at for earlier pauses.
+    quote_pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    onsite_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import BEFORE_SITE, OPEN_STATUSES, CaseStatus
 from storage.models import Case
+from storage.repos.standard_populations import onsite_counted
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ async def digest_numbers(
             Case.onsite_due_at >= yesterday_start,
             Case.onsite_due_at < today_start,
             Case.status != CaseStatus.CANCELLED,
+            onsite_counted(),  # a clock stopped on the customer's quote decision is not late
             or_(Case.arrived_at.is_(None), Case.arrived_at > Case.onsite_due_at),
         ),
         due_today=await _cases(

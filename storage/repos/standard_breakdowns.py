@@ -19,10 +19,12 @@ from domain.survey import Question
 from storage.models import Case, Staff, Survey, SurveyAnswer
 from storage.models import ServiceReport as ServiceReportRow
 from storage.repos.standard_populations import (
+    arrived_on_time,
     closed_between,
     first_time_fixed,
     flag,
     ftf_counted,
+    onsite_counted,
     repeated_cases,
     within,
 )
@@ -46,8 +48,8 @@ async def _grouped(
             func.count(),
             flag(ftf_counted()),
             flag(and_(ftf_counted(), first_time_fixed(repeated))),
-            flag(Case.onsite_due_at.is_not(None)),
-            flag(and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)),
+            flag(onsite_counted()),
+            flag(and_(onsite_counted(), arrived_on_time())),
         )
         .select_from(Case)
         .outerjoin(repeated, repeated.c.case_id == Case.id)

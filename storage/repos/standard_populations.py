@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from domain.lifecycle import CaseKind, CaseStatus
@@ -72,6 +72,21 @@ def first_time_fixed(repeated: Subquery) -> ColumnElement[bool]:
 def ftf_counted() -> ColumnElement[bool]:
     """Closures that count for first-time fix (something was to be fixed)."""
     return and_(Case.kind.in_(FIX_KINDS), Case.first_time_fix.is_not(None))
+
+
+def onsite_counted() -> ColumnElement[bool]:
+    """Cases whose on-site deadline counts: one was promised and the clock is not stopped on a
+    quote the customer has yet to approve (or declined): that wait is theirs, not the service's.
+    An approved quote moved onsite_due_at by the pause, so lateness is on the paused clock."""
+    return and_(
+        Case.onsite_due_at.is_not(None),
+        or_(Case.quote_pending_since.is_(None), Case.arrived_at.is_not(None)),
+    )
+
+
+def arrived_on_time() -> ColumnElement[bool]:
+    """Reached the site by the (paused) deadline."""
+    return and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)
 
 
 def row_cost() -> Any:

@@ -23,10 +23,12 @@ from storage.models import ServiceReport as ServiceReportRow
 from storage.repos.standard_breakdowns import by_category, by_technician
 from storage.repos.standard_populations import (
     SERVICE_KINDS,
+    arrived_on_time,
     closed_between,
     first_time_fixed,
     flag,
     ftf_counted,
+    onsite_counted,
     repeated_cases,
     row_cost,
     within,
@@ -63,8 +65,9 @@ async def service_report(
         await session.execute(
             select(
                 func.count(),
-                flag(and_(Case.arrived_at.is_not(None), Case.arrived_at <= Case.onsite_due_at)),
+                flag(arrived_on_time()),
             ).where(
+                onsite_counted(),
                 Case.kind.in_(SERVICE_KINDS),
                 within(Case.onsite_due_at, start, end),
                 Case.onsite_due_at <= cutoff,

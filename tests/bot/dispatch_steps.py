@@ -129,6 +129,17 @@ async def file_report(
     return await press(harness, tech, "Submit")
 
 
+async def send_quote(harness: Harness, tech: SandboxUser) -> None:
+    """The technician quotes from /jobs: 2 relays at 35.50, labour 100, travel 20 (191.00)."""
+    await say(harness, tech, "/jobs")
+    await press(harness, tech, "Quote")
+    await say(harness, tech, "Relay, 2, 35.50")
+    await press(harness, tech, "No more parts")
+    await say(harness, tech, "100")
+    await say(harness, tech, "20")
+    await press(harness, tech, "Send to customer")
+
+
 async def product_of(harness: Harness, serial: str) -> Product:
     """A product by serial."""
     async with harness.session() as session:

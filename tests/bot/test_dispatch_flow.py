@@ -51,7 +51,7 @@ async def test_happy_path_from_report_to_closure(harness: Harness) -> None:
     assert "filed" in answer
     report_text = customer.texts()[-1]
     assert "Service report for SR-20261123-0001" in report_text
-    assert "Your cost: 0.00" in report_text  # under warranty, whatever the parts cost
+    assert "Your cost: ¥0.00" in report_text  # under warranty, whatever the parts cost
     await press(harness, customer, "Confirm")
     assert "closed" in customer.texts()[-2]
     copy = customer.last()  # the report as a PDF follows the answer

@@ -46,7 +46,8 @@ async def test_full_report_registers_the_case_with_both_promises(harness: Harnes
             await session.scalars(select(Reminder.stage).where(Reminder.case_id == case.id))
         )
     assert [e.action for e in events] == ["create"]
-    assert stages == {"remind", "breach"}
+    # The response clock (remind, breach) and the on-site clock (two pings, breach).
+    assert stages == {"remind", "breach", "ping120", "ping30"}
 
 
 async def test_report_in_chinese_with_photos_and_a_shared_location(harness: Harness) -> None:

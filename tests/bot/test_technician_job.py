@@ -35,7 +35,7 @@ async def _quote(harness: Harness, tech: SandboxUser) -> None:
     assert "amount" in await say(harness, tech, "a lot")
     await say(harness, tech, "100")
     summary = await say(harness, tech, "20")
-    assert "Total: 191.00" in summary
+    assert "Total: ¥191.00" in summary
     assert "sent to the customer" in await press(harness, tech, "Send to customer")
 
 
@@ -48,14 +48,14 @@ async def test_out_of_warranty_quote_approved_then_work_and_report(harness: Harn
     assert "Quote: 💰 needed" in jobs
     await _quote(harness, tech_a)
     quote_text = customer.texts()[-1]
-    assert "Relay × 2 @ 35.50" in quote_text and "Total: 191.00" in quote_text
+    assert "Relay × 2 @ ¥35.50" in quote_text and "Total: ¥191.00" in quote_text
     assert (await only_case(harness)).status == "quote_pending"
     await press(harness, customer, "Approve")
     assert "approved the quote" in tech_a.texts()[-1]
-    assert "Quote: ✅ approved, 191.00" in await say(harness, tech_a, "/jobs")
+    assert "Quote: ✅ approved, ¥191.00" in await say(harness, tech_a, "/jobs")
     await check_in(harness, tech_a)
     await file_report(harness, tech_a, parts=("Relay, 2, 35.50",))
-    assert "Your cost: 191.00" in customer.texts()[-1]
+    assert "Your cost: ¥191.00" in customer.texts()[-1]
     case = await only_case(harness)
     assert await timeline(harness, case.id) == [
         "create", "assign", "accept", "quote", "approve_quote", "check_in", "report_fixed",

@@ -34,4 +34,4 @@ async def test_a_part_quantity_in_superscript_is_asked_again(harness: Harness) -
     answer = await say(harness, tech, "Start relay, ², 35.50")
     assert answer.startswith("Please send a part as: name, quantity, unit price")
     answer = await say(harness, tech, "Start relay, 2, 35.50")
-    assert "Start relay × 2 @ 35.50" in answer
+    assert "Start relay × 2 @ ¥35.50" in answer

@@ -21,7 +21,7 @@ from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind, moot_kinds, onsite_clock, response_clock
 from domain.sla import DeadlinePolicy, EarlierCase, OnsiteChoice, parse_local_datetime, repeat_of
 from domain.validation import InputError, clean_text, mask_phone, normalize_phone, normalize_serial
-from domain.warranty import Warranty, customer_cost, warranty_status
+from domain.warranty import Charge, Warranty, charge_for, warranty_status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -118,8 +118,11 @@ def test_warranty_and_cost() -> None:
     assert warranty_status(today - timedelta(days=1), today) is Warranty.OUT
     assert warranty_status(None, today) is Warranty.UNVERIFIED
     assert warranty_status(today, today, verified=False) is Warranty.UNVERIFIED
-    assert customer_cost(Warranty.IN, 5000, 2000, 1000) == 0
-    assert customer_cost(Warranty.OUT, 5000, 2000, 1000) == 8000
+    assert charge_for(Warranty.IN, 8000, None) == Charge(0)
+    assert charge_for(Warranty.UNVERIFIED, 8000, None) == Charge(0, pending=True)
+    assert charge_for(Warranty.OUT, 8000, 8000) == Charge(8000)
+    assert charge_for(Warranty.OUT, 9000, 8000) == Charge(8000, beyond_quote=1000)
+    assert charge_for(Warranty.OUT, 7000, 8000) == Charge(8000)  # the approved quote
 
 
 def test_repeat_rule_takes_the_newest_case_within_the_window() -> None:
@@ -138,7 +141,7 @@ def test_reminder_plans() -> None:
     remind, breach = response_clock(NOW, policy, 0)
     assert (remind.stage, remind.due_at) == ("remind", NOW + timedelta(hours=18))
     assert (breach.stage, breach.due_at) == ("breach", NOW + timedelta(hours=24))
-    plan = onsite_clock(NOW + timedelta(hours=1), NOW, policy, 0)
+    plan = onsite_clock(NOW + timedelta(hours=1), NOW, policy)
     assert [p.stage for p in plan] == ["ping30", "breach"]  # the 2 h ping is already past
     assert remind.key(7) == "case:7:response:remind:0"
 

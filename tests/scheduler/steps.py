@@ -80,7 +80,7 @@ async def assign_and_accept(harness: Harness, case_id: int, *, accept: bool = Tr
             )
             case.accepted_at = now
         await reminders.schedule_plan(
-            session, case_id=case.id, plan=onsite_clock(case.onsite_due_at, now, policy, 0)
+            session, case_id=case.id, plan=onsite_clock(case.onsite_due_at, now, policy)
         )
 
 

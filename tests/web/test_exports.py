@@ -107,9 +107,9 @@ async def test_every_register_has_the_rows_of_a_job_done_in_chat(
     [cost] = await _register(client, "costs")
     assert (cost["Technician"], cost["Root cause"]) == ("Tech An", "Wear")
     assert (cost["Parts"], cost["Travel"], cost["Charged to customer"]) == (
-        "71.00",
-        "20.00",
-        "0.00",
+        "¥71.00",
+        "¥20.00",
+        "¥0.00",
     )
     assert (cost["Labour hours"], cost["Fixed"]) == ("1.5", "Yes")
     answers = await _register(client, "surveys")

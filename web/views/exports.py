@@ -11,7 +11,6 @@ from typing import Any
 from aiohttp import web
 
 from core.i18n import catalog
-from core.money import format_money
 from domain.parsing import parse_day
 from storage.repos import exports
 from web.access import desk_viewer
@@ -70,7 +69,7 @@ def _cell(texts: Any, lang: str, terms: dict[str, str], column: str, value: Any)
     if isinstance(value, bool):
         return str(texts.get(lang, "common.btn.yes" if value else "common.btn.no"))
     if column.endswith("_cents") and isinstance(value, int):
-        return format_money(value)
+        return str(texts.money(value))
     if column in terms and isinstance(value, str) and f"{terms[column]}.{value}" in catalog(lang):
         return str(texts.get(lang, f"{terms[column]}.{value}"))  # a code without a term: as is
     text = str(value)

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import web
 
-from core.money import format_money
 from core.webapp_data import LaunchData, verify
 from domain.lifecycle import CaseStatus
 from domain.parsing import parse_id
@@ -69,7 +68,7 @@ async def sheet(request: web.Request) -> web.Response:
             sheet=found,
             t=lambda key, **args: texts.get(language, key, **args),
             when=texts.when,
-            money=lambda cents: f"¥{format_money(cents)}",
+            money=texts.money,
         )
     )
     labels = {

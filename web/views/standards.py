@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.i18n import Texts, catalog
-from core.money import format_money
+from core.money import DEFAULT_CURRENCY, format_money
 from domain.metrics import month_range, previous_month
 from services.standards import targets_of
 from storage.repos.standards import service_report
@@ -15,14 +15,14 @@ from web.deps import deps_key, texts_key
 from web.render import language, render
 
 
-def show(value: float | None, unit: str) -> str:
+def show(value: float | None, unit: str, currency: str = DEFAULT_CURRENCY) -> str:
     """A figure as people read it, by its unit."""
     if value is None:
         return "–"
     if unit == "%":
         return f"{value:.1f} %"
     if unit == "money":
-        return format_money(value)
+        return format_money(value, currency)
     if unit == "count":
         return str(int(value))
     if unit == "hours":
@@ -64,5 +64,6 @@ async def standards_page(request: web.Request) -> web.Response:
     chart = percent_bars(bars, title=texts.get(lang, "web.standards.chart")) if bars else None
     return render(
         request, "standards.html", month=month, report=report, chart=chart, error=error,
-        previous=previous_month(start, tz), show=show,
+        previous=previous_month(start, tz),
+        show=lambda value, unit: show(value, unit, texts.currency),
     )  # fmt: skip

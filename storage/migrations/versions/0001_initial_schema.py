@@ -289,6 +289,10 @@ def upgrade() -> None:
         ),
         sa.Column("responded_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("onsite_due_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "quote_pending_since", storage.models.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("onsite_paused_seconds", sa.Integer(), server_default="0", nullable=False),
         sa.Column("accepted_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("arrived_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
