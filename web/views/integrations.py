@@ -31,7 +31,7 @@ async def page(request: web.Request, **shown: Any) -> web.Response:
         deliveries = await webhooks.deliveries(session)
     notice = request.query.get("notice")
     # What only some answers show (a new key or secret, a refusal, the form as sent).
-    blank = dict.fromkeys(("new_key", "error", "new_secret", "new_subscription", "refused"))
+    blank = dict.fromkeys(("new_key", "key_refused", "new_secret", "new_subscription", "refused"))
     shown = {**blank, "typed_url": "", "picked": [], **shown}
     return render(
         request, "integrations.html", keys=keys, subscriptions=subscriptions,
@@ -58,7 +58,7 @@ async def create_key(request: web.Request) -> web.Response:
         async with deps.sessions() as session, session.begin():
             key = await issue(session, name=name, scopes=scopes, now=deps.clock.now())
     except KeyRefused as refused:
-        return await page(request, error=str(refused))
+        return await page(request, key_refused=refused)
     return await page(request, new_key=key)
 
 

@@ -119,6 +119,8 @@ async def test_only_admins_with_the_sessions_token_change_webhooks(
     assert "<code>case.created</code>: 新建工单" in html
     refused = await client.post("/integrations/webhooks", data=[("csrf", csrf), ("url", url)])
     assert "请至少勾选下方的一个事件。" in await refused.text()
+    no_scope = await client.post("/integrations/keys", data={"csrf": csrf, "name": "bi"})
+    assert "请至少勾选一个权限范围" in await no_scope.text()  # a key refused in her language too
     async with harness.session() as session:
         row = await session.scalar(select(WebhookSubscription))
     assert row is not None
