@@ -36,12 +36,16 @@ def checked(url: str, events: list[str]) -> tuple[str, list[str]]:
     if not wanted:
         raise SubscriptionRefused("no_events", "-")
     url = url.strip()
+    shown = repr(url if len(url) <= 80 else url[:80] + "…")
+    # Spaces and control characters are no part of a URL (and PostgreSQL refuses NUL in text).
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        raise SubscriptionRefused("url", shown)
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise SubscriptionRefused("url", repr(url)) from None
+        raise SubscriptionRefused("url", shown) from None
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
-        raise SubscriptionRefused("url", repr(url))
+        raise SubscriptionRefused("url", shown)
     return url, list(dict.fromkeys(wanted))
 
 

@@ -43,6 +43,8 @@ async def test_an_admin_adds_tests_and_removes_a_webhook_on_the_page(
             "Not an http:// or https://",
         ),
         ([("url", url + "x" * 500), ("event", "case.created")], "at most 500 characters"),
+        ([("url", url + "\x00"), ("event", "case.created")], "Not an http:// or https://"),
+        ([("url", "http://[::1/x"), ("event", "case.created")], "Not an http:// or https://"),
         ([("url", url), ("event", "case.exploded")], "Unknown events: case.exploded."),
         ([("url", url)], "Tick at least one of the events below."),
     ):
