@@ -27,7 +27,16 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 
 
 class KeyRefused(ValueError):
-    """A key that cannot be made as asked."""
+    """A key that cannot be made as asked: `code` is the reason, `value` the culprit."""
+
+    def __init__(self, code: str, value: str) -> None:
+        reason = {
+            "scopes": f"unknown or missing scopes: {value}",
+            "name": f"invalid name {value!r}: a-z, 0-9 and _.- only, at most 40",
+            "exists": f"a key named {value!r} exists (revoked keys keep their name)",
+        }[code]
+        super().__init__(reason)
+        self.code, self.value = code, value
 
 
 async def issue(session: AsyncSession, *, name: str, scopes: list[str], now: datetime) -> str:
@@ -35,11 +44,11 @@ async def issue(session: AsyncSession, *, name: str, scopes: list[str], now: dat
     wanted = [s.strip() for s in scopes if s.strip()]
     unknown = [s for s in wanted if s not in SCOPES]
     if not wanted or unknown:
-        raise KeyRefused(f"unknown or missing scopes: {','.join(unknown) or '-'}")
+        raise KeyRefused("scopes", ",".join(unknown) or "-")
     if not NAME.match(name):
-        raise KeyRefused(f"invalid name {name!r}: a-z, 0-9 and _.- only, at most 40")
+        raise KeyRefused("name", name)
     if await api_keys.key_named(session, name=name) is not None:
-        raise KeyRefused(f"a key named {name!r} exists (revoked keys keep their name)")
+        raise KeyRefused("exists", name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     await api_keys.create_key(
         session, name=name, key=key, scopes=list(dict.fromkeys(wanted)), now=now

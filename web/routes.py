@@ -16,6 +16,7 @@ from web.views import (
     signature,
     staff,
     standards,
+    subscriptions,
     technicians,
     webhook,
 )
@@ -52,7 +53,13 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/integrations", integrations.integrations_page)
     app.router.add_post("/integrations/keys", integrations.create_key)
     app.router.add_post("/integrations/keys/{name}/revoke", integrations.revoke_key)
+    # At most 9 digits: any such id fits the integer columns (absurd ones are simply not found).
     app.router.add_post(
         "/integrations/deliveries/{delivery_id:[0-9]+}/redeliver", integrations.redeliver
     )
+    app.router.add_post("/integrations/webhooks", subscriptions.add)
+    hook = "/integrations/webhooks/{subscription_id:[0-9]+}"
+    app.router.add_get(hook + "/remove", subscriptions.remove_page)
+    app.router.add_post(hook + "/remove", subscriptions.remove)
+    app.router.add_post(hook + "/test", subscriptions.test)
     app.router.add_static("/static", static, name="static")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,12 +13,10 @@ from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.settings import Settings
 from domain.webhooks import EVENTS
+from services import webhook_subscriptions
+from services.webhook_subscriptions import SubscriptionRefused, subscribe
 from storage.db import create_session_factory
 from storage.repos import webhooks
-
-
-class SubscriptionRefused(ValueError):
-    """A subscription that cannot be made as asked."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -44,20 +40,9 @@ def add_parser(subparsers: Any) -> None:
 async def add_subscription(
     sessions: async_sessionmaker[AsyncSession], *, url: str, events: str, now: datetime
 ) -> tuple[int, str]:
-    """Stores a subscription; its id and the secret that signs its deliveries."""
-    wanted = [e.strip() for e in events.split(",") if e.strip()]
-    unknown = [e for e in wanted if e not in EVENTS]
-    if not wanted or unknown:
-        raise SubscriptionRefused(f"unknown or missing events: {','.join(unknown) or '-'}")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
-        raise SubscriptionRefused(f"not an http(s) URL: {url!r}")
-    secret = "whsec_" + secrets.token_urlsafe(24)
+    """Stores a subscription (events comma-separated); its id and its signing secret."""
     async with sessions() as session, session.begin():
-        row = await webhooks.add_subscription(
-            session, url=url, events=list(dict.fromkeys(wanted)), secret=secret, now=now
-        )
-    return row.id, secret
+        return await subscribe(session, url=url, events=events.split(","), now=now)
 
 
 async def queue_test(
@@ -65,11 +50,9 @@ async def queue_test(
 ) -> bool:
     """Queues a `webhook.test` event to one subscription; False if it does not exist."""
     async with sessions() as session, session.begin():
-        written = await webhooks.record(
-            session, event="webhook.test", data={"subscription_id": subscription_id}, now=now,
-            only=subscription_id,
-        )  # fmt: skip
-    return written > 0
+        return await webhook_subscriptions.queue_test(
+            session, subscription_id=subscription_id, now=now
+        )
 
 
 async def _report(sessions: async_sessionmaker[AsyncSession], action: str) -> str:

@@ -40,6 +40,22 @@ async def subscriptions(session: AsyncSession) -> list[WebhookSubscription]:
     return list(rows)
 
 
+async def every_subscription(session: AsyncSession) -> list[WebhookSubscription]:
+    """Every subscription, live or removed, newest first (the admins' page)."""
+    rows = await session.scalars(
+        select(WebhookSubscription).order_by(WebhookSubscription.id.desc())
+    )
+    return list(rows)
+
+
+async def live_subscription(
+    session: AsyncSession, *, subscription_id: int
+) -> WebhookSubscription | None:
+    """One subscription that has not been removed."""
+    row = await session.get(WebhookSubscription, subscription_id)
+    return row if row is not None and row.removed_at is None else None
+
+
 async def remove_subscription(
     session: AsyncSession, *, subscription_id: int, now: datetime
 ) -> bool:

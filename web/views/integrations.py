@@ -2,52 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from domain.parsing import parse_id
+from domain.webhooks import EVENTS
 from services.api_keys import NAME, SCOPES, KeyRefused, issue
 from storage.repos import api_keys, webhooks
-from web.access import Refused, Viewer, check_csrf, viewer
+from web.access import check_csrf
 from web.deps import deps_key
 from web.render import render
+from web.views.staff import admin_viewer
 
-NOTICES = frozenset({"revoked", "not_revoked", "redelivered", "not_redelivered"})
-
-
-def _admin(request: web.Request) -> Viewer:
-    """A logged-in admin; others get 403."""
-    found = viewer(request)
-    if "admin" not in found.roles:
-        raise Refused("web.refused.role")
-    return found
+NOTICES = frozenset(
+    {
+        "revoked", "not_revoked", "redelivered", "not_redelivered",
+        "webhook_removed", "webhook_tested", "webhook_gone",
+    }
+)  # fmt: skip
 
 
-async def _page(
-    request: web.Request, *, new_key: str | None = None, error: str | None = None
-) -> web.Response:
-    """The page with the keys, the subscriptions and the latest deliveries."""
+async def page(request: web.Request, **shown: Any) -> web.Response:
+    """The page with the keys, the subscriptions and the latest deliveries (and what `shown`)."""
     deps = request.app[deps_key]
     async with deps.reads() as session:
         keys = await api_keys.list_keys(session)
-        subscriptions = await webhooks.subscriptions(session)
+        subscriptions = await webhooks.every_subscription(session)
         deliveries = await webhooks.deliveries(session)
     notice = request.query.get("notice")
+    # What only some answers show (a new key or secret, a refusal, the form as sent).
+    blank = dict.fromkeys(("new_key", "key_refused", "new_secret", "new_subscription", "refused"))
+    shown = {**blank, "typed_url": "", "picked": [], **shown}
     return render(
         request, "integrations.html", keys=keys, subscriptions=subscriptions,
-        deliveries=deliveries, scopes=SCOPES, new_key=new_key, error=error,
-        notice=notice if notice in NOTICES else None,
+        deliveries=deliveries, scopes=SCOPES, events=EVENTS,
+        notice=notice if notice in NOTICES else None, **shown,
     )  # fmt: skip
 
 
 async def integrations_page(request: web.Request) -> web.Response:
     """Shows the integrations page."""
-    _admin(request)
-    return await _page(request)
+    admin_viewer(request)
+    return await page(request)
 
 
 async def create_key(request: web.Request) -> web.Response:
     """Issues a key and shows it once on the page."""
-    found = _admin(request)
+    found = admin_viewer(request)
     form = await request.post()
     check_csrf(found, form.get("csrf"))
     deps = request.app[deps_key]
@@ -57,13 +59,13 @@ async def create_key(request: web.Request) -> web.Response:
         async with deps.sessions() as session, session.begin():
             key = await issue(session, name=name, scopes=scopes, now=deps.clock.now())
     except KeyRefused as refused:
-        return await _page(request, error=str(refused))
-    return await _page(request, new_key=key)
+        return await page(request, key_refused=refused)
+    return await page(request, new_key=key)
 
 
 async def revoke_key(request: web.Request) -> web.Response:
     """Revokes a key by name."""
-    found = _admin(request)
+    found = admin_viewer(request)
     check_csrf(found, (await request.post()).get("csrf"))
     deps = request.app[deps_key]
     name = request.match_info["name"]
@@ -76,7 +78,7 @@ async def revoke_key(request: web.Request) -> web.Response:
 
 async def redeliver(request: web.Request) -> web.Response:
     """Queues a webhook delivery again."""
-    found = _admin(request)
+    found = admin_viewer(request)
     check_csrf(found, (await request.post()).get("csrf"))
     deps = request.app[deps_key]
     delivery_id = parse_id(request.match_info["delivery_id"])

@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,46 +18,9 @@ from sandbox.botapi import BotApiServer
 from storage.models import WebhookDelivery
 from tests.bot.survey_steps import pushed, staff, tap
 from tests.harness import Harness
-from tests.web.api.conftest import call, new_key, served
+from tests.web.api.conftest import Receiver, call, new_key, served
 from tests.web.api.test_cases import customer_and_product
 from tests.web.conftest import Client, add_staff
-
-
-@dataclass
-class Receiver:
-    """An integration's endpoint: checks every signature, answers from a script of statuses."""
-
-    clock: ManualClock
-    secret: str = ""
-    answers: list[int] = field(default_factory=list)
-    seen: list[dict[str, Any]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        """Verifies the request as docs/webhooks.md tells receivers to, then answers."""
-        body = await request.read()
-        headers = request.headers
-        valid = verify(
-            self.secret, headers["X-Aftersales-Timestamp"], body,
-            headers["X-Aftersales-Signature"], self.clock.now().timestamp(),
-        )  # fmt: skip
-        status = self.answers.pop(0) if self.answers else 200
-        self.seen.append(
-            {"headers": dict(headers), "body": body, "valid": valid, "status": status}
-        )
-        self.arrived.set()
-        return web.Response(status=status if valid else 401)
-
-    async def wait_for(self, count: int) -> None:
-        """Waits (on real I/O, not a deadline) until `count` requests have arrived."""
-        async with asyncio.timeout(10):
-            while len(self.seen) < count:
-                self.arrived.clear()
-                await self.arrived.wait()
-
-    def events(self) -> list[tuple[str, int]]:
-        """(event type, answered status) in arrival order."""
-        return [(json.loads(r["body"])["type"], r["status"]) for r in self.seen]
 
 
 async def stored_tries(harness: Harness, tries: int) -> WebhookDelivery:
@@ -73,16 +32,6 @@ async def stored_tries(harness: Harness, tries: int) -> WebhookDelivery:
             if row is not None and row.attempts >= tries:
                 return row
             await asyncio.sleep(0.02)
-
-
-@pytest.fixture
-async def receiver(clock: ManualClock) -> AsyncIterator[tuple[Receiver, str]]:
-    """The receiver served on loopback, with its URL."""
-    found = Receiver(clock)
-    app = web.Application()
-    app.router.add_post("/hooks", found.handle)
-    async with TestServer(app) as server:
-        yield found, str(server.make_url("/hooks"))
 
 
 async def test_events_arrive_signed_once_per_change_and_a_500_is_retried(
