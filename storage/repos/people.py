@@ -28,6 +28,16 @@ async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Cust
     return await session.get(Customer, customer_id)
 
 
+async def unlinked_customer(session: AsyncSession, *, phone: str) -> Customer | None:
+    """The oldest customer with this phone (E.164) not yet linked to a Telegram chat."""
+    return await session.scalar(
+        select(Customer)
+        .where(Customer.phone == phone, Customer.telegram_id.is_(None))
+        .order_by(Customer.id)
+        .limit(1)
+    )
+
+
 async def ensure_customer(
     session: AsyncSession, *, telegram_id: int, language: str, now: datetime
 ) -> Customer:
