@@ -249,3 +249,21 @@ async def customers_matching(
     return list(
         await session.scalars(select(Customer).where(or_(*conditions)).order_by(Customer.id))
     )
+
+
+async def search_customers(session: AsyncSession, *, text: str, limit: int = 20) -> list[Customer]:
+    """Customers (not forgotten) whose phone, name or company contains the text."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = or_(
+        Customer.phone.ilike(pattern, escape="\\"),
+        Customer.name.ilike(pattern, escape="\\"),
+        Customer.company.ilike(pattern, escape="\\"),
+    )
+    return list(
+        await session.scalars(
+            select(Customer)
+            .where(matches, Customer.forgotten_at.is_(None))
+            .order_by(Customer.name, Customer.id)
+            .limit(limit)
+        )
+    )
