@@ -94,29 +94,38 @@ async def take_phone(update: Update, context: AppContext) -> int | None:
     return State.NAME
 
 
+async def _stored(update: Update, context: AppContext, field: str, limit: int) -> bool:
+    """Stores a typed answer in the draft, or says what is wrong with it."""
+    assert update.message is not None
+    value = await clean_or_complain(update, context, update.message.text, limit=limit)
+    if value is not None:
+        _draft(context)[field] = value
+    return value is not None
+
+
 async def take_name(update: Update, context: AppContext) -> int | None:
     """Stores the new customer's name and asks for the company."""
-    assert update.message is not None
-    name = await clean_or_complain(update, context, update.message.text, limit=100)
-    if name is None:
+    if not await _stored(update, context, "name", 100):
         return None
-    _draft(context)["name"] = name
     markup = await _buttons(update, context, [("common.btn.skip", NewSkip())])
     await reply(update, context, "new.ask_company", markup)
     return State.COMPANY
 
 
+async def _skipped(update: Update, context: AppContext) -> bool:
+    """Whether Skip was pressed (the button is then answered and removed)."""
+    if update.callback_query is None:
+        return False
+    await answer(update, context)
+    await drop_buttons(update.callback_query)
+    return True
+
+
 async def take_company(update: Update, context: AppContext) -> int | None:
     """Stores the company (or none) and asks for the serial."""
-    if update.callback_query is not None:
-        await answer(update, context)
-        await drop_buttons(update.callback_query)
-    else:
-        assert update.message is not None
-        company = await clean_or_complain(update, context, update.message.text, limit=120)
-        if company is None:
-            return None
-        _draft(context)["company"] = company
+    skipped = await _skipped(update, context)
+    if not skipped and not await _stored(update, context, "company", 120):
+        return None
     return await _ask_serial(update, context)
 
 
@@ -129,10 +138,7 @@ async def _ask_serial(update: Update, context: AppContext) -> int:
 
 async def take_serial(update: Update, context: AppContext) -> int | None:
     """Stores the serial (or none) and asks for the kind of request."""
-    if update.callback_query is not None:
-        await answer(update, context)
-        await drop_buttons(update.callback_query)
-    else:
+    if not await _skipped(update, context):
         assert update.message is not None
         try:
             _draft(context)["serial"] = normalize_serial(update.message.text or "")
@@ -158,22 +164,16 @@ async def take_kind(update: Update, context: AppContext) -> int | None:
 
 async def take_description(update: Update, context: AppContext) -> int | None:
     """Stores the description and asks for the site address."""
-    assert update.message is not None
-    description = await clean_or_complain(update, context, update.message.text, limit=1000)
-    if description is None:
+    if not await _stored(update, context, "description", 1000):
         return None
-    _draft(context)["description"] = description
     await reply(update, context, "new.ask_address")
     return State.ADDRESS
 
 
 async def take_address(update: Update, context: AppContext) -> int | None:
     """Stores the address and offers the quick deadlines."""
-    assert update.message is not None
-    address = await clean_or_complain(update, context, update.message.text, limit=300)
-    if address is None:
+    if not await _stored(update, context, "address", 300):
         return None
-    _draft(context)["address"] = address
     policy, now = context.services.policy, context.services.clock.now()
     texts, language = context.services.texts, await language_of(update, context)
     rows = [[(texts.get(language, "report.btn_urgent", hours=policy.urgent_onsite_hours),
