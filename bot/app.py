@@ -20,6 +20,7 @@ from bot.dialogs import (
     decline_job,
     dispute_report,
     job_note,
+    new_request,
     products,
     quote,
     register,
@@ -132,7 +133,8 @@ def register_dispatch(application: BotApplication) -> None:
     staff_admin.register(application)
     desk.register(application)
     technician.register(application)
-    for dialog in (decline_job, check_in, job_note, quote, service_report, dispute_report):
+    dialogs = (decline_job, check_in, job_note, quote, service_report, dispute_report, new_request)
+    for dialog in dialogs:
         application.add_handler(dialog.build())
     approvals.register(application)
 

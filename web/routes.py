@@ -11,6 +11,7 @@ from web.views import (
     board,
     cases,
     exports,
+    intake,
     integrations,
     ops,
     signature,
@@ -35,6 +36,8 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_post("/logout", auth.logout)
     app.router.add_get("/lang/{code}", auth.switch_language)
     app.router.add_get("/", board.board_page, name="board")
+    app.router.add_get("/cases/new", intake.new_case_page)
+    app.router.add_post("/cases/new", intake.create)
     app.router.add_get("/cases/{case_id:[0-9]+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:[0-9]+}/assign", cases.assign)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)

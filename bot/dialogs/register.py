@@ -22,6 +22,7 @@ from bot.keyboards import contact_keyboard, language_keyboard, one_button
 from core.callbacks import Language, SkipCompany
 from core.i18n import LANGUAGES
 from domain.validation import InputError, normalize_phone
+from storage.models import Customer
 from storage.repos import people
 
 logger = logging.getLogger(__name__)
@@ -156,12 +157,17 @@ async def _finish(update: Update, context: AppContext, company: str | None) -> i
     assert user is not None and context.user_data is not None
     now = context.services.clock.now()
     language = str(context.user_data["lang"])
-    customer = await people.ensure_customer(
-        context.session, telegram_id=user.id, language=language, now=now
-    )
-    customer.name = str(context.user_data.pop("reg_name"))
-    customer.phone = str(context.user_data.pop("reg_phone"))
-    customer.company = company
+    phone = str(context.user_data.pop("reg_phone"))
+    name = str(context.user_data.pop("reg_name"))
+    customer = await _linked_by_phone(context, user.id, phone)
+    if customer is None:
+        customer = await people.ensure_customer(
+            context.session, telegram_id=user.id, language=language, now=now
+        )
+    customer.name = name
+    customer.phone = phone
+    # A customer the desk registered from a call keeps their company unless they give one.
+    customer.company = company or customer.company
     customer.language = language
     customer.registered_at = customer.registered_at or now
     logger.info("customer %s registered", customer.id)
@@ -170,6 +176,17 @@ async def _finish(update: Update, context: AppContext, company: str | None) -> i
     if serial:
         await register_deeplink_product(update, context, str(serial))
     return END
+
+
+async def _linked_by_phone(context: AppContext, telegram_id: int, phone: str) -> Customer | None:
+    """The customer the desk registered by this phone, now linked to this chat (if any)."""
+    if await people.get_customer(context.session, telegram_id=telegram_id) is not None:
+        return None
+    customer = await people.unlinked_customer(context.session, phone=phone)
+    if customer is not None:
+        customer.telegram_id = telegram_id
+        logger.info("customer %s linked to a chat by phone", customer.id)
+    return customer
 
 
 def build() -> ConversationHandler[AppContext]:

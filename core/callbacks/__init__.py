@@ -17,6 +17,7 @@ Field types: `int` (0 ≤ n < 2**31, written without sign or leading zeros), `bo
 
 from __future__ import annotations
 
+import core.callbacks.intake  # noqa: F401  (registers the /new buttons)
 from core.callbacks.codec import LIMIT, MAX_INT, C, Callback, kinds, parse, parse_as
 from core.callbacks.customer import (
     AddProduct,

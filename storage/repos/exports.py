@@ -24,7 +24,7 @@ from storage.models import (
 Row = tuple[Any, ...]
 
 INTAKE = (
-    "number", "created_at", "kind", "status", "customer", "phone", "company", "region",
+    "number", "created_at", "kind", "channel", "status", "customer", "phone", "company", "region",
     "serial", "model", "warranty", "description", "response_due_at", "responded_at",
     "onsite_due_at", "arrived_at", "closed_at",
 )  # fmt: skip
@@ -50,6 +50,7 @@ async def intake(session: AsyncSession, *, start: datetime, end: datetime) -> li
             Case.number,
             Case.created_at,
             Case.kind,
+            Case.channel,
             Case.status,
             Customer.name,
             Customer.phone,

@@ -28,6 +28,16 @@ async def get_customer_by_id(session: AsyncSession, *, customer_id: int) -> Cust
     return await session.get(Customer, customer_id)
 
 
+async def unlinked_customer(session: AsyncSession, *, phone: str) -> Customer | None:
+    """The oldest customer with this phone (E.164) not yet linked to a Telegram chat."""
+    return await session.scalar(
+        select(Customer)
+        .where(Customer.phone == phone, Customer.telegram_id.is_(None))
+        .order_by(Customer.id)
+        .limit(1)
+    )
+
+
 async def ensure_customer(
     session: AsyncSession, *, telegram_id: int, language: str, now: datetime
 ) -> Customer:
@@ -238,4 +248,22 @@ async def customers_matching(
         return []
     return list(
         await session.scalars(select(Customer).where(or_(*conditions)).order_by(Customer.id))
+    )
+
+
+async def search_customers(session: AsyncSession, *, text: str, limit: int = 20) -> list[Customer]:
+    """Customers (not forgotten) whose phone, name or company contains the text."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = or_(
+        Customer.phone.ilike(pattern, escape="\\"),
+        Customer.name.ilike(pattern, escape="\\"),
+        Customer.company.ilike(pattern, escape="\\"),
+    )
+    return list(
+        await session.scalars(
+            select(Customer)
+            .where(matches, Customer.forgotten_at.is_(None))
+            .order_by(Customer.name, Customer.id)
+            .limit(limit)
+        )
     )

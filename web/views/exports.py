@@ -21,7 +21,7 @@ MAX_DAYS = 366
 # Columns holding codes, shown as their catalog terms: per register, since one column name
 # (status, root_cause) holds different codes in different registers.
 TERMS: dict[str, dict[str, str]] = {
-    "intake": {"kind": "kind", "status": "status", "warranty": "warranty"},
+    "intake": {"kind": "kind", "channel": "channel", "status": "status", "warranty": "warranty"},
     "dispatch": {},
     "costs": {"warranty": "warranty", "root_cause": "tech.cause"},
     "surveys": {"survey_status": "survey.status", "question": "survey.q"},
