@@ -26,6 +26,7 @@ from bot.dialogs import (
     report_fault,
     service_report,
     survey,
+    tech_profile,
 )
 from bot.handlers import (
     approvals,
@@ -126,7 +127,8 @@ def register_handlers(application: BotApplication) -> None:
 
 def register_dispatch(application: BotApplication) -> None:
     """Staff membership, the desk, the technician's job and the customer's answers to it."""
-    staff.register(application)  # /start join-… before the registration dialog's /start
+    staff.register(application)
+    application.add_handler(tech_profile.build())  # /start join-… before registration's /start
     staff_admin.register(application)
     desk.register(application)
     technician.register(application)

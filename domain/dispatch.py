@@ -110,16 +110,16 @@ def rank(
 def auto_pick(ranked: list[Ranked], *, region: str | None, category: str | None) -> Ranked | None:
     """The technician an auto-assign policy may choose: the best free one who fits the case.
 
-    Fitting means serving the case's region and knowing its product, each only when the case
-    names one (a customer who registered in chat has no region); the ranking already put the
-    nearest first when the case has a location.
+    The ranking already put the nearest first when the case has a location. A case's region
+    must be served unless the distance is known (a customer who registered in chat has no
+    region); its product must be known when anyone free knows it (technicians who joined by
+    invite list no skills until the desk adds them).
     """
-    for item in ranked:
-        if item.full:
-            continue
-        if region and not item.region_match:
-            continue
-        if category and not item.skill_match:
-            continue
-        return item
-    return None
+    free = [
+        r
+        for r in ranked
+        if not r.full and (not region or r.region_match or r.distance_km is not None)
+    ]
+    skilled = [r for r in free if r.skill_match]
+    pool = skilled if category and skilled else free
+    return pool[0] if pool else None

@@ -48,15 +48,23 @@ def test_full_technicians_go_last_and_are_never_auto_picked() -> None:
     assert auto_pick(ranked, region="Pudong", category="hvac") is None
 
 
-def test_auto_pick_needs_region_and_skill_when_the_case_names_them() -> None:
+def test_auto_pick_needs_the_region_and_prefers_the_skill() -> None:
     ranked = rank(
-        [tech(2, "Elsewhere", ("Minhang",), ("hvac",)), tech(1, "Good", ("Pudong",), ("hvac",))],
+        [
+            tech(2, "Elsewhere", ("Minhang",), ("hvac",)),
+            tech(1, "Good", ("Pudong",), ("hvac",), load=1),
+            tech(3, "Unskilled", ("Pudong",), ()),
+        ],
         region="Pudong",
         category="hvac",
     )
     picked = auto_pick(ranked, region="Pudong", category="hvac")
-    assert picked is not None and picked.candidate.staff_id == 1
-    assert auto_pick(ranked[1:], region="Pudong", category="hvac") is None
+    assert picked is not None and picked.candidate.name == "Good"
+    only_unskilled = [r for r in ranked if r.candidate.name == "Unskilled"]
+    picked = auto_pick(only_unskilled, region="Pudong", category="hvac")
+    assert picked is not None and picked.candidate.name == "Unskilled"
+    elsewhere = [r for r in ranked if r.candidate.name == "Elsewhere"]
+    assert auto_pick(elsewhere, region="Pudong", category="hvac") is None
     assert rank([], region=None, category=None) == []
 
 
