@@ -15,10 +15,14 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 from bot.access import TECH_ROLES, staff_member
 from bot.common import reply, text
 from bot.context import AppContext
-from bot.dialogs.shared import cancel_command, conversation, location_or_complain
+from bot.dialogs.shared import (
+    cancel_command,
+    conversation,
+    location_or_complain,
+    phone_or_complain,
+)
 from bot.handlers.staff import join
 from bot.keyboards import contact_keyboard, location_keyboard
-from domain.validation import InputError, normalize_phone
 from storage.models import Staff
 from storage.repos import people
 
@@ -65,31 +69,10 @@ async def _ask_phone(update: Update, context: AppContext) -> int:
     return State.PHONE
 
 
-async def take_contact(update: Update, context: AppContext) -> int | None:
-    """Accepts the technician's own shared contact."""
-    message = update.message
-    user = update.effective_user
-    assert message is not None and message.contact is not None
-    if user is None or message.contact.user_id != user.id:
-        await reply(update, context, "start.contact_not_own")
-        return None
-    try:
-        phone = normalize_phone(message.contact.phone_number)
-    except InputError:
-        phone = "+" + message.contact.phone_number.lstrip("+")
-    return await _save_phone(update, context, phone)
-
-
-async def take_typed_phone(update: Update, context: AppContext) -> int | None:
-    """Validates a typed phone number."""
-    assert update.message is not None
-    try:
-        phone = normalize_phone(update.message.text or "")
-    except InputError:
-        label = await text(update, context, "staff.btn_share_phone")
-        await reply(update, context, "common.input.phone", contact_keyboard(label))
-        return None
-    return await _save_phone(update, context, phone)
+async def take_phone(update: Update, context: AppContext) -> int | None:
+    """Accepts the technician's own shared contact or a valid typed number."""
+    phone = await phone_or_complain(update, context, button="staff.btn_share_phone")
+    return None if phone is None else await _save_phone(update, context, phone)
 
 
 async def _save_phone(update: Update, context: AppContext, phone: str) -> int:
@@ -149,8 +132,7 @@ def build() -> ConversationHandler[AppContext]:
         ],
         states={
             State.PHONE: [
-                MessageHandler(filters.CONTACT, take_contact),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, take_typed_phone),
+                MessageHandler(filters.CONTACT | (filters.TEXT & ~filters.COMMAND), take_phone),
             ],
             State.BASE: [
                 MessageHandler(filters.LOCATION, take_base),

@@ -15,7 +15,7 @@ from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
 from storage.models import Assignment, Staff
 from storage.repos import people
-from tests.bot.customer_steps import press, register, say
+from tests.bot.customer_steps import press, register, report_at, say
 from tests.bot.dispatch_steps import ADMIN, CUSTOMER, harness, only_case
 from tests.factories import make_product
 from tests.harness import Harness
@@ -108,15 +108,7 @@ async def test_chat_customer_case_is_auto_assigned_to_the_nearest_technician(
     async with harness.session() as session, session.begin():
         await make_product(session, serial="SN-5005", now=harness.clock.now())
     customer = await register(harness, CUSTOMER)
-    await say(harness, customer, "/report")
-    await say(harness, customer, "SN-5005")
-    await say(harness, customer, "Leaking water")
-    await press(harness, customer, "Continue")
-    customer.send_location(*SITE)
-    await harness.settle()
-    await press(harness, customer, "Skip")
-    await press(harness, customer, "Tomorrow by 18:00")
-    assert "registered as" in await press(harness, customer, "Confirm")
+    assert "registered as" in await report_at(harness, customer, SITE, serial="SN-5005")
     await harness.tick()
     case = await only_case(harness)
     assert case.status == "assigned"

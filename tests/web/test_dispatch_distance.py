@@ -4,7 +4,7 @@ the km shown in the desk's chat proposal and on the dashboard; a check-in moves 
 from __future__ import annotations
 
 from sandbox.users import SandboxUser
-from tests.bot.customer_steps import press, register, say
+from tests.bot.customer_steps import press, register, report_at, say
 from tests.bot.dispatch_steps import check_in, only_case
 from tests.factories import make_product
 from tests.harness import Harness
@@ -31,34 +31,22 @@ async def technician_at(
     return tech
 
 
-async def report_at_site(harness: Harness, customer: SandboxUser, serial: str) -> None:
-    """The customer reports a fault and shares the site's location."""
-    await say(harness, customer, "/report")
-    if "Which product" in customer.texts()[-1]:
-        await press(harness, customer, serial)
-    else:
-        await say(harness, customer, serial)
-    await say(harness, customer, "Leaking water")
-    await press(harness, customer, "Continue")
-    customer.send_location(*SITE)
-    await harness.settle()
-    await press(harness, customer, "Skip")
-    await press(harness, customer, "Tomorrow by 18:00")
-    assert "registered as" in await press(harness, customer, "Confirm")
-
-
-async def test_nearest_technician_first_with_km_in_chat_and_dashboard(
-    harness: Harness, client: Client
-) -> None:
-    await technician_at(harness, 6401, "Far Fang", FAR)
+async def team_and_case(harness: Harness) -> tuple[SandboxUser, SandboxUser, SandboxUser]:
+    """Two technicians with bases, a dispatcher, a chat customer's case at the site."""
+    far = await technician_at(harness, 6401, "Far Fang", FAR)
     await technician_at(harness, 6403, "Near Ning", NEAR)
     await add_staff(harness, DESK, ["dispatcher"], name="Desk Liu")
     async with harness.session() as session, session.begin():
         await make_product(session, serial="SN-7007", now=harness.clock.now())
     customer = await register(harness, 7001)
-    await report_at_site(harness, customer, "SN-7007")
+    assert "registered as" in await report_at(harness, customer, SITE, serial="SN-7007")
+    return far, customer, harness.user(DESK)
 
-    desk = harness.user(DESK)
+
+async def test_nearest_technician_first_with_km_in_chat_and_dashboard(
+    harness: Harness, client: Client
+) -> None:
+    _, _, desk = await team_and_case(harness)
     proposal = await press(harness, desk, "Assign")
     near_line = proposal.index("Near Ning: 2.")
     assert near_line < proposal.index("Far Fang: 33.") and "km away" in proposal
@@ -73,19 +61,12 @@ async def test_nearest_technician_first_with_km_in_chat_and_dashboard(
 async def test_a_technician_on_a_job_is_measured_from_their_last_check_in(
     harness: Harness,
 ) -> None:
-    far = await technician_at(harness, 6401, "Far Fang", FAR)
-    await technician_at(harness, 6403, "Near Ning", NEAR)
-    await add_staff(harness, DESK, ["dispatcher"], name="Desk Liu")
-    async with harness.session() as session, session.begin():
-        await make_product(session, serial="SN-7007", now=harness.clock.now())
-    customer = await register(harness, 7001)
-    await report_at_site(harness, customer, "SN-7007")
-    desk = harness.user(DESK)
+    far, customer, desk = await team_and_case(harness)
     await press(harness, desk, "Assign")
     await press(harness, desk, "Far Fang")
     await press(harness, far, "Accept")
     await check_in(harness, far, *SITE)
 
-    await report_at_site(harness, customer, "SN-7007")
+    assert "registered as" in await report_at(harness, customer, SITE, serial="SN-7007")
     proposal = await press(harness, desk, "Assign")
     assert proposal.index("Far Fang: 0.0 km away") < proposal.index("Near Ning: 2.")
