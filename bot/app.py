@@ -128,12 +128,14 @@ def register_handlers(application: BotApplication) -> None:
 def register_dispatch(application: BotApplication) -> None:
     """Staff membership, the desk, the technician's job and the customer's answers to it."""
     staff.register(application)
-    application.add_handler(tech_profile.build())  # /start join-… before registration's /start
     staff_admin.register(application)
     desk.register(application)
     technician.register(application)
     for dialog in (decline_job, check_in, job_note, quote, service_report, dispute_report):
         application.add_handler(dialog.build())
+    # After the job dialogs (an unanswered profile question must not swallow a decline reason
+    # or a check-in), before the registration dialog (its /start would take /start join-…).
+    application.add_handler(tech_profile.build())
     approvals.register(application)
 
 

@@ -16,7 +16,15 @@ from sandbox.users import SandboxUser
 from storage.models import Assignment, Staff
 from storage.repos import people
 from tests.bot.customer_steps import press, register, report_at, say
-from tests.bot.dispatch_steps import ADMIN, CUSTOMER, harness, only_case
+from tests.bot.dispatch_steps import (
+    ADMIN,
+    CUSTOMER,
+    assign_to,
+    customer_with_case,
+    harness,
+    only_case,
+    staff_team,
+)
 from tests.factories import make_product
 from tests.harness import Harness
 
@@ -122,3 +130,21 @@ async def test_chat_customer_case_is_auto_assigned_to_the_nearest_technician(
     await press(harness, near, "Accept")
     await harness.tick()
     assert any("+8613900139002" in text for text in customer.texts())
+
+
+async def test_an_unanswered_phone_question_does_not_swallow_a_decline_reason(
+    harness: Harness,
+) -> None:
+    admin = harness.user(ADMIN, "Boss")
+    link = await say(harness, admin, "/invite technician")
+    token = re.search(r"/start (join-[\w-]+)", link)
+    assert token is not None
+    tech = harness.user(6203, "Lin")
+    assert "share your phone number" in await say(harness, tech, f"/start {token.group(1)}")
+    desk, _, _ = await staff_team(harness)
+    await customer_with_case(harness)
+    await assign_to(harness, desk, "Lin")
+    await press(harness, tech, "Decline")
+    await say(harness, tech, "Van broke down")
+    assert "You declined" in tech.texts()[-1]
+    assert "Lin declined SR-20261123-0001: Van broke down" in desk.texts()[-1]
