@@ -27,6 +27,7 @@ from bot.dialogs import (
     report_fault,
     service_report,
     survey,
+    tech_profile,
 )
 from bot.handlers import (
     approvals,
@@ -129,13 +130,16 @@ def register_handlers(application: BotApplication) -> None:
 
 def register_dispatch(application: BotApplication) -> None:
     """Staff membership, the desk, the technician's job and the customer's answers to it."""
-    staff.register(application)  # /start join-… before the registration dialog's /start
+    staff.register(application)
     staff_admin.register(application)
     desk.register(application)
     technician.register(application)
     dialogs = (decline_job, check_in, job_note, quote, service_report, dispute_report, new_request)
     for dialog in dialogs:
         application.add_handler(dialog.build())
+    # After the job dialogs (an unanswered profile question must not swallow a decline reason
+    # or a check-in), before the registration dialog (its /start would take /start join-…).
+    application.add_handler(tech_profile.build())
     approvals.register(application)
 
 

@@ -1,8 +1,16 @@
-"""Choosing a technician: candidates ranked by region, skill and load, with the reasons."""
+"""Choosing a technician: candidates ranked by distance, region, skill and load, with reasons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from domain.geo import haversine_m
+
+Point = tuple[float, float]
+
+# A technician this far from the site (or farther) gets no distance bonus; nearer ones get up
+# to the weight of a region match, so a known distance takes the place of the region.
+DISTANCE_HORIZON_KM = 100
 
 
 @dataclass(frozen=True)
@@ -15,6 +23,8 @@ class Candidate:
     skills: tuple[str, ...]
     open_jobs: int
     max_open_jobs: int
+    # Where they are: the last check-in while on a job, else their base (None when unknown).
+    position: Point | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Ranked:
     skill_match: bool
     full: bool
     reasons: tuple[Reason, ...]
+    distance_km: float | None = None
 
     def code(self) -> str:
         """A short stored form of the reasons (kept on the assignment)."""
@@ -43,6 +54,8 @@ class Ranked:
             "skill" if self.skill_match else "-skill",
             f"load {self.candidate.open_jobs}/{self.candidate.max_open_jobs}",
         ]
+        if self.distance_km is not None:
+            parts.insert(0, f"{self.distance_km:.1f} km")
         return ", ".join(parts)
 
 
@@ -51,16 +64,37 @@ def _norm(value: str | None) -> str:
     return (value or "").strip().casefold()
 
 
-def rank(candidates: list[Candidate], *, region: str | None, category: str | None) -> list[Ranked]:
-    """Best first: region match, then skill match, then lighter load; full technicians last."""
+def distance_km(site: Point | None, position: Point | None) -> float | None:
+    """The great-circle distance in km (one decimal), None when either point is unknown."""
+    if site is None or position is None:
+        return None
+    return round(haversine_m(*site, *position) / 1000, 1)
+
+
+def _distance_reason(km: float) -> Reason:
+    """The distance as the desk reads it ("3.2 km away")."""
+    return Reason("desk.reason.distance", (("km", f"{km:.1f}"),))
+
+
+def rank(
+    candidates: list[Candidate],
+    *,
+    region: str | None,
+    category: str | None,
+    site: Point | None = None,
+) -> list[Ranked]:
+    """Best first: nearness (or region without a site), skill, lighter load; full ones last."""
     ranked: list[Ranked] = []
     for c in candidates:
         region_match = bool(region) and _norm(region) in {_norm(r) for r in c.regions}
         skill_match = bool(category) and _norm(category) in {_norm(s) for s in c.skills}
         full = c.open_jobs >= c.max_open_jobs
-        score = (0 if full else 1000) + (100 if region_match else 0) + (50 if skill_match else 0)
+        km = distance_km(site, c.position)
+        place = max(0, round(DISTANCE_HORIZON_KM - km)) if km is not None else 100 * region_match
+        score = (0 if full else 1000) + place + (50 if skill_match else 0)
         score -= min(c.open_jobs, 49)
         reasons = (
+            *((_distance_reason(km),) if km is not None else ()),
             Reason("desk.reason.region_yes" if region_match else "desk.reason.region_no"),
             Reason("desk.reason.skill_yes" if skill_match else "desk.reason.skill_no"),
             Reason(
@@ -68,14 +102,24 @@ def rank(candidates: list[Candidate], *, region: str | None, category: str | Non
                 (("open", c.open_jobs), ("max", c.max_open_jobs)),
             ),
         )
-        ranked.append(Ranked(c, score, region_match, skill_match, full, reasons))
+        ranked.append(Ranked(c, score, region_match, skill_match, full, reasons, km))
     ranked.sort(key=lambda r: (-r.score, r.candidate.name, r.candidate.staff_id))
     return ranked
 
 
-def auto_pick(ranked: list[Ranked]) -> Ranked | None:
-    """The technician an auto-assign policy may choose: free, same region and skilled."""
-    for item in ranked:
-        if not item.full and item.region_match and item.skill_match:
-            return item
-    return None
+def auto_pick(ranked: list[Ranked], *, region: str | None, category: str | None) -> Ranked | None:
+    """The technician an auto-assign policy may choose: the best free one who fits the case.
+
+    The ranking already put the nearest first when the case has a location. A case's region
+    must be served unless the distance is known (a customer who registered in chat has no
+    region); its product must be known when anyone free knows it (technicians who joined by
+    invite list no skills until the desk adds them).
+    """
+    free = [
+        r
+        for r in ranked
+        if not r.full and (not region or r.region_match or r.distance_km is not None)
+    ]
+    skilled = [r for r in free if r.skill_match]
+    pool = skilled if category and skilled else free
+    return pool[0] if pool else None

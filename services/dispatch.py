@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.callbacks import AcceptJob, DeclineJob
 from core.messages import Button, Message
-from domain.dispatch import Candidate, Ranked, auto_pick, rank
+from domain.dispatch import Candidate, Point, Ranked, auto_pick, rank
+from domain.geo import on_earth
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import accept_window
@@ -37,7 +38,9 @@ async def announce_new_case(
         return 0  # complaints have an owner and skip dispatch
     card = await case_card(session, case=case)
     if route is not None and route.auto_assign and policy is not None:
-        pick = auto_pick(await candidates(session, case=case))
+        pick = auto_pick(
+            await candidates(session, case=case), region=case.region, category=case.category
+        )
         technician = (
             await people.get_staff_by_id(session, staff_id=pick.candidate.staff_id)
             if pick
@@ -80,10 +83,24 @@ async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
             skills=tuple(t.skill_list),
             open_jobs=loads.get(t.id, 0),
             max_open_jobs=t.max_open_jobs,
+            position=position_of(t, on_job=loads.get(t.id, 0) > 0),
         )
         for t in techs
     ]
-    return rank(pool, region=case.region, category=case.category)
+    return rank(pool, region=case.region, category=case.category, site=site_of(case))
+
+
+def site_of(case: Case) -> Point | None:
+    """The case's shared location, if the customer sent one (typed addresses are not geocoded)."""
+    return on_earth(case.latitude, case.longitude)
+
+
+def position_of(technician: Staff, *, on_job: bool) -> Point | None:
+    """Where a technician is: their last check-in while on a job, else their base."""
+    last = on_earth(technician.last_latitude, technician.last_longitude)
+    if on_job and last is not None:
+        return last
+    return on_earth(technician.base_latitude, technician.base_longitude)
 
 
 async def end_assignment(

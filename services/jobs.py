@@ -146,6 +146,7 @@ async def check_in(
     )
     if case.arrived_at is None:
         case.arrived_at = now
+    technician.last_latitude, technician.last_longitude = latitude, longitude  # for dispatch
     case.arrival_distance_m = distance
     running = await current_assignment(session, case_id=case.id)
     rnd = round_of(running, case) if running else case.visits

@@ -1,4 +1,4 @@
-"""`aftersales customer export|forget WHO`: a person's data, on request (Telegram id or phone)."""
+"""`aftersales customer export|forget|key WHO`: a person's data on request, the key flag."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.settings import Settings
 from domain.validation import InputError, normalize_phone
-from services import privacy
+from services import key_customers, privacy
 from storage.db import create_session_factory
 from storage.models import Customer
 from storage.repos import people
@@ -24,7 +24,7 @@ WHO = "the customer's Telegram id or phone number (e.g. +8613800138000)"
 def add_parser(subparsers: Any) -> None:
     """Adds the customer subcommand."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "customer", help="data protection: export or erase a customer's data"
+        "customer", help="export or erase a customer's data; mark a key customer"
     )
     actions = parser.add_subparsers(dest="customer_action", required=True)
     export = actions.add_parser("export", help="everything stored about a person, as JSON")
@@ -35,6 +35,13 @@ def add_parser(subparsers: Any) -> None:
     )
     forget.add_argument("who", metavar="ID_OR_PHONE", help=WHO)
     forget.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
+    key = actions.add_parser("key", help="mark (--on) or unmark (--off) a key customer")
+    key.add_argument("who", metavar="ID_OR_PHONE", help=WHO)
+    switch = key.add_mutually_exclusive_group(required=True)
+    switch.add_argument(
+        "--on", dest="key", action="store_true", help="key customer: return visits"
+    )
+    switch.add_argument("--off", dest="key", action="store_false", help="no more return visits")
     parser.set_defaults(handler=run)
 
 
@@ -47,6 +54,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 customer = await find_customer(session, args.who)
                 if customer is None:
                     return 1
+                if args.customer_action == "key":
+                    changed = key_customers.mark_key(customer, key=args.key)
+                    print(_key_line(customer, changed=changed))
+                    return 0
                 if args.customer_action == "export":
                     data = await privacy.export_customer(session, customer=customer)
                     _write(privacy.to_json(data), args.output)
@@ -99,6 +110,17 @@ def _describe(customer: Customer) -> str:
     """Who a customer is, for the person at the terminal."""
     details = ", ".join(part for part in (customer.name, customer.company, customer.phone) if part)
     return f"Telegram id {customer.telegram_id}" + (f" ({details})" if details else "")
+
+
+def _key_line(customer: Customer, *, changed: bool) -> str:
+    """What the key command did, for the person at the terminal."""
+    if changed:
+        state = "is now a key customer (return visits)" if customer.is_key else "is no longer"
+    else:
+        state = "was already a key customer" if customer.is_key else "was not"
+    if not customer.is_key:
+        state += " a key customer"
+    return f"{_describe(customer)} {state}."
 
 
 def _write(text: str, output: Path | None) -> None:

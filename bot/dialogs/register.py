@@ -17,11 +17,16 @@ from telegram.ext import (
 from bot.common import mark_chosen, pressed, reply, retire_prompts, text
 from bot.context import AppContext
 from bot.dialogs.products import register_deeplink_product
-from bot.dialogs.shared import cancel_command, clean_or_complain, conversation, unsupported_input
+from bot.dialogs.shared import (
+    cancel_command,
+    clean_or_complain,
+    conversation,
+    phone_or_complain,
+    unsupported_input,
+)
 from bot.keyboards import contact_keyboard, language_keyboard, one_button
 from core.callbacks import Language, SkipCompany
 from core.i18n import LANGUAGES
-from domain.validation import InputError, normalize_phone
 from storage.models import Customer
 from storage.repos import people
 
@@ -94,31 +99,10 @@ async def take_name(update: Update, context: AppContext) -> int | None:
     return State.PHONE
 
 
-async def take_contact(update: Update, context: AppContext) -> int | None:
-    """Accepts the user's own shared contact."""
-    message = update.message
-    assert message is not None and message.contact is not None and context.user_data is not None
-    user = update.effective_user
-    if user is None or message.contact.user_id != user.id:
-        await reply(update, context, "start.contact_not_own")
-        return None
-    try:
-        phone = normalize_phone(message.contact.phone_number)
-    except InputError:
-        phone = "+" + message.contact.phone_number.lstrip("+")
-    return await _ask_company(update, context, phone)
-
-
-async def take_typed_phone(update: Update, context: AppContext) -> int | None:
-    """Validates a typed phone number."""
-    assert update.message is not None
-    try:
-        phone = normalize_phone(update.message.text or "")
-    except InputError:
-        label = await text(update, context, "start.btn_share_phone")
-        await reply(update, context, "common.input.phone", contact_keyboard(label))
-        return None
-    return await _ask_company(update, context, phone)
+async def take_phone(update: Update, context: AppContext) -> int | None:
+    """Accepts the user's own shared contact or a valid typed number."""
+    phone = await phone_or_complain(update, context, button="start.btn_share_phone")
+    return None if phone is None else await _ask_company(update, context, phone)
 
 
 async def _ask_company(update: Update, context: AppContext, phone: str) -> int:
@@ -197,8 +181,7 @@ def build() -> ConversationHandler[AppContext]:
             State.LANGUAGE: [CallbackQueryHandler(choose_language, pattern=Language.pattern())],
             State.NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_name)],
             State.PHONE: [
-                MessageHandler(filters.CONTACT, take_contact),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, take_typed_phone),
+                MessageHandler(filters.CONTACT | (filters.TEXT & ~filters.COMMAND), take_phone),
             ],
             State.COMPANY: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_company),

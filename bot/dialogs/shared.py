@@ -9,11 +9,12 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from bot.common import reply
+from bot.common import reply, text
 from bot.context import AppContext
+from bot.keyboards import contact_keyboard
 from domain.geo import on_earth
 from domain.sla import typed_example
-from domain.validation import InputError, clean_text
+from domain.validation import InputError, clean_text, normalize_phone
 
 DRAFT_KEYS = ("draft", "reg_name", "reg_phone", "product_draft")
 
@@ -68,6 +69,27 @@ async def location_or_complain(update: Update, context: AppContext) -> tuple[flo
     if point is None:
         await reply(update, context, "common.input.location")
     return point
+
+
+async def phone_or_complain(update: Update, context: AppContext, *, button: str) -> str | None:
+    """The user's own shared contact's or typed phone, or None after saying what is wrong."""
+    message = update.message
+    assert message is not None
+    if message.contact is not None:
+        user = update.effective_user
+        if user is None or message.contact.user_id != user.id:
+            await reply(update, context, "start.contact_not_own")
+            return None
+        try:
+            return normalize_phone(message.contact.phone_number)
+        except InputError:  # Telegram vouches for the number even when it is unusual
+            return "+" + message.contact.phone_number.lstrip("+")
+    try:
+        return normalize_phone(message.text or "")
+    except InputError:
+        label = await text(update, context, button)
+        await reply(update, context, "common.input.phone", contact_keyboard(label))
+        return None
 
 
 def conversation(**options: Any) -> ConversationHandler[AppContext]:

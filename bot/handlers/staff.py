@@ -7,7 +7,6 @@ import secrets
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, TypeHandler
-from telegram.ext import filters as tg_filters
 
 from bot.access import ADMIN_ROLES, staff_member
 from bot.common import answer, edit_or_reply, pressed, reply, text
@@ -45,7 +44,7 @@ async def bootstrap_admin(update: Update, context: AppContext) -> None:
     logger.info("user %s is an admin from the settings", user.id)
 
 
-async def join(update: Update, context: AppContext) -> None:
+async def join(update: Update, context: AppContext) -> Staff | None:
     """Redeems a one-time invite (/start join-<token>) and makes the user staff."""
     user = update.effective_user
     assert user is not None
@@ -54,7 +53,7 @@ async def join(update: Update, context: AppContext) -> None:
     invite = await people.redeem_invite(context.session, token=token, telegram_id=user.id, now=now)
     if invite is None:
         await reply(update, context, "staff.join_invalid")
-        return
+        return None
     existing = await people.get_staff(context.session, telegram_id=user.id)
     customer = await people.get_customer(context.session, telegram_id=user.id)
     language = (
@@ -86,6 +85,7 @@ async def join(update: Update, context: AppContext) -> None:
     await reply(
         update, context, "staff.joined", name=staff.name, role={"$t": f"staff.role.{invite.role}"}
     )
+    return staff
 
 
 async def invite_command(update: Update, context: AppContext) -> None:
@@ -142,10 +142,7 @@ async def _send_invite(update: Update, context: AppContext, staff: Staff, role: 
 
 
 def register(application: BotApplication) -> None:
-    """Adds the staff membership handlers (before the customer registration dialog)."""
+    """Adds the staff membership handlers (joining is in the tech_profile dialog)."""
     application.add_handler(TypeHandler(Update, bootstrap_admin), group=-1)
-    application.add_handler(
-        CommandHandler("start", join, filters=tg_filters.Regex(r"^/start(@\w+)? join-"))
-    )
     application.add_handler(CommandHandler("invite", invite_command))
     application.add_handler(CallbackQueryHandler(invite_button, pattern=Invite.pattern()))

@@ -52,6 +52,14 @@ async def fill_report(
     address: str = "88 Century Ave, Pudong, Shanghai",
 ) -> str:
     """Runs /report up to the deadline question (product by button or typed serial)."""
+    await start_report(harness, user, serial=serial, description=description)
+    return await say(harness, user, address)
+
+
+async def start_report(
+    harness: Harness, user: SandboxUser, *, serial: str, description: str
+) -> None:
+    """Runs /report up to the address question (product by button or typed serial)."""
     await say(harness, user, "/report")
     if "Which product" in user.texts()[-1]:
         await press(harness, user, serial)
@@ -59,7 +67,6 @@ async def fill_report(
         await say(harness, user, serial)
     await say(harness, user, description)
     await press(harness, user, "Continue")
-    return await say(harness, user, address)
 
 
 async def report_fault(
@@ -74,4 +81,16 @@ async def report_fault(
     """Reports a fault for a product typed by serial (first product); returns the answer."""
     await fill_report(harness, user, serial=serial, description=description, address=address)
     await press(harness, user, deadline_button)
+    return await press(harness, user, "Confirm")
+
+
+async def report_at(
+    harness: Harness, user: SandboxUser, point: tuple[float, float], *, serial: str = "SN-1001"
+) -> str:
+    """Reports a fault and shares the site's location instead of typing an address."""
+    await start_report(harness, user, serial=serial, description="Leaking water")
+    user.send_location(*point)
+    await harness.settle()
+    await press(harness, user, "Skip")
+    await press(harness, user, "Tomorrow by 18:00")
     return await press(harness, user, "Confirm")

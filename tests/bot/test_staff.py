@@ -42,7 +42,8 @@ async def test_admin_from_settings_invites_a_technician_who_joins(harness: Harne
 
     newcomer = harness.user(6100, "Lin")
     answer = await say(harness, newcomer, f"/start {match.group(1)}")
-    assert "You are now registered as technician" in answer
+    assert "You are now registered as technician" in newcomer.texts()[-2]
+    assert "share your phone number" in answer
     member = await _staff(harness, 6100)
     assert member is not None and member.role_set == {"technician"} and member.name == "Lin"
 

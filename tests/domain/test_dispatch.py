@@ -45,14 +45,49 @@ def test_full_technicians_go_last_and_are_never_auto_picked() -> None:
     )
     assert [r.candidate.name for r in ranked] == ["Far", "Full"]
     assert ranked[1].reasons[2].key == "desk.reason.full"
-    assert auto_pick(ranked) is None
+    assert auto_pick(ranked, region="Pudong", category="hvac") is None
 
 
-def test_auto_pick_needs_region_and_skill() -> None:
-    ranked = rank([tech(1, "Good", ("Pudong",), ("hvac",))], region="Pudong", category="hvac")
-    picked = auto_pick(ranked)
-    assert picked is not None and picked.candidate.staff_id == 1
+def test_auto_pick_needs_the_region_and_prefers_the_skill() -> None:
+    ranked = rank(
+        [
+            tech(2, "Elsewhere", ("Minhang",), ("hvac",)),
+            tech(1, "Good", ("Pudong",), ("hvac",), load=1),
+            tech(3, "Unskilled", ("Pudong",), ()),
+        ],
+        region="Pudong",
+        category="hvac",
+    )
+    picked = auto_pick(ranked, region="Pudong", category="hvac")
+    assert picked is not None and picked.candidate.name == "Good"
+    only_unskilled = [r for r in ranked if r.candidate.name == "Unskilled"]
+    picked = auto_pick(only_unskilled, region="Pudong", category="hvac")
+    assert picked is not None and picked.candidate.name == "Unskilled"
+    elsewhere = [r for r in ranked if r.candidate.name == "Elsewhere"]
+    assert auto_pick(elsewhere, region="Pudong", category="hvac") is None
     assert rank([], region=None, category=None) == []
+
+
+def test_auto_pick_without_region_or_category_takes_the_lightest_load() -> None:
+    ranked = rank(
+        [tech(1, "Busy", (), (), load=2), tech(2, "Idle", (), ())], region=None, category=None
+    )
+    picked = auto_pick(ranked, region=None, category=None)
+    assert picked is not None and picked.candidate.name == "Idle"
+
+
+def test_nearest_first_when_the_case_has_a_location() -> None:
+    site = (31.2304, 121.4737)  # People's Square, Shanghai
+    near = Candidate(1, "Near", (), (), 2, 5, position=(31.2397, 121.4998))  # Lujiazui, ~2.7 km
+    far = Candidate(2, "Far", ("Pudong",), (), 0, 5, position=(31.1443, 121.8083))  # ~33 km
+    unknown = Candidate(3, "Unknown", (), (), 0, 5)
+    ranked = rank([far, unknown, near], region="Pudong", category=None, site=site)
+    assert [r.candidate.name for r in ranked] == ["Near", "Far", "Unknown"]
+    top = ranked[0]
+    assert top.distance_km is not None and 2 < top.distance_km < 4
+    assert top.reasons[0].key == "desk.reason.distance"
+    assert top.code().startswith(f"{top.distance_km:.1f} km, ")
+    assert ranked[2].distance_km is None
 
 
 def test_unknown_region_and_category_match_nobody() -> None:

@@ -68,7 +68,7 @@ async def test_dispatcher_logs_in_assigns_and_exports(
     async with harness.session() as session, session.begin():
         customer = await make_customer(session, telegram_id=9001, now=now, name="王伟")
         case = await make_case(session, customer=customer, now=now)
-    await add_staff(harness, 9101, ["technician"], name="Tech Wu")
+    tech = await add_staff(harness, 9101, ["technician"], name="Tech Wu")
     await add_staff(harness, 9102, ["dispatcher"], name="Desk Liu")
     path = await login_path(harness, 9102)
 
@@ -85,7 +85,8 @@ async def test_dispatcher_logs_in_assigns_and_exports(
 
     await card.click()
     await expect(page.locator("h1")).to_contain_text(case.number)
-    await page.select_option("#technician", label="Tech Wu · Pudong")
+    # The option reads "Tech Wu · Pudong · <ranking reasons>"; picked by its value.
+    await page.select_option("#technician", value=str(tech.id))
     await page.click("#assign")
     await expect(page.locator("#notice")).to_contain_text("The technician is assigned")
     await expect(page.locator("#current-technician")).to_have_text("Tech Wu")

@@ -49,6 +49,9 @@ async def case_page(request: web.Request) -> web.Response:
         events = await case_rows.events_of(session, case_id=case_id)
         photos = await case_rows.photos_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
+        ranked = await dispatch.candidates(session, case=file.case) if technicians else []
+    order = {r.candidate.staff_id: i for i, r in enumerate(ranked)}
+    technicians = sorted(technicians, key=lambda s: order.get(s.id, len(order)))  # best first
     return render(
         request,
         "case.html",
@@ -57,6 +60,7 @@ async def case_page(request: web.Request) -> web.Response:
         photos=photos,
         badges=badges(file.case, deps.clock.now()),
         technicians=technicians,
+        proposals={r.candidate.staff_id: r.reasons for r in ranked},
         notice=request.query.get("notice") if request.query.get("notice") in NOTICES else None,
         **assign_form_context(file.case.status),
     )

@@ -122,6 +122,10 @@ def upgrade() -> None:
         sa.Column("max_open_jobs", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("base_latitude", sa.Float(), nullable=True),
+        sa.Column("base_longitude", sa.Float(), nullable=True),
+        sa.Column("last_latitude", sa.Float(), nullable=True),
+        sa.Column("last_longitude", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_staff_telegram_id")),
     )
