@@ -151,10 +151,12 @@ class Assignment(Base):
 # PostgreSQL numbers cases from this sequence (see storage.repos.cases.next_case_number): taking a
 # value never waits for another transaction. SQLite, one writer at a time, counts per day.
 CASE_NUMBERS = Sequence("case_numbers", metadata=Base.metadata)
+# Complaints (CP-…) are numbered apart from service requests, from their own sequence.
+COMPLAINT_NUMBERS = Sequence("complaint_numbers", metadata=Base.metadata)
 
 
 class DaySequence(Base):
-    """A local day's case numbering.
+    """A local day's case numbering, per series (SR service requests, CP complaints).
 
     SQLite: `last` is the last number given out that day. PostgreSQL: `last` is the value of
     the case_numbers sequence just before the day's first case; a case's number within the
@@ -164,4 +166,5 @@ class DaySequence(Base):
     __tablename__ = "day_sequences"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    series: Mapped[str] = mapped_column(String(2), primary_key=True, default="SR")
     last: Mapped[int] = mapped_column(Integer)
