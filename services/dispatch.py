@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from domain.reminders import accept_window
 from services import notify, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
 from storage.models import Assignment, Case, Staff
-from storage.repos import assignments, people, reminders
+from storage.repos import assignments, certifications, people, reminders
 from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ async def announce_new_case(
         return 0  # complaints have an owner and skip dispatch
     card = await case_card(session, case=case)
     if route is not None and route.auto_assign and policy is not None:
-        pick = auto_pick(await candidates(session, case=case))
+        today = now.astimezone(policy.tz).date()
+        pick = auto_pick(await candidates(session, case=case, today=today))
         technician = (
             await people.get_staff_by_id(session, staff_id=pick.candidate.staff_id)
             if pick
@@ -46,6 +47,7 @@ async def announce_new_case(
             await assign(
                 session, case=case, technician=technician, by=None, actor=Actor.SYSTEM,
                 now=now, policy=policy, rank_reason=pick.code(),
+                certification=pick.certification,
             )  # fmt: skip
             card["name"] = technician.name
             return await to_desk(
@@ -67,10 +69,17 @@ async def announce_new_case(
     )
 
 
-async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
-    """Every active technician, ranked for this case."""
+async def candidates(session: AsyncSession, *, case: Case, today: date) -> list[Ranked]:
+    """Every active technician, ranked for this case (certified for its category first)."""
     loads = await people.open_job_counts(session)
     techs = await people.staff_with_role(session, role="technician")
+    # A department that records no certificates yet is not asked about them at every assign.
+    in_use = bool(case.category) and await certifications.any_recorded(session)
+    certified = (
+        await certifications.valid_until_by_staff(session, category=case.category or "")
+        if in_use
+        else {}
+    )
     pool = [
         Candidate(
             staff_id=t.id,
@@ -79,10 +88,11 @@ async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
             skills=tuple(t.skill_list),
             open_jobs=loads.get(t.id, 0),
             max_open_jobs=t.max_open_jobs,
+            certified_until=certified.get(t.id),
         )
         for t in techs
     ]
-    return rank(pool, region=case.region, category=case.category)
+    return rank(pool, region=case.region, category=case.category, today=today if in_use else None)
 
 
 async def end_assignment(
@@ -169,6 +179,7 @@ async def assign(
     policy: ServicePolicy,
     rank_reason: str | None = None,
     reason: str | None = None,
+    certification: str | None = None,
 ) -> Assignment:
     """Gives the case to a technician (or to another one), starts the accept window."""
     if CaseStatus(case.status) == CaseStatus.NEW:
@@ -198,6 +209,7 @@ async def assign(
         assigned_by=by.id if by else None,
         assigned_at=now,
         rank_reason=(rank_reason or "")[:200] or None,
+        certification=certification,
     )
     case.technician_id = technician.id
     if by is not None and case.responded_at is None:

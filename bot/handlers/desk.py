@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -28,6 +29,16 @@ logger = logging.getLogger(__name__)
 SUGGESTED = 3
 REASON_LIMIT = 300
 MESSAGE_LIMIT = 2000
+
+
+def _pick_data(prefix: str, case_id: int, staff_id: int, *, confirmed: bool = False) -> str:
+    """Callback data of a technician choice; confirmed adds the desk's yes to a warning."""
+    return f"{prefix}:{case_id}:{staff_id}" + (":1" if confirmed else "")
+
+
+def _today(context: AppContext) -> date:
+    """The department's local day (certificates are valid through their last day)."""
+    return context.services.clock.now().astimezone(context.services.policy.tz).date()
 
 
 def _ids(data: str) -> list[int] | None:
@@ -104,7 +115,7 @@ async def _offer(
     update: Update, context: AppContext, case: Case, prefix: str, *, everyone: bool
 ) -> None:
     """Shows the ranked technicians (the best few, or all) as buttons with the reasons."""
-    ranked = await dispatch.candidates(context.session, case=case)
+    ranked = await dispatch.candidates(context.session, case=case, today=_today(context))
     if case.technician_id is not None:
         ranked = [r for r in ranked if r.candidate.staff_id != case.technician_id]
     if not ranked:
@@ -127,7 +138,7 @@ async def _offer(
         [
             (
                 texts.get(language, "desk.btn_candidate", pos=i, name=item.candidate.name),
-                f"{prefix}:{case.id}:{item.candidate.staff_id}",
+                _pick_data(prefix, case.id, item.candidate.staff_id),
             )
         ]
         for i, item in enumerate(shown, 1)
@@ -137,6 +148,25 @@ async def _offer(
     await edit_or_reply(
         update, context, "desk.choose_technician", inline(rows), number=case.number,
         lines="\n".join(lines),
+    )  # fmt: skip
+
+
+async def _confirm_uncertified(
+    update: Update, context: AppContext, case: Case, choice: Ranked, prefix: str
+) -> None:
+    """Warns that the technician is not (or no longer) certified; the desk confirms or not."""
+    language = await language_of(update, context)
+    texts = context.services.texts
+    staff_id = choice.candidate.staff_id
+    rows = [
+        [(texts.get(language, "desk.btn_assign_anyway"),
+          _pick_data(prefix, case.id, staff_id, confirmed=True))],
+        [(texts.get(language, "desk.btn_choose_other"), f"{prefix}o:{case.id}")],
+    ]  # fmt: skip
+    await edit_or_reply(
+        update, context, "desk.confirm_uncertified", inline(rows), number=case.number,
+        name=choice.candidate.name, category=case.category or "-",
+        reasons=_reasons(context, language, choice),
     )  # fmt: skip
 
 
@@ -178,7 +208,7 @@ async def pick_technician(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     reassigning = query.data.startswith("rsg:")
-    if len(ids) != 2:
+    if len(ids) not in (2, 3) or ids[2:] not in ([], [1]):
         await answer(update, context, "common.stale_button")
         return
     reason: str | None = None
@@ -192,7 +222,8 @@ async def pick_technician(update: Update, context: AppContext) -> None:
         await answer(update, context, "desk.already_assigned", number=case.number)
         return
     ranked = {
-        r.candidate.staff_id: r for r in await dispatch.candidates(context.session, case=case)
+        r.candidate.staff_id: r
+        for r in await dispatch.candidates(context.session, case=case, today=_today(context))
     }
     choice = ranked.get(ids[1])
     technician = await context.session.get(Staff, ids[1]) if choice else None
@@ -200,10 +231,13 @@ async def pick_technician(update: Update, context: AppContext) -> None:
         await answer(update, context, "common.stale_button")
         return
     await answer(update, context)
+    if choice.needs_confirmation and len(ids) == 2:
+        await _confirm_uncertified(update, context, case, choice, query.data.split(":")[0])
+        return
     await dispatch.assign(
         context.session, case=case, technician=technician, by=staff, actor=desk_actor(staff),
         now=context.services.clock.now(), policy=context.services.policy,
-        rank_reason=choice.code(), reason=reason,
+        rank_reason=choice.code(), reason=reason, certification=choice.certification,
     )  # fmt: skip
     if reassigning and context.user_data is not None:
         context.user_data.get("reassign", {}).pop(str(case.id), None)

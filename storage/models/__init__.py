@@ -11,7 +11,7 @@ from storage.models.infra import (
     Reminder,
     WebSession,
 )
-from storage.models.people import Customer, Staff, StaffAudit, StaffInvite
+from storage.models.people import Certification, Customer, Staff, StaffAudit, StaffInvite
 from storage.models.work import Quote, ServiceReport
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CasePhoto",
+    "Certification",
     "Customer",
     "DaySequence",
     "InboxUpdate",

@@ -146,6 +146,9 @@ class Assignment(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
     rank_reason: Mapped[str | None] = mapped_column(String(200))
+    # The technician's certificate for the case's category when assigned: valid, expired or
+    # none (None: the case had no category). Counted in the monthly report.
+    certification: Mapped[str | None] = mapped_column(String(10))
 
 
 # PostgreSQL numbers cases from this sequence (see storage.repos.cases.next_case_number): taking a

@@ -184,6 +184,26 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "certifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=60), nullable=False),
+        sa.Column("valid_until", sa.Date(), nullable=False),
+        sa.Column("recorded_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_certifications_staff_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certifications")),
+        sa.UniqueConstraint("staff_id", "category", name=op.f("uq_certifications_staff_id")),
+    )
+    with op.batch_alter_table("certifications", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_certifications_staff_id"), ["staff_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_certifications_valid_until"), ["valid_until"], unique=False
+        )
+
+    op.create_table(
         "web_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token", sa.String(length=64), nullable=False),
@@ -282,6 +302,7 @@ def upgrade() -> None:
         sa.Column("ended_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.Text(), nullable=True),
         sa.Column("rank_reason", sa.String(length=200), nullable=True),
+        sa.Column("certification", sa.String(length=10), nullable=True),
         sa.ForeignKeyConstraint(
             ["assigned_by"], ["staff.id"], name=op.f("fk_assignments_assigned_by_staff")
         ),
@@ -576,6 +597,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_staff_audit_at"))
 
     op.drop_table("staff_audit")
+    with op.batch_alter_table("certifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certifications_valid_until"))
+        batch_op.drop_index(batch_op.f("ix_certifications_staff_id"))
+
+    op.drop_table("certifications")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_customer_id"))
 
