@@ -72,3 +72,14 @@ async def expiring(
         .order_by(Certification.valid_until, Staff.name)
     )
     return [(name, category, until) for name, category, until in rows]
+
+
+async def all_held(session: AsyncSession) -> list[tuple[Certification, Staff]]:
+    """Every active technician's certificates, by name and category (the staff page)."""
+    rows = await session.execute(
+        select(Certification, Staff)
+        .join(Staff, Staff.id == Certification.staff_id)
+        .where(Staff.active.is_(True))
+        .order_by(Staff.name, Certification.category)
+    )
+    return [(cert, staff) for cert, staff in rows]
