@@ -2,6 +2,7 @@
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
+from storage.models.claims import SupplierClaim
 from storage.models.feedback import Survey, SurveyAnswer
 from storage.models.infra import (
     InboxUpdate,
@@ -34,6 +35,7 @@ __all__ = [
     "Staff",
     "StaffAudit",
     "StaffInvite",
+    "SupplierClaim",
     "Survey",
     "SurveyAnswer",
     "UTCDateTime",
