@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.clock import ManualClock
-from sandbox.botapi import BotApiServer
 from storage.models import OutboxMessage, SupplierClaim
-from tests.bot.customer_steps import press, say
-from tests.bot.dispatch_steps import ADMIN, accepted_job, check_in, only_case
+from tests.bot.dispatch_steps import PURCHASING_CHAT as PURCHASING
+from tests.bot.dispatch_steps import accepted_job, check_in, file_report, harness, only_case
 from tests.harness import Harness
 from tests.web.conftest import Client, add_staff, log_in
 
-PURCHASING = -100888
-
-
-@pytest.fixture
-async def harness(
-    botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
-) -> AsyncIterator[Harness]:
-    """The bot with an admin and a purchasing chat."""
-    running = Harness(botapi, engine, clock, admin_ids=[ADMIN], purchasing_chat_id=PURCHASING)
-    try:
-        await running.start()
-        yield running
-    finally:
-        await running.stop()
+__all__ = ["harness"]
 
 
 async def test_supplier_part_tells_purchasing_and_enters_the_claim_register(
@@ -37,18 +18,11 @@ async def test_supplier_part_tells_purchasing_and_enters_the_claim_register(
 ) -> None:
     _, tech = await accepted_job(harness)
     await check_in(harness, tech)
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Report")
-    await say(harness, tech, "Replaced the compressor")
-    await say(harness, tech, "Compressor K3, 1, 350")
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "3")
-    await say(harness, tech, "0")
-    await press(harness, tech, "Supplier part")
-    await say(harness, tech, "Acme Compressors Ltd")
-    await press(harness, tech, "No")
-    await press(harness, tech, "Yes")
-    assert "filed" in await press(harness, tech, "Submit")
+    filed = await file_report(
+        harness, tech, parts=("Compressor K3, 1, 350",), cause="Supplier part",
+        supplier="Acme Compressors Ltd",
+    )  # fmt: skip
+    assert "filed" in filed
     case = await only_case(harness)
     async with harness.session() as session:
         row = await session.scalar(
