@@ -16,4 +16,6 @@ def desk_route(context: AppContext) -> DeskRoute:
 def quality_route(context: AppContext) -> QualityRoute:
     """Where major quality problems go, from the settings."""
     settings = context.services.settings
-    return QualityRoute(settings.quality_chat_id, settings.default_language)
+    return QualityRoute(
+        settings.quality_chat_id, settings.default_language, settings.purchasing_chat_id
+    )

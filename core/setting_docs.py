@@ -11,6 +11,7 @@ SETTING_DOCS: dict[str, str] = {
     "admin_ids": "comma-separated Telegram user ids who are admins from the first start",
     "desk_chat_id": "a group chat for desk announcements instead of dispatchers' private chats",
     "quality_chat_id": "chat told about major quality problems from service reports",
+    "purchasing_chat_id": "purchasing chat told of failed supplier parts (supplier claims)",
     "webhook_url": "public HTTPS URL of /telegram/webhook; when set, replaces polling",
     "webhook_secret": "secret token Telegram must send with every webhook request",
     "http_host": "address the web app binds to",

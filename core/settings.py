@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     desk_chat_id: int | None = None
     quality_chat_id: int | None = None
+    purchasing_chat_id: int | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     http_host: str = "127.0.0.1"

@@ -1,8 +1,9 @@
-"""Choosing a technician: candidates ranked by distance, region, skill and load, with reasons."""
+"""Choosing a technician: certified first, then nearness (or region), skill, load; with reasons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from domain.geo import haversine_m
 
@@ -25,6 +26,8 @@ class Candidate:
     max_open_jobs: int
     # Where they are: the last check-in while on a job, else their base (None when unknown).
     position: Point | None = None
+    # The last day of the certificate for the case's category, if one was ever recorded.
+    certified_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,13 @@ class Ranked:
     full: bool
     reasons: tuple[Reason, ...]
     distance_km: float | None = None
+    # valid, expired or none for the case's category; None when the case has no category.
+    certification: str | None = None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Assigning an uncertified or expired technician is confirmed by the desk first."""
+        return self.certification in (CERT_EXPIRED, CERT_NONE)
 
     def code(self) -> str:
         """A short stored form of the reasons (kept on the assignment)."""
@@ -57,6 +67,26 @@ class Ranked:
         if self.distance_km is not None:
             parts.insert(0, f"{self.distance_km:.1f} km")
         return ", ".join(parts)
+
+
+CERT_VALID = "valid"
+CERT_EXPIRED = "expired"
+CERT_NONE = "none"
+
+
+def certification_of(certified_until: date | None, today: date) -> str:
+    """valid through its last day, expired after it, none if never certified."""
+    if certified_until is None:
+        return CERT_NONE
+    return CERT_VALID if certified_until >= today else CERT_EXPIRED
+
+
+def _cert_reason(state: str, until: date | None) -> Reason:
+    """The certification part of the reasons shown to the desk."""
+    if state == CERT_NONE or until is None:
+        return Reason("desk.reason.not_certified")
+    key = "desk.reason.certified" if state == CERT_VALID else "desk.reason.cert_expired"
+    return Reason(key, (("until", until.isoformat()),))
 
 
 def _norm(value: str | None) -> str:
@@ -82,8 +112,12 @@ def rank(
     region: str | None,
     category: str | None,
     site: Point | None = None,
+    today: date | None = None,
 ) -> list[Ranked]:
-    """Best first: nearness (or region without a site), skill, lighter load; full ones last."""
+    """Best first: certified for the category, nearness (or region), skill, lighter load.
+
+    Certification counts only when `today` is given (the department records certificates).
+    """
     ranked: list[Ranked] = []
     for c in candidates:
         region_match = bool(region) and _norm(region) in {_norm(r) for r in c.regions}
@@ -93,7 +127,13 @@ def rank(
         place = max(0, round(DISTANCE_HORIZON_KM - km)) if km is not None else 100 * region_match
         score = (0 if full else 1000) + place + (50 if skill_match else 0)
         score -= min(c.open_jobs, 49)
-        reasons = (
+        certification = None
+        if category and today is not None:
+            certification = certification_of(c.certified_until, today)
+            # Only trained technicians may repair: the certified rank above everyone else.
+            score += 2000 if certification == CERT_VALID else 0
+        reasons: tuple[Reason, ...] = (
+            *((_cert_reason(certification, c.certified_until),) if certification else ()),
             *((_distance_reason(km),) if km is not None else ()),
             Reason("desk.reason.region_yes" if region_match else "desk.reason.region_no"),
             Reason("desk.reason.skill_yes" if skill_match else "desk.reason.skill_no"),
@@ -102,7 +142,9 @@ def rank(
                 (("open", c.open_jobs), ("max", c.max_open_jobs)),
             ),
         )
-        ranked.append(Ranked(c, score, region_match, skill_match, full, reasons, km))
+        ranked.append(
+            Ranked(c, score, region_match, skill_match, full, reasons, km, certification)
+        )
     ranked.sort(key=lambda r: (-r.score, r.candidate.name, r.candidate.staff_id))
     return ranked
 

@@ -1,18 +1,20 @@
-"""Case numbers: SR-YYYYMMDD-NNNN, counted per local day."""
+"""Case numbers: SR-YYYYMMDD-NNNN for service requests, CP-… for complaints, per local day."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-CASE_NUMBER_RE = re.compile(r"^SR-(\d{8})-(\d{4,})$")
+SERVICE_SERIES = "SR"
+COMPLAINT_SERIES = "CP"
+CASE_NUMBER_RE = re.compile(r"^(?:SR|CP)-(\d{8})-(\d{4,})$")
 
 
-def format_case_number(day: date, sequence: int) -> str:
-    """Formats the sequence-th case of a day as SR-20261123-0042."""
+def format_case_number(day: date, sequence: int, series: str = SERVICE_SERIES) -> str:
+    """Formats the sequence-th case of a day's series as SR-20261123-0042 (or CP-…)."""
     if sequence < 1:
         raise ValueError("sequence starts at 1")
-    return f"SR-{day:%Y%m%d}-{sequence:04d}"
+    return f"{series}-{day:%Y%m%d}-{sequence:04d}"
 
 
 def parse_case_number(text: str) -> tuple[date, int] | None:

@@ -36,6 +36,12 @@ class PlannedReminder:
         return f"case:{case_id}:{self.kind}:{self.stage}:{self.round}"
 
 
+def round_of(key: str) -> int:
+    """The round a reminder row's key was planned for (its last field; 0 if unreadable)."""
+    tail = key.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
 def response_clock(created_at: datetime, policy: ServicePolicy, rnd: int) -> list[PlannedReminder]:
     """Desk reminder at 75 % of the response window, escalation at breach."""
     reminder_at = created_at + policy.response * policy.response_reminder_ratio
@@ -97,13 +103,15 @@ def confirm_clock(resolved_at: datetime, policy: ServicePolicy, rnd: int) -> lis
     ]
 
 
-def survey_clock(closed_at: datetime, policy: ServicePolicy) -> list[PlannedReminder]:
-    """Push after closure, one reminder, then expiry; one survey per case, so round 0."""
+def survey_clock(
+    closed_at: datetime, policy: ServicePolicy, rnd: int = 0
+) -> list[PlannedReminder]:
+    """Push after closure, one reminder, then expiry; the round is the closing's repair round."""
     pushed = closed_at + policy.survey_delay
     return [
-        PlannedReminder(ReminderKind.SURVEY, "push", pushed),
-        PlannedReminder(ReminderKind.SURVEY, "remind", pushed + policy.survey_reminder),
-        PlannedReminder(ReminderKind.SURVEY, "expire", closed_at + policy.survey_expiry),
+        PlannedReminder(ReminderKind.SURVEY, "push", pushed, rnd),
+        PlannedReminder(ReminderKind.SURVEY, "remind", pushed + policy.survey_reminder, rnd),
+        PlannedReminder(ReminderKind.SURVEY, "expire", closed_at + policy.survey_expiry, rnd),
     ]
 
 

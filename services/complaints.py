@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.callbacks import HandlingVerdict, TakeComplaint
-from core.messages import Button, Message, term
+from core.messages import Button, Message, at, term
 from domain.complaints import Severity, Source, closure_problem
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
@@ -17,7 +17,7 @@ from services import intake, notify, workflow
 from services.intake import CaseDraft
 from storage.models import Case, Customer, Staff
 from storage.repos import cases as case_rows
-from storage.repos import reminders
+from storage.repos import people, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -166,15 +166,20 @@ async def close_complaint(
                 ),
             ),
         ),
-        key=f"complaint:{complaint.id}:outcome",
+        key=f"complaint:{complaint.id}:outcome:{complaint.reopen_count}",
         now=now,
     )
 
 
 async def record_handling(
-    session: AsyncSession, *, complaint: Case, satisfied: bool, now: datetime
+    session: AsyncSession,
+    *,
+    complaint: Case,
+    satisfied: bool,
+    now: datetime,
+    policy: ServicePolicy,
 ) -> bool:
-    """Stores the customer's verdict on the handling, once; False if it was already given."""
+    """Stores the customer's verdict on the handling, once; not satisfied reopens the complaint."""
     if complaint.status != CaseStatus.CLOSED or complaint.handling_satisfied is not None:
         return False
     complaint.handling_satisfied = satisfied
@@ -188,12 +193,47 @@ async def record_handling(
         note="satisfied" if satisfied else "not satisfied",
     )
     if not satisfied:
-        await notify.to_role(
+        await _reopen(session, complaint=complaint, now=now, policy=policy)
+    return True
+
+
+async def _reopen(
+    session: AsyncSession, *, complaint: Case, now: datetime, policy: ServicePolicy
+) -> None:
+    """Back to open with a new 24 h response clock: a supervisor takes it again and re-closes."""
+    owner_id = complaint.owner_id
+    await workflow.reopen(
+        session,
+        case=complaint,
+        actor=Actor.CUSTOMER,
+        actor_id=None,
+        now=now,
+        policy=policy,
+        note="handling: not satisfied",
+    )
+    # Taking it again is the response its new clock waits for; the verdict is asked anew.
+    complaint.owner_id = None
+    complaint.handling_satisfied = None
+    complaint.closed_at = None
+    take = ((Button("complaint.btn_take", f"cpo:{complaint.id}"),),)
+    args = {"number": complaint.number, "response_due": at(complaint.response_due_at)}
+    round_key = f"complaint:{complaint.id}:unsatisfied:{complaint.reopen_count}"
+    owner = await people.get_staff_by_id(session, staff_id=owner_id) if owner_id else None
+    if owner is not None:
+        await notify.to_staff(
             session,
-            role=SUPERVISOR,
-            message=Message("complaint.staff_unsatisfied", {"number": complaint.number}),
-            key=f"complaint:{complaint.id}:unsatisfied",
+            staff=owner,
+            message=Message("complaint.owner_reopened", args, take),
+            key=f"{round_key}:owner",
             now=now,
             case=complaint,
         )
-    return True
+    await notify.to_role(
+        session,
+        role=SUPERVISOR,
+        message=Message("complaint.staff_unsatisfied", args, take),
+        key=round_key,
+        now=now,
+        case=complaint,
+    )
+    logger.info("complaint %s reopened: customer not satisfied", complaint.number)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from domain.reminders import accept_window
 from services import notify, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
 from storage.models import Assignment, Case, Staff
-from storage.repos import assignments, people, reminders, webhooks
+from storage.repos import assignments, certifications, people, reminders, webhooks
 from storage.repos import cases as case_rows
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,11 @@ async def announce_new_case(
         return 0  # complaints have an owner and skip dispatch
     card = await case_card(session, case=case)
     if route is not None and route.auto_assign and policy is not None:
+        today = now.astimezone(policy.tz).date()
         pick = auto_pick(
-            await candidates(session, case=case), region=case.region, category=case.category
+            await candidates(session, case=case, today=today),
+            region=case.region,
+            category=case.category,
         )
         technician = (
             await people.get_staff_by_id(session, staff_id=pick.candidate.staff_id)
@@ -50,6 +53,7 @@ async def announce_new_case(
             await assign(
                 session, case=case, technician=technician, by=None, actor=Actor.SYSTEM,
                 now=now, policy=policy, rank_reason=pick.code(),
+                certification=pick.certification,
             )  # fmt: skip
             card["name"] = technician.name
             return await to_desk(
@@ -71,10 +75,25 @@ async def announce_new_case(
     )
 
 
-async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
-    """Every active technician, ranked for this case."""
+async def candidates(
+    session: AsyncSession, *, case: Case, today: date | None = None
+) -> list[Ranked]:
+    """Every active technician, ranked for this case (certified for its category first).
+
+    `today` (the department's local day) turns the certificates on; without it they are not
+    looked at (a view that only lists technicians).
+    """
     loads = await people.open_job_counts(session)
     techs = await people.staff_with_role(session, role="technician")
+    # A department that records no certificates yet is not asked about them at every assign.
+    in_use = (
+        today is not None and bool(case.category) and await certifications.any_recorded(session)
+    )
+    certified = (
+        await certifications.valid_until_by_staff(session, category=case.category or "")
+        if in_use
+        else {}
+    )
     pool = [
         Candidate(
             staff_id=t.id,
@@ -84,10 +103,17 @@ async def candidates(session: AsyncSession, *, case: Case) -> list[Ranked]:
             open_jobs=loads.get(t.id, 0),
             max_open_jobs=t.max_open_jobs,
             position=position_of(t, on_job=loads.get(t.id, 0) > 0),
+            certified_until=certified.get(t.id),
         )
         for t in techs
     ]
-    return rank(pool, region=case.region, category=case.category, site=site_of(case))
+    return rank(
+        pool,
+        region=case.region,
+        category=case.category,
+        site=site_of(case),
+        today=today if in_use else None,
+    )
 
 
 def site_of(case: Case) -> Point | None:
@@ -187,6 +213,7 @@ async def assign(
     policy: ServicePolicy,
     rank_reason: str | None = None,
     reason: str | None = None,
+    certification: str | None = None,
 ) -> Assignment:
     """Gives the case to a technician (or to another one), starts the accept window."""
     if CaseStatus(case.status) == CaseStatus.NEW:
@@ -216,6 +243,7 @@ async def assign(
         assigned_by=by.id if by else None,
         assigned_at=now,
         rank_reason=(rank_reason or "")[:200] or None,
+        certification=certification,
     )
     case.technician_id = technician.id
     if by is not None and case.responded_at is None:

@@ -1,4 +1,4 @@
-"""Surveys: exactly one per closed case, scheduled at closure."""
+"""Surveys: one per closing of a case (a re-repair is surveyed again), scheduled at closure."""
 
 from __future__ import annotations
 
@@ -26,19 +26,24 @@ logger = logging.getLogger(__name__)
 async def schedule_survey(
     session: AsyncSession, *, case: Case, now: datetime, policy: ServicePolicy
 ) -> Survey:
-    """Creates the case's survey and its push, reminder and expiry rows (once per case)."""
-    survey = await survey_rows.survey_of_case(session, case_id=case.id)
+    """Creates the survey of the case's current repair round and its push, reminder, expiry."""
+    survey = await survey_rows.survey_of_case(
+        session, case_id=case.id, repair_round=case.reopen_count
+    )
     if survey is not None:
         return survey
     survey = Survey(
         case_id=case.id,
+        repair_round=case.reopen_count,
         customer_id=case.customer_id,
         status="scheduled",
         created_at=now,
         expires_at=now + policy.survey_expiry,
     )
     await survey_rows.add_survey(session, survey=survey)
-    await reminders.schedule_plan(session, case_id=case.id, plan=survey_clock(now, policy))
+    await reminders.schedule_plan(
+        session, case_id=case.id, plan=survey_clock(now, policy, case.reopen_count)
+    )
     return survey
 
 

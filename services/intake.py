@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import Actor, CaseKind, CaseStatus
+from domain.numbers import COMPLAINT_SERIES, SERVICE_SERIES
 from domain.policy import ServicePolicy
 from domain.reminders import response_clock
 from domain.sla import repeat_of, response_due
@@ -69,7 +70,11 @@ async def open_case(
         if repeat is not None:
             parent_id, is_repeat = repeat, True
     case = Case(
-        number=await case_rows.next_case_number(session, day=today),
+        number=await case_rows.next_case_number(
+            session,
+            day=today,
+            series=COMPLAINT_SERIES if draft.kind is CaseKind.COMPLAINT else SERVICE_SERIES,
+        ),
         kind=draft.kind,
         status=CaseStatus.NEW,
         customer_id=customer.id,

@@ -103,7 +103,10 @@ async def assign(
         raise Refused("invalid", "no active technician with this id", "technician_id")
     if technician.id == case.technician_id:
         raise Refused("conflict", "the case is already assigned to this technician")
-    ranked = {r.candidate.staff_id: r for r in await dispatch.candidates(session, case=case)}
+    today = now.astimezone(policy.tz).date()
+    ranked = {
+        r.candidate.staff_id: r for r in await dispatch.candidates(session, case=case, today=today)
+    }
     rank = ranked.get(technician.id)
     try:
         await dispatch.assign(

@@ -17,7 +17,7 @@ from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import confirm_clock
 from domain.warranty import Charge, Warranty, charge_for
-from services import notify, onsite, workflow
+from services import notify, onsite, supplier_claims, workflow
 from services.desk import case_card
 from storage.models import Case, Customer, ServiceReport, Staff
 from storage.repos import cases as case_rows
@@ -64,6 +64,7 @@ class QualityRoute:
 
     chat_id: int | None
     language: str
+    purchasing_chat_id: int | None = None
 
 
 def signature_page(public_url: str | None, report_id: int) -> str | None:
@@ -200,6 +201,11 @@ async def file_report(
             key=f"report:{report.id}",
             now=now,
         )
+    if draft.root_cause == "supplier":
+        await supplier_claims.open_claim(
+            session, case=case, report=report, now=now, chat_id=quality.purchasing_chat_id,
+            language=quality.language,
+        )  # fmt: skip
     if draft.major_quality:
         await _tell_quality(session, case=case, report=report, now=now, quality=quality)
     return report

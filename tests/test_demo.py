@@ -84,7 +84,7 @@ async def test_script_runs_the_whole_lifecycle(engine: AsyncEngine, tmp_path: Pa
         assert f"=== {name} ===" in transcript
     assert "SANDBOX" in transcript
     assert "Please tell us how it went" in transcript
-    assert "Complaint SR-" in transcript and "is settled" in transcript
+    assert "Complaint CP-" in transcript and "is settled" in transcript
     assert "Wang Wei (customer) types: /report" in transcript
     assert "⏩ the clock moves forward 1 h 1 min" in transcript
     assert f"All {len(STAGES)} steps of the lifecycle worked." in transcript

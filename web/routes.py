@@ -10,6 +10,7 @@ from web.views import (
     auth,
     board,
     cases,
+    claims,
     exports,
     intake,
     integrations,
@@ -51,6 +52,10 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/staff", staff.staff_page)
     app.router.add_get("/staff/{staff_id:[0-9]+}/remove", staff.remove_page)
     app.router.add_post("/staff/{staff_id:[0-9]+}/remove", staff.remove)
+    app.router.add_post("/staff/certify", staff.certify)
+    app.router.add_get("/claims", claims.claims_page)
+    app.router.add_get("/claims.csv", claims.download)
+    app.router.add_post("/claims/{claim_id:[0-9]+}/outcome", claims.record)
     app.router.add_get("/exports", exports.exports_page)
     app.router.add_get("/exports/{register}.csv", exports.download)
     app.router.add_get("/integrations", integrations.integrations_page)

@@ -1,4 +1,4 @@
-"""`aftersales staff invite|add|remove|list`: staff set-up from the command line."""
+"""`aftersales staff invite|add|remove|certify|list`: staff set-up from the command line."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from telegram.error import TelegramError
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import Clock, SystemClock
 from core.settings import Settings
+from domain.parsing import parse_day
 from domain.validation import InputError, normalize_phone
+from services import certifications as certs
 from services import staff as staff_changes
 from storage.db import create_session_factory
 from storage.repos import people
@@ -53,6 +55,13 @@ def add_parser(subparsers: Any) -> None:
     )
     remove.add_argument("telegram_id", type=int, metavar="ID", help="the member's Telegram id")
     remove.add_argument("--role", choices=people.STAFF_ROLES, help="remove only this role")
+    certify = actions.add_parser(
+        "certify", help="record (or --revoke) a technician's certificate for a product category"
+    )
+    certify.add_argument("telegram_id", type=int, metavar="ID", help="the member's Telegram id")
+    certify.add_argument("--category", required=True, help="the product category")
+    certify.add_argument("--until", help="last valid day, YYYY-MM-DD")
+    certify.add_argument("--revoke", action="store_true", help="withdraw the certificate")
     actions.add_parser("list", help="list staff members")
     parser.set_defaults(handler=run)
 
@@ -74,6 +83,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 return await add_staff(sessions, settings, args)
             if args.staff_action == "remove":
                 return await remove_staff(sessions, settings, args)
+            if args.staff_action == "certify":
+                return await certify_staff(sessions, args)
             print(await list_staff(sessions))
             return 0
     except NoDatabase as exc:
@@ -184,6 +195,43 @@ async def remove_staff(
             return 2
         left = staff.roles if staff.active else "none (inactive)"
         print(f"Staff #{staff.id} {staff.name} removed: {','.join(removed)}; roles left: {left}")
+    return 0
+
+
+async def certify_staff(
+    sessions: async_sessionmaker[AsyncSession],
+    args: argparse.Namespace,
+    clock: Clock | None = None,
+) -> int:
+    """Records or revokes a certificate; exit code 2 on bad input or nothing to revoke."""
+    until = parse_day(args.until)
+    if args.revoke == (args.until is not None) or (not args.revoke and until is None):
+        print("Give --until YYYY-MM-DD (a real day), or --revoke.", file=sys.stderr)
+        return 2
+    try:
+        category = certs.clean_category(args.category)
+    except InputError:
+        print(f"The category must be 1 to {certs.MAX_CATEGORY} characters.", file=sys.stderr)
+        return 2
+    async with sessions() as session, session.begin():
+        staff = await people.get_staff(session, telegram_id=args.telegram_id)
+        if staff is None or not staff.active or "technician" not in staff.role_set:
+            print(f"No active technician {args.telegram_id}.", file=sys.stderr)
+            return 2
+        if args.revoke:
+            if not await certs.revoke(
+                session, staff=staff, category=category, by=staff_changes.CLI.actor
+            ):
+                print(f"{staff.name} holds no certificate for {category}.", file=sys.stderr)
+                return 2
+            print(f"Staff #{staff.id} {staff.name}: certificate for {category} revoked")
+            return 0
+        assert until is not None
+        await certs.certify(
+            session, staff=staff, category=category, until=until, by=staff_changes.CLI.actor,
+            now=(clock or SystemClock()).now(),
+        )  # fmt: skip
+        print(f"Staff #{staff.id} {staff.name}: certified for {category} until {until}")
     return 0
 
 

@@ -174,7 +174,11 @@ async def rate_handling(update: Update, context: AppContext) -> None:
         await answer(update, context, "common.stale_button")
         return
     stored = await complaints.record_handling(
-        context.session, complaint=complaint, satisfied=satisfied, now=context.services.clock.now()
+        context.session,
+        complaint=complaint,
+        satisfied=satisfied,
+        now=context.services.clock.now(),
+        policy=context.services.policy,
     )
     if not stored:
         await answer(update, context, "complaint.handling_already")

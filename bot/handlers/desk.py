@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -12,7 +13,14 @@ from bot.access import DESK_ROLES, desk_actor, staff_member
 from bot.common import answer, edit_or_reply, language_of, pressed, reply
 from bot.context import AppContext, BotApplication
 from bot.keyboards import Row, inline
-from core.callbacks import AssignAnyone, AssignCase, PickTechnician, ReassignTo
+from core.callbacks import (
+    AssignAnyone,
+    AssignCase,
+    PickAnyway,
+    PickTechnician,
+    ReassignAnyway,
+    ReassignTo,
+)
 from domain.dispatch import Ranked
 from domain.lifecycle import CaseStatus, IllegalTransition
 from domain.validation import InputError, clean_text
@@ -93,7 +101,7 @@ async def _offer(
     update: Update, context: AppContext, case: Case, *, reassign: bool, everyone: bool
 ) -> None:
     """Shows the ranked technicians (the best few, or all) as buttons with the reasons."""
-    ranked = await dispatch.candidates(context.session, case=case)
+    ranked = await dispatch.candidates(context.session, case=case, today=_today(context))
     if case.technician_id is not None:
         ranked = [r for r in ranked if r.candidate.staff_id != case.technician_id]
     if not ranked:
@@ -128,6 +136,31 @@ async def _offer(
     await edit_or_reply(
         update, context, "desk.choose_technician", inline(rows), number=case.number,
         lines="\n".join(lines),
+    )  # fmt: skip
+
+
+def _today(context: AppContext) -> date:
+    """The department's local day (certificates are valid through their last day)."""
+    return context.services.clock.now().astimezone(context.services.policy.tz).date()
+
+
+async def _confirm_uncertified(
+    update: Update, context: AppContext, case: Case, choice: Ranked, *, reassigning: bool
+) -> None:
+    """Warns that the technician is not (or no longer) certified; the desk confirms or not."""
+    language = await language_of(update, context)
+    texts = context.services.texts
+    anyway = ReassignAnyway if reassigning else PickAnyway
+    rows: list[Row] = [
+        [(texts.get(language, "desk.btn_assign_anyway"),
+          anyway(case.id, choice.candidate.staff_id))],
+    ]  # fmt: skip
+    if not reassigning:  # a reassignment is chosen again with /reassign
+        rows.append([(texts.get(language, "desk.btn_choose_other"), AssignAnyone(case.id))])
+    await edit_or_reply(
+        update, context, "desk.confirm_uncertified", inline(rows), number=case.number,
+        name=choice.candidate.name, category=case.category or "-",
+        reasons=_reasons(context, language, choice),
     )  # fmt: skip
 
 
@@ -175,7 +208,8 @@ async def pick_technician(update: Update, context: AppContext) -> None:
         await answer(update, context, "desk.already_assigned", number=case.number)
         return
     ranked = {
-        r.candidate.staff_id: r for r in await dispatch.candidates(context.session, case=case)
+        r.candidate.staff_id: r
+        for r in await dispatch.candidates(context.session, case=case, today=_today(context))
     }
     choice = ranked.get(button.staff_id)
     technician = await context.session.get(Staff, button.staff_id) if choice else None
@@ -183,10 +217,14 @@ async def pick_technician(update: Update, context: AppContext) -> None:
         await answer(update, context, "common.stale_button")
         return
     await answer(update, context)
+    confirmed = isinstance(button, PickAnyway | ReassignAnyway)
+    if choice.needs_confirmation and not confirmed:
+        await _confirm_uncertified(update, context, case, choice, reassigning=reassigning)
+        return
     await dispatch.assign(
         context.session, case=case, technician=technician, by=staff, actor=desk_actor(staff),
         now=context.services.clock.now(), policy=context.services.policy,
-        rank_reason=choice.code(), reason=reason,
+        rank_reason=choice.code(), reason=reason, certification=choice.certification,
     )  # fmt: skip
     if reassigning and context.user_data is not None:
         context.user_data.get("reassign", {}).pop(str(case.id), None)

@@ -48,6 +48,20 @@ class ReassignTo(PickTechnician):
     prefix = "rsg"
 
 
+@dataclass(frozen=True)
+class PickAnyway(PickTechnician):
+    """Assign although the technician is not (or no longer) certified: the desk confirmed."""
+
+    prefix = "asgy"
+
+
+@dataclass(frozen=True)
+class ReassignAnyway(ReassignTo):
+    """Reassign although the technician is not (or no longer) certified: the desk confirmed."""
+
+    prefix = "rsgy"
+
+
 # --- technician: the job ---------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from core.messages import Message, term
@@ -11,11 +11,12 @@ from scheduler.notices import to_supervisors
 from scheduler.recurring import daily_at, recurring
 from scheduler.registry import JobContext
 from storage.models import Case, Reminder
-from storage.repos import digest
+from storage.repos import certifications, digest
 
 logger = logging.getLogger(__name__)
 
 LISTED = 10
+CERT_WARNING_DAYS = 30
 
 
 def _lines(cases: list[Case], ctx: JobContext, *, deadline: str) -> Any:
@@ -32,6 +33,16 @@ def _lines(cases: list[Case], ctx: JobContext, *, deadline: str) -> Any:
     return "\n".join(lines)
 
 
+def _cert_lines(expiring: list[tuple[str, str, date]]) -> Any:
+    """Technicians whose certificate ends soon: name, category, last valid day; or 'none'."""
+    if not expiring:
+        return term("scheduler.digest.none")
+    lines = [f"  {name}  {category}  {until.isoformat()}" for name, category, until in expiring]
+    if len(lines) > LISTED:
+        lines = [*lines[:LISTED], f"  … +{len(lines) - LISTED}"]
+    return "\n".join(lines)
+
+
 @recurring("digest", next_due=daily_at(lambda settings: settings.digest_hour))
 async def send_digest(ctx: JobContext, reminder: Reminder) -> None:
     """Sends the supervisors yesterday's numbers and today's risks."""
@@ -44,6 +55,9 @@ async def send_digest(ctx: JobContext, reminder: Reminder) -> None:
         today_start=today_start,
         tomorrow_start=today_start + timedelta(days=1),
         now=ctx.now,
+    )
+    expiring = await certifications.expiring(
+        ctx.session, first=today, last=today + timedelta(days=CERT_WARNING_DAYS)
     )
     message = Message(
         "scheduler.digest",
@@ -60,6 +74,8 @@ async def send_digest(ctx: JobContext, reminder: Reminder) -> None:
             "overdue_list": _lines(numbers.overdue, ctx, deadline="onsite_due_at"),
             "unanswered": len(numbers.unanswered),
             "unanswered_list": _lines(numbers.unanswered, ctx, deadline="response_due_at"),
+            "certs": len(expiring),
+            "certs_list": _cert_lines(expiring),
         },
     )
     await to_supervisors(ctx, message=message, key=f"digest:{reminder.key}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from domain.lifecycle import CaseStatus
-from domain.reminders import ReminderKind
+from domain.reminders import ReminderKind, round_of
 from domain.survey import next_question
 from scheduler.registry import JobContext, handles
 from services import feedback, notify
@@ -25,7 +25,9 @@ async def _open_survey(ctx: JobContext, reminder: Reminder) -> tuple[Survey, Cas
     """The reminder's survey and case while the survey still waits for answers."""
     if reminder.case_id is None:
         return None
-    survey = await survey_rows.survey_of_case(ctx.session, case_id=reminder.case_id)
+    survey = await survey_rows.survey_of_case(
+        ctx.session, case_id=reminder.case_id, repair_round=round_of(reminder.key)
+    )
     case = await case_rows.get_case(ctx.session, case_id=reminder.case_id)
     if survey is None or case is None or case.status == CaseStatus.CANCELLED:
         return None
@@ -84,7 +86,9 @@ async def expire_survey(ctx: JobContext, reminder: Reminder) -> None:
     """Closes an unfinished survey to answers."""
     if reminder.case_id is None:
         return
-    survey = await survey_rows.survey_of_case(ctx.session, case_id=reminder.case_id)
+    survey = await survey_rows.survey_of_case(
+        ctx.session, case_id=reminder.case_id, repair_round=round_of(reminder.key)
+    )
     if survey is None:
         return
     if await feedback.expire_survey(ctx.session, survey=survey, now=ctx.now, policy=ctx.policy):

@@ -3,6 +3,7 @@
 from storage.models.api import ApiKey, WebhookDelivery, WebhookSubscription
 from storage.models.base import Base, UTCDateTime
 from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
+from storage.models.claims import SupplierClaim
 from storage.models.feedback import Survey, SurveyAnswer
 from storage.models.infra import (
     InboxUpdate,
@@ -12,7 +13,7 @@ from storage.models.infra import (
     Reminder,
     WebSession,
 )
-from storage.models.people import Customer, Staff, StaffAudit, StaffInvite
+from storage.models.people import Certification, Customer, Staff, StaffAudit, StaffInvite
 from storage.models.work import Quote, ServiceReport
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CasePhoto",
+    "Certification",
     "Customer",
     "DaySequence",
     "InboxUpdate",
@@ -35,6 +37,7 @@ __all__ = [
     "Staff",
     "StaffAudit",
     "StaffInvite",
+    "SupplierClaim",
     "Survey",
     "SurveyAnswer",
     "UTCDateTime",

@@ -152,15 +152,20 @@ class Assignment(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
     rank_reason: Mapped[str | None] = mapped_column(String(200))
+    # The technician's certificate for the case's category when assigned: valid, expired or
+    # none (None: the case had no category). Counted in the monthly report.
+    certification: Mapped[str | None] = mapped_column(String(10))
 
 
 # PostgreSQL numbers cases from this sequence (see storage.repos.cases.next_case_number): taking a
 # value never waits for another transaction. SQLite, one writer at a time, counts per day.
 CASE_NUMBERS = Sequence("case_numbers", metadata=Base.metadata)
+# Complaints (CP-…) are numbered apart from service requests, from their own sequence.
+COMPLAINT_NUMBERS = Sequence("complaint_numbers", metadata=Base.metadata)
 
 
 class DaySequence(Base):
-    """A local day's case numbering.
+    """A local day's case numbering, per series (SR service requests, CP complaints).
 
     SQLite: `last` is the last number given out that day. PostgreSQL: `last` is the value of
     the case_numbers sequence just before the day's first case; a case's number within the
@@ -170,4 +175,5 @@ class DaySequence(Base):
     __tablename__ = "day_sequences"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    series: Mapped[str] = mapped_column(String(2), primary_key=True, default="SR")
     last: Mapped[int] = mapped_column(Integer)

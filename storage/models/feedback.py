@@ -11,12 +11,15 @@ from storage.models.base import Base, UTCDateTime
 
 
 class Survey(Base):
-    """The one satisfaction survey of a closed case."""
+    """The satisfaction survey of one closing of a case (a re-repair gets its own)."""
 
     __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("case_id", "repair_round"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # The case's reopen_count when it closed: 0 for the first repair, 1 for the re-repair, ...
+    repair_round: Mapped[int] = mapped_column(Integer, default=0)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -98,3 +107,18 @@ class StaffAudit(Base):
     subject_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     action: Mapped[str] = mapped_column(String(10))  # grant or remove
     role: Mapped[str] = mapped_column(String(20))
+
+
+class Certification(Base):
+    """A technician's training certificate for one product category, valid until a day."""
+
+    __tablename__ = "certifications"
+    __table_args__ = (UniqueConstraint("staff_id", "category"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    category: Mapped[str] = mapped_column(String(60))
+    valid_until: Mapped[date] = mapped_column(Date, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who recorded it last: "cli" or "staff:<telegram id>" (as in the staff audit).
+    recorded_by: Mapped[str] = mapped_column(String(40))

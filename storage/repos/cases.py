@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Select, Sequence, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import OPEN_STATUSES, Actor, CaseKind, CaseStatus
-from domain.numbers import format_case_number
+from domain.numbers import COMPLAINT_SERIES, SERVICE_SERIES, format_case_number
 from domain.sla import EarlierCase
 from storage.models import Case, CaseEvent, CasePhoto, DaySequence
-from storage.models.cases import CASE_NUMBERS
+from storage.models.cases import CASE_NUMBERS, COMPLAINT_NUMBERS
 from storage.repos import webhooks
 from storage.repos.rows import add as add_row
 from storage.upsert import dialect_insert
 
 
-async def next_case_number(session: AsyncSession, *, day: date) -> str:
-    """Gives out the next number of a local day, atomically on both backends.
+async def next_case_number(
+    session: AsyncSession, *, day: date, series: str = SERVICE_SERIES
+) -> str:
+    """Gives out the next number of a local day in a series, atomically on both backends.
 
     SQLite counts in the day's row. On PostgreSQL a counter row would be locked by every
     transaction that opens a case until it commits, and under load those transactions queued
@@ -28,34 +31,50 @@ async def next_case_number(session: AsyncSession, *, day: date) -> str:
     back leaves its number unused: PostgreSQL's numbers may have gaps.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return format_case_number(day, await _sequence_number(session, day))
-    statement = dialect_insert(session, DaySequence).values(day=day, last=1)
+        return format_case_number(day, await _sequence_number(session, day, series), series)
+    statement = dialect_insert(session, DaySequence).values(day=day, series=series, last=1)
     statement = statement.on_conflict_do_update(
-        index_elements=["day"], set_={"last": DaySequence.last + 1}
+        index_elements=["day", "series"], set_={"last": DaySequence.last + 1}
     ).returning(DaySequence.last)
     sequence = (await session.execute(statement)).scalar_one()
-    return format_case_number(day, int(sequence))
+    return format_case_number(day, int(sequence), series)
 
 
-_NEXT_AND_BASE = select(
-    CASE_NUMBERS.next_value(),
-    select(DaySequence.last).where(DaySequence.day == bindparam("day")).scalar_subquery(),
-)
+def _next_and_base(sequence: Sequence) -> Select[Any]:
+    """The next value of a series' sequence and the day's base for that series."""
+    return select(
+        sequence.next_value(),
+        select(DaySequence.last)
+        .where(DaySequence.day == bindparam("day"), DaySequence.series == bindparam("series"))
+        .scalar_subquery(),
+    )
 
 
-async def _sequence_number(session: AsyncSession, day: date) -> int:
+# Each series' numbers come from its own sequence: built once.
+_NEXT_AND_BASE = {
+    SERVICE_SERIES: _next_and_base(CASE_NUMBERS),
+    COMPLAINT_SERIES: _next_and_base(COMPLAINT_NUMBERS),
+}
+
+
+async def _sequence_number(session: AsyncSession, day: date, series: str) -> int:
     """PostgreSQL: the next sequence value less the day's base (set by the day's first case)."""
+    keys = {"day": day, "series": series}
     for _ in range(5):
-        value, base = (await session.execute(_NEXT_AND_BASE, {"day": day})).one()
+        value, base = (await session.execute(_NEXT_AND_BASE[series], keys)).one()
         if base is None:  # the day's first case: the value before it is the day's base
             base = await session.scalar(
                 dialect_insert(session, DaySequence)
-                .values(day=day, last=value - 1)
-                .on_conflict_do_nothing(index_elements=["day"])
+                .values(day=day, series=series, last=value - 1)
+                .on_conflict_do_nothing(index_elements=["day", "series"])
                 .returning(DaySequence.last)
             )
             if base is None:  # another transaction set it first (this statement waited)
-                base = await session.scalar(select(DaySequence.last).where(DaySequence.day == day))
+                base = await session.scalar(
+                    select(DaySequence.last).where(
+                        DaySequence.day == day, DaySequence.series == series
+                    )
+                )
         if base is not None and value > base:
             return int(value - base)
         # A value taken before another transaction set the day's base: take a fresh one.

@@ -221,7 +221,9 @@ async def case_file(session: AsyncSession, *, case_id: int) -> CaseFile | None:
             .order_by(ServiceReport.id)
         )
     ]
-    survey = await session.scalar(select(Survey).where(Survey.case_id == case.id))
+    survey = await session.scalar(
+        select(Survey).where(Survey.case_id == case.id).order_by(Survey.id.desc()).limit(1)
+    )
     answers: list[SurveyAnswer] = []
     if survey is not None:
         answers = list(

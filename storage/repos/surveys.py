@@ -22,9 +22,14 @@ async def get_survey(session: AsyncSession, *, survey_id: int) -> Survey | None:
     return await session.get(Survey, survey_id)
 
 
-async def survey_of_case(session: AsyncSession, *, case_id: int) -> Survey | None:
-    """The survey of a case, if one was scheduled."""
-    return await session.scalar(select(Survey).where(Survey.case_id == case_id))
+async def survey_of_case(
+    session: AsyncSession, *, case_id: int, repair_round: int | None = None
+) -> Survey | None:
+    """The survey of one repair round of a case (the latest round if none is given)."""
+    query = select(Survey).where(Survey.case_id == case_id)
+    if repair_round is not None:
+        query = query.where(Survey.repair_round == repair_round)
+    return await session.scalar(query.order_by(Survey.repair_round.desc()).limit(1))
 
 
 async def answers_of(session: AsyncSession, *, survey_id: int) -> dict[str, int | str | None]:

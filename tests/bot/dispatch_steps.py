@@ -23,14 +23,18 @@ TECH_A = 6001
 TECH_B = 6002
 CUSTOMER = 7001
 QUALITY_CHAT = -100777
+PURCHASING_CHAT = -100888
 
 
 @pytest.fixture
 async def harness(
     botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
 ) -> AsyncIterator[Harness]:
-    """The bot with an admin from the settings and a quality chat."""
-    running = Harness(botapi, engine, clock, admin_ids=[ADMIN], quality_chat_id=QUALITY_CHAT)
+    """The bot with an admin from the settings, a quality chat and a purchasing chat."""
+    running = Harness(
+        botapi, engine, clock, admin_ids=[ADMIN], quality_chat_id=QUALITY_CHAT,
+        purchasing_chat_id=PURCHASING_CHAT,
+    )  # fmt: skip
     try:
         await running.start()
         yield running
@@ -109,6 +113,7 @@ async def file_report(
     fixed: bool = True,
     parts: tuple[str, ...] = (),
     cause: str = "Wear",
+    supplier: str | None = None,
     major: bool = False,
     followup: str = "2026-11-26 10:00",
 ) -> str:
@@ -122,6 +127,8 @@ async def file_report(
     await say(harness, tech, "1.5")
     await say(harness, tech, "20")
     await press(harness, tech, cause)
+    if supplier is not None:
+        await say(harness, tech, supplier)
     await press(harness, tech, "Yes" if major else "No")
     await press(harness, tech, "Yes" if fixed else "No")
     if not fixed:

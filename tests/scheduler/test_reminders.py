@@ -80,12 +80,12 @@ async def test_complaints_go_to_supervisors_at_both_stages(harness: Harness) -> 
     await new_case(harness, kind=CaseKind.COMPLAINT)
     harness.advance(timedelta(hours=18))
     await harness.tick()
-    assert len(said(harness, SUPERVISOR, "Complaint SR-")) == 1
-    assert said(harness, DISPATCHER, "SR-") == []
+    assert len(said(harness, SUPERVISOR, "Complaint CP-")) == 1
+    assert said(harness, DISPATCHER, "CP-") == []
     harness.advance(timedelta(hours=6))
     await harness.tick()
     assert len(said(harness, SUPERVISOR, "was not answered within 24 h")) == 1
-    assert said(harness, DISPATCHER, "SR-") == []
+    assert said(harness, DISPATCHER, "CP-") == []
 
 
 async def test_onsite_pings_then_breach_tells_desk_supervisors_and_apologises(

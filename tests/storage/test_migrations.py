@@ -101,7 +101,8 @@ async def test_migrated_schema_numbers_cases(empty_engine: AsyncEngine) -> None:
     sessions = create_session_factory(empty_engine)
     async with sessions() as session, session.begin():
         number = await case_rows.next_case_number(session, day=date(2026, 11, 24))
-    assert number == "SR-20261124-0001"
+        complaint = await case_rows.next_case_number(session, day=date(2026, 11, 24), series="CP")
+    assert (number, complaint) == ("SR-20261124-0001", "CP-20261124-0001")
     await migrate.downgrade(empty_engine, "base")
     if not USE_PG:
         return  # SQLite has no sequences

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from domain.dispatch import Ranked
 from domain.lifecycle import Actor, IllegalTransition
 from domain.parsing import parse_id
 from services import dispatch, report_sheet
@@ -49,7 +50,10 @@ async def case_page(request: web.Request) -> web.Response:
         events = await case_rows.events_of(session, case_id=case_id)
         photos = await case_rows.photos_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
-        ranked = await dispatch.candidates(session, case=file.case) if technicians else []
+        today = deps.clock.now().astimezone(deps.policy.tz).date()
+        ranked = (
+            await dispatch.candidates(session, case=file.case, today=today) if technicians else []
+        )
     order = {r.candidate.staff_id: i for i, r in enumerate(ranked)}
     technicians = sorted(technicians, key=lambda s: order.get(s.id, len(order)))  # best first
     return render(
@@ -72,7 +76,14 @@ def assign_form_context(status: str) -> dict[str, Any]:
 
 
 NOTICES = frozenset(
-    {"assigned", "not_assignable", "bad_technician", "same_technician", "reason_too_long"}
+    {
+        "assigned",
+        "not_assignable",
+        "bad_technician",
+        "same_technician",
+        "reason_too_long",
+        "uncertified",
+    }
 )
 REASON_LIMIT = 200
 
@@ -95,6 +106,8 @@ async def assign(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         by = await session.get(Staff, found.staff_id)
         technician = await session.get(Staff, chosen) if chosen is not None else None
+        notice: str | None = None
+        rank: Ranked | None = None
         if case.status not in dispatch.ASSIGNABLE:
             notice = "not_assignable"
         elif (
@@ -108,10 +121,16 @@ async def assign(request: web.Request) -> web.Response:
         elif reason is not None and len(reason) > REASON_LIMIT:
             notice = "reason_too_long"
         else:
+            today = now.astimezone(deps.policy.tz).date()
             ranked = {
-                r.candidate.staff_id: r for r in await dispatch.candidates(session, case=case)
+                r.candidate.staff_id: r
+                for r in await dispatch.candidates(session, case=case, today=today)
             }
             rank = ranked.get(technician.id)
+        confirmed = form.get("confirm") == "1"
+        if notice is None and rank is not None and rank.needs_confirmation and not confirmed:
+            notice = "uncertified"  # the desk confirms an uncertified technician first
+        if notice is None and technician is not None:
             try:
                 await dispatch.assign(
                     session,
@@ -123,6 +142,7 @@ async def assign(request: web.Request) -> web.Response:
                     policy=deps.policy,
                     rank_reason=rank.code() if rank else None,
                     reason=reason,
+                    certification=rank.certification if rank else None,
                 )
             except IllegalTransition:
                 notice = "not_assignable"

@@ -1,4 +1,4 @@
-"""The staff page (admins): who is on the staff, removal with a confirmation, the audit log."""
+"""The staff page (admins): the staff, removal with a confirmation, certificates, the audit log."""
 
 from __future__ import annotations
 
@@ -6,17 +6,29 @@ import logging
 
 from aiohttp import web
 
-from domain.parsing import parse_id
+from domain.parsing import parse_day, parse_id
+from domain.validation import InputError
+from services import certifications as certs
 from services import staff as staff_changes
 from storage.models import Staff
-from storage.repos import people
+from storage.repos import certifications, people
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.deps import deps_key
 from web.render import render
 
 logger = logging.getLogger(__name__)
 
-NOTICES = ("removed", "gone", "self", "settings_admin", "bad_role")
+NOTICES = (
+    "removed",
+    "gone",
+    "self",
+    "settings_admin",
+    "bad_role",
+    "certified",
+    "revoked",
+    "bad_certificate",
+)
+OK_NOTICES = ("removed", "certified", "revoked")
 
 
 def admin_viewer(request: web.Request) -> Viewer:
@@ -50,14 +62,18 @@ async def staff_page(request: web.Request) -> web.Response:
     async with deps.reads() as session:
         members = [s for s in await people.list_staff(session) if s.active]
         audit = await people.audit_log(session)
+        held = await certifications.all_held(session)
     notice = request.query.get("notice")
     return render(
         request,
         "staff.html",
         members=members,
         audit=audit,
+        certificates=held,
+        technicians=[s for s in members if "technician" in s.role_set],
         settings_admins=set(deps.settings.admin_ids),
         notice=notice if notice in NOTICES else None,
+        notice_ok=notice in OK_NOTICES,
     )
 
 
@@ -103,4 +119,39 @@ async def remove(request: web.Request) -> web.Response:
     if notice == "removed":
         logger.info("staff removed from the dashboard by staff %s", found.staff_id)
         deps.after_change()
+    raise web.HTTPFound(f"/staff?notice={notice}")
+
+
+async def certify(request: web.Request) -> web.Response:
+    """Records, renews or revokes a technician's certificate for a product category."""
+    found = admin_viewer(request)
+    form = await request.post()
+    check_csrf(found, form.get("csrf"))
+    deps = request.app[deps_key]
+    member_id = parse_id(str(form.get("staff", "")))
+    revoking = form.get("revoke") == "1"
+    until = parse_day(str(form.get("until", "")))
+    try:
+        category = certs.clean_category(str(form.get("category", "")))
+    except InputError:
+        category = None
+    async with deps.sessions() as session, session.begin():
+        member = await session.get(Staff, member_id) if member_id is not None else None
+        by = await session.get(Staff, found.staff_id)
+        if member is None or not member.active or "technician" not in member.role_set:
+            notice = "gone"
+        elif by is None or category is None or (until is None and not revoking):
+            notice = "bad_certificate"
+        elif revoking:
+            done = await certs.revoke(
+                session, staff=member, category=category, by=staff_changes.by_staff(by).actor
+            )
+            notice = "revoked" if done else "bad_certificate"
+        else:
+            assert until is not None
+            await certs.certify(
+                session, staff=member, category=category, until=until,
+                by=staff_changes.by_staff(by).actor, now=deps.clock.now(),
+            )  # fmt: skip
+            notice = "certified"
     raise web.HTTPFound(f"/staff?notice={notice}")
