@@ -116,16 +116,12 @@ def test_import_of_a_missing_file(env: Path, capsys: pytest.CaptureFixture[str])
     assert "No such file" in capsys.readouterr().err
 
 
-async def test_monthly_report_shows_costs_in_currency_not_cents(
-    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AFTERSALES_DEFAULT_LANGUAGE", "en")
-    # The database as an operator has it (migrated by the CLI), a job done through the chat.
-    assert await asyncio.to_thread(main, ["db", "upgrade"]) == 0
+async def _job_closed_in_chat(database: Path) -> None:
+    """A fault reported, worked and confirmed through the chat, stored in the CLI's database."""
     clock = ManualClock()
     server = BotApiServer(now=lambda: clock.now().timestamp())
     await server.start()
-    engine = create_engine(f"sqlite+aiosqlite:///{env}")
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
     harness = Harness(server, engine, clock)
     try:
         await harness.start()
@@ -134,6 +130,15 @@ async def test_monthly_report_shows_costs_in_currency_not_cents(
         await harness.stop()
         await engine.dispose()
         await server.stop()
+
+
+async def test_monthly_report_shows_costs_in_currency_not_cents(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AFTERSALES_DEFAULT_LANGUAGE", "en")
+    # The database as an operator has it (migrated by the CLI), a job done through the chat.
+    assert await asyncio.to_thread(main, ["db", "upgrade"]) == 0
+    await _job_closed_in_chat(env)
     capsys.readouterr()
     assert await asyncio.to_thread(main, ["report", "monthly", "--month", "2026-11"]) == 0
     out = capsys.readouterr().out
@@ -266,18 +271,7 @@ async def test_case_pdf_writes_the_report_of_a_case_done_in_chat(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert await asyncio.to_thread(main, ["db", "upgrade"]) == 0
-    clock = ManualClock()
-    server = BotApiServer(now=lambda: clock.now().timestamp())
-    await server.start()
-    engine = create_engine(f"sqlite+aiosqlite:///{env}")
-    harness = Harness(server, engine, clock)
-    try:
-        await harness.start()
-        await closed_job(harness, parts=("Start relay, 2, 35.50",))
-    finally:
-        await harness.stop()
-        await engine.dispose()
-        await server.stop()
+    await _job_closed_in_chat(env)
     capsys.readouterr()
     out = tmp_path / "report.pdf"
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.settings import Settings
 from storage import migrate
 from storage.backup import sqlite_path
-from storage.db import create_engine, describe
+from storage.db import create_engine, create_session_factory, describe
 
 UPGRADE = "run `aftersales db upgrade` first"
 
@@ -75,6 +75,17 @@ async def existing_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+async def on_existing_database(
+    settings: Settings, act: Callable[[async_sessionmaker[AsyncSession]], Awaitable[int]]
+) -> int:
+    """Runs a command's action with sessions of the existing, migrated database, or refuses."""
+    try:
+        async with existing_database(settings) as engine:
+            return await act(create_session_factory(engine))
+    except NoDatabase as exc:
+        return refuse(exc)
 
 
 def refuse(exc: NoDatabase) -> int:

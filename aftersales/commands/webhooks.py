@@ -9,13 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aftersales.commands.database import NoDatabase, existing_database, refuse
+from aftersales.commands.database import on_existing_database
 from core.clock import SystemClock
 from core.settings import Settings
 from domain.webhooks import EVENTS
 from services import webhook_subscriptions
 from services.webhook_subscriptions import SubscriptionRefused, subscribe
-from storage.db import create_session_factory
 from storage.repos import webhooks
 
 
@@ -73,11 +72,7 @@ async def _report(sessions: async_sessionmaker[AsyncSession], action: str) -> st
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the chosen action against the configured database."""
-    try:
-        async with existing_database(settings) as engine:
-            return await _act(create_session_factory(engine), args)
-    except NoDatabase as exc:
-        return refuse(exc)
+    return await on_existing_database(settings, lambda sessions: _act(sessions, args))
 
 
 async def _act(sessions: async_sessionmaker[AsyncSession], args: argparse.Namespace) -> int:
