@@ -74,3 +74,11 @@ def test_the_packages_are_declared_at_the_root() -> None:
     assert SETUPTOOLS["package-dir"] == {"": "."}
     on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
     assert set(PACKAGES) == on_disk
+
+
+def test_the_image_has_the_report_pdf_font() -> None:
+    """The report PDF is rendered in the container: its default font must be installed there."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    runtime = dockerfile.rsplit("FROM ", 1)[1]
+    assert "fonts-wqy-microhei" in runtime
+    assert Settings(_env_file=None).report_font.startswith("/usr/share/fonts/truetype/wqy/")
