@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.api import models as m
+from web.api import models_reads as reads
 from web.api import openapi, reference
 from web.api.auth import RateLimiter, limiter_key
 from web.api.calls import Operation, endpoint
@@ -78,20 +79,20 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "GET", "/technicians", people.list_technicians, "technicians:read",
-        "Technicians and their load", "Technicians", m.TechnicianList,
+        "Technicians and their load", "Technicians", reads.TechnicianList,
     ),
     Operation(
         "GET", "/surveys", feedback.list_surveys, "feedback:read", "Satisfaction surveys",
-        "Feedback", m.SurveyPage, query=m.SurveyQuery,
+        "Feedback", reads.SurveyPage, query=reads.SurveyQuery,
     ),
     Operation(
         "GET", "/complaints", feedback.list_complaints, "feedback:read", "Complaints",
-        "Feedback", m.ComplaintPage, query=m.ComplaintQuery,
+        "Feedback", reads.ComplaintPage, query=reads.ComplaintQuery,
     ),
     Operation(
         "GET", "/reports/standards", feedback.standards_report, "reports:read",
-        "The monthly service-standard report", "Reports", m.StandardsReport,
-        query=m.ReportQuery,
+        "The monthly service-standard report", "Reports", reads.StandardsReport,
+        query=reads.ReportQuery,
     ),
 )  # fmt: skip
 

@@ -7,7 +7,7 @@ from services.standards import targets_of
 from storage.repos import api as api_rows
 from storage.repos.standards import service_report
 from web.api.calls import Call, split_page
-from web.api.models import (
+from web.api.models_reads import (
     ComplaintOut,
     ComplaintPage,
     ComplaintQuery,

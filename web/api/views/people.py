@@ -30,9 +30,8 @@ from web.api.models import (
     ProductIn,
     ProductOut,
     ProductPath,
-    TechnicianList,
-    TechnicianOut,
 )
+from web.api.models_reads import TechnicianList, TechnicianOut
 from web.api.views.cases import page
 
 INVALID_LINES = "The product lines are not valid."
