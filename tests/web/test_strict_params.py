@@ -53,6 +53,8 @@ async def test_the_reported_500s_are_plain_answers(harness: Harness, client: Cli
         "/standards?month=9999-12",
         "/standards?month=0001-01",
         "/standards?month=٢٠٢٦-١١",
+        "/cases/new?q=%00",  # PostgreSQL refuses a NUL in any text it is sent
+        "/cases/new?q=%00%01abc",
     ):
         response = await client.get(path, allow_redirects=False)
         assert response.status < 500, (path, response.status)

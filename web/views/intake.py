@@ -41,8 +41,15 @@ class Invalid(Exception):
 async def new_case_page(request: web.Request) -> web.Response:
     """The form, with the customers matching the search text if one was given."""
     desk_viewer(request)
-    query = request.query.get("q", "").strip()[:100]
-    return await _form(request, {"q": query}, None, 200)
+    return await _form(request, {"q": request.query.get("q", "")}, None, 200)
+
+
+def _search_text(raw: str) -> str:
+    """The search text without control characters (PostgreSQL refuses a NUL), at most 100."""
+    try:
+        return clean_text(raw[:100], max_length=100)
+    except InputError:
+        return ""
 
 
 async def _form(
@@ -50,7 +57,7 @@ async def _form(
 ) -> web.Response:
     """Renders the form with the values given so far and what is wrong, if anything."""
     deps = request.app[deps_key]
-    query = str(values.get("q", ""))
+    query = _search_text(str(values.get("q", "")))
     matches: list[Customer] = []
     chosen: Customer | None = None
     async with deps.reads() as session:
