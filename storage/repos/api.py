@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import CaseKind
 from storage.models import Case, Customer, Survey, SurveyAnswer
+from storage.repos.rows import add as add_row
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,7 @@ async def add_customer(
         created_at=now,
         registered_at=now,
     )
-    session.add(customer)
-    await session.flush()
-    return customer
+    return await add_row(session, customer)
 
 
 async def customer_by_telegram(session: AsyncSession, *, telegram_id: int) -> Customer | None:

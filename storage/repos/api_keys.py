@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ApiKey
 from storage.repos.dashboard import digest
+from storage.repos.rows import add as add_row
 
 
 async def create_key(
@@ -18,9 +19,7 @@ async def create_key(
     row = ApiKey(
         name=name, digest=digest(key), prefix=key[:12], scopes=",".join(scopes), created_at=now
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await add_row(session, row)
 
 
 async def key_named(session: AsyncSession, *, name: str) -> ApiKey | None:

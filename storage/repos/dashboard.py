@@ -25,6 +25,7 @@ from storage.models import (
     SurveyAnswer,
     WebSession,
 )
+from storage.repos.rows import add as add_row
 
 BOARD_STATUSES = ("new", "assigned", "accepted", "quote_pending", "on_site", "resolved")
 OPEN_JOB_STATUSES = ("assigned", "accepted", "quote_pending", "on_site")
@@ -40,9 +41,7 @@ async def create_login_token(
 ) -> LoginToken:
     """Stores a one-time login link for a staff member."""
     row = LoginToken(token=digest(token), staff_id=staff_id, expires_at=now + valid_for)
-    session.add(row)
-    await session.flush()
-    return row
+    return await add_row(session, row)
 
 
 async def redeem_login_token(session: AsyncSession, *, token: str, now: datetime) -> Staff | None:
@@ -88,9 +87,7 @@ async def open_web_session(
         created_at=now,
         expires_at=now + valid_for,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await add_row(session, row)
 
 
 async def session_staff(

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, Customer, Staff, StaffAudit, StaffInvite
+from storage.repos.rows import add as add_row
 
 STAFF_ROLES = ("technician", "dispatcher", "supervisor", "admin")
 OPEN_JOB_STATUSES = ("assigned", "accepted", "quote_pending", "on_site")
@@ -215,9 +216,7 @@ async def create_invite(
     invite = StaffInvite(
         token=token, role=role, created_at=now, expires_at=now + valid_for, created_by=created_by
     )
-    session.add(invite)
-    await session.flush()
-    return invite
+    return await add_row(session, invite)
 
 
 async def redeem_invite(

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Product
+from storage.repos.rows import add as add_row
 from storage.upsert import dialect_insert
 
 
@@ -64,9 +65,7 @@ async def add_unverified_product(
         created_at=now,
         updated_at=now,
     )
-    session.add(product)
-    await session.flush()
-    return product
+    return await add_row(session, product)
 
 
 async def upsert_products(

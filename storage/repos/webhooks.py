@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.webhooks import events_of_case_event
 from storage.models import Case, CaseEvent, WebhookDelivery, WebhookSubscription
 from storage.repos.outbox import OUTBOX_WRITTEN
+from storage.repos.rows import add as add_row
 
 
 async def add_subscription(
@@ -25,9 +26,7 @@ async def add_subscription(
 ) -> WebhookSubscription:
     """Subscribes a URL to events."""
     row = WebhookSubscription(url=url, events=",".join(events), secret=secret, created_at=now)
-    session.add(row)
-    await session.flush()
-    return row
+    return await add_row(session, row)
 
 
 async def subscriptions(session: AsyncSession) -> list[WebhookSubscription]:
