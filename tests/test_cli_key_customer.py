@@ -11,8 +11,9 @@ from sqlalchemy import select
 from core.settings import Settings
 from domain.lifecycle import CaseKind
 from storage.models import Case, Customer
-from tests.bot.customer_steps import register
+from tests.bot.customer_steps import register, report_fault
 from tests.cli_support import cli
+from tests.factories import make_product
 from tests.harness import Harness
 from tests.test_cli_people import settings
 
@@ -79,3 +80,25 @@ async def test_key_needs_on_or_off_and_a_known_customer(
     capsys.readouterr()
     assert await cli(settings, "customer", "key", PHONE, "--on") == 1
     assert "No customer with Telegram id or phone" in capsys.readouterr().err
+
+
+async def test_region_set_at_the_terminal_is_the_region_of_the_next_case(
+    harness: Harness, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = await register(harness, 1001, name="Wang Wei", phone=PHONE)
+    assert await cli(settings, "customer", "region", PHONE, "--set", " Pudong ") == 0
+    assert "(Wang Wei, +8613800138000) now has region Pudong." in capsys.readouterr().out
+    assert await cli(settings, "customer", "region", "1001", "--set", "x" * 61) == 1
+    assert "at most 60 characters" in capsys.readouterr().err
+    assert (await _customer(harness)).region == "Pudong"  # nothing half-saved
+
+    async with harness.session() as session, session.begin():
+        await make_product(session, serial="SN-1001", now=harness.clock.now())
+    assert "registered as" in await report_fault(harness, user)
+    async with harness.session() as session:
+        case = await session.scalar(select(Case).where(Case.kind == CaseKind.FAULT))
+    assert case is not None and case.region == "Pudong"
+
+    assert await cli(settings, "customer", "region", PHONE, "--clear") == 0
+    assert "now has no region" in capsys.readouterr().out
+    assert (await _customer(harness)).region is None

@@ -1,4 +1,4 @@
-"""`aftersales customer export|forget|key WHO`: a person's data on request, the key flag."""
+"""`aftersales customer export|forget|key|region WHO`: data on request, the desk's marks."""
 
 from __future__ import annotations
 
@@ -42,6 +42,13 @@ def add_parser(subparsers: Any) -> None:
         "--on", dest="key", action="store_true", help="key customer: return visits"
     )
     switch.add_argument("--off", dest="key", action="store_false", help="no more return visits")
+    region = actions.add_parser(
+        "region", help="set the region dispatch matches to technicians (--clear to remove it)"
+    )
+    region.add_argument("who", metavar="ID_OR_PHONE", help=WHO)
+    where = region.add_mutually_exclusive_group(required=True)
+    where.add_argument("--set", dest="region", metavar="REGION", help="e.g. Pudong")
+    where.add_argument("--clear", action="store_true", help="no region")
     parser.set_defaults(handler=run)
 
 
@@ -58,6 +65,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     changed = key_customers.mark_key(customer, key=args.key)
                     print(_key_line(customer, changed=changed))
                     return 0
+                if args.customer_action == "region":
+                    return _region(customer, None if args.clear else args.region)
                 if args.customer_action == "export":
                     data = await privacy.export_customer(session, customer=customer)
                     _write(privacy.to_json(data), args.output)
@@ -121,6 +130,18 @@ def _key_line(customer: Customer, *, changed: bool) -> str:
     if not customer.is_key:
         state += " a key customer"
     return f"{_describe(customer)} {state}."
+
+
+def _region(customer: Customer, region: str | None) -> int:
+    """Sets the customer's region and says what it is now (1 for a region too long)."""
+    try:
+        changed = key_customers.set_region(customer, region=region)
+    except InputError:
+        print(f"A region is at most {key_customers.REGION_LIMIT} characters.", file=sys.stderr)
+        return 1
+    now = f"region {customer.region}" if customer.region else "no region"
+    print(f"{_describe(customer)} {'now has' if changed else 'already had'} {now}.")
+    return 0
 
 
 def _write(text: str, output: Path | None) -> None:
