@@ -13,20 +13,19 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from collections.abc import AsyncIterator
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, text
 
 from core.i18n import catalog
 from core.settings import Settings
 from sandbox.users import SandboxUser
 from storage.models import Case, Customer, Survey
 from tests.bot.customer_steps import press, register, say
-from tests.bot.dispatch_steps import assign_to, check_in, file_report, send_quote
+from tests.bot.job_steps import assign_to, check_in, file_report, send_quote
 from tests.cli_support import cli, stamp_head
 from tests.factories import make_product
 from tests.harness import Harness
@@ -246,17 +245,28 @@ def label(language: str, key: str, **args: object) -> str:
     return catalog(language)[key].format(**args)
 
 
+_WORLDS: weakref.WeakKeyDictionary[Harness, World] = weakref.WeakKeyDictionary()
+
+
+async def world_of(harness: Harness) -> World:
+    """The builders of a running bot (one per harness); the CLI works on its database."""
+    if harness in _WORLDS:
+        return _WORLDS[harness]
+    engine = harness.engine
+    schema = None
+    if engine.dialect.name == "postgresql":  # the test's own schema is the search path
+        async with engine.connect() as conn:
+            schema = await conn.scalar(text("SELECT current_schema()"))
+    await stamp_head(engine)  # built from the models, which is what the head revision builds
+    settings = Settings(
+        _env_file=None, database_url=engine.url.render_as_string(hide_password=False),
+        database_schema=schema, default_language="en", bot_token=None,
+    )  # fmt: skip
+    _WORLDS[harness] = World(harness, settings)
+    return _WORLDS[harness]
 
 
 @pytest.fixture
-async def world(
-    harness: Harness, engine: AsyncEngine, db_url_and_schema: tuple[str, str | None]
-) -> AsyncIterator[World]:
-    """Builders on the running bot; the CLI works on the test database (counted as migrated)."""
-    await stamp_head(engine)
-    url, schema = db_url_and_schema
-    settings = Settings(
-        _env_file=None, database_url=url, database_schema=schema, default_language="en",
-        bot_token=None,
-    )  # fmt: skip
-    yield World(harness, settings)
+async def world(harness: Harness) -> World:
+    """Builders on the running bot (tests/world.py)."""
+    return await world_of(harness)

@@ -164,7 +164,9 @@ async def test_complaint_lifecycle_with_refusals(harness: Harness, world: World)
     assert supervisor.texts()[-1] == "There are no open complaints."
 
 
-async def test_closure_needs_owner_root_cause_and_corrective_action(harness: Harness, world: World) -> None:
+async def test_closure_needs_owner_root_cause_and_corrective_action(
+    harness: Harness, world: World
+) -> None:
     await staff(world)
     s = await closed_case(world, 6004)
     now = harness.clock.now()

@@ -148,7 +148,9 @@ async def test_someone_elses_survey_button_is_refused(harness: Harness, world: W
     assert await _answers(harness, s.survey_id) == {}
 
 
-async def test_not_solved_reopens_the_case_and_tells_the_desk(harness: Harness, world: World) -> None:
+async def test_not_solved_reopens_the_case_and_tells_the_desk(
+    harness: Harness, world: World
+) -> None:
     await staff(world)
     s = await pushed(world, 5007)
     for label in ("3 — Neutral", "Yes", "4 — Good"):
@@ -220,7 +222,9 @@ async def test_low_scores_open_a_complaint_on_completion(harness: Harness, world
     assert any(f"New complaint {complaint.number}" in t for t in supervisor.texts())
 
 
-async def test_nps_detractor_needs_a_comment_to_open_a_complaint(harness: Harness, world: World) -> None:
+async def test_nps_detractor_needs_a_comment_to_open_a_complaint(
+    harness: Harness, world: World
+) -> None:
     await staff(world)
     s = await pushed(world, 5010)
     for label in ("3 — Neutral", "Yes", "3 — Acceptable", "Yes", "No", "5", "Skip"):
