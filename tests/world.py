@@ -80,11 +80,14 @@ class World:
         name: str = "Wang Wei",
         phone: str = "+8613800138000",
         chinese: bool = False,
+        company: str | None = None,
         region: str | None = None,
         key: bool = False,
     ) -> SandboxUser:
         """A customer registered through /start; region and key mark set by the admin's CLI."""
-        user = await register(self.harness, user_id, chinese=chinese, name=name, phone=phone)
+        user = await register(
+            self.harness, user_id, chinese=chinese, name=name, phone=phone, company=company
+        )
         self.languages[user_id] = "zh_CN" if chinese else "en"
         if region is not None:
             await self.command("customer", "region", str(user_id), "--set", region)
