@@ -24,6 +24,7 @@ from core.i18n import catalog
 from core.settings import Settings
 from sandbox.users import SandboxUser
 from storage.models import Case, Customer, Survey
+from storage.repos import people
 from tests.bot.customer_steps import press, register, say
 from tests.bot.job_steps import assign_to, check_in, file_report, send_quote
 from tests.cli_support import cli, stamp_head
@@ -95,17 +96,21 @@ class World:
             await self.command("customer", "key", str(user_id), "--on")
         return user
 
-    async def staff(self, user_id: int, role: str, name: str) -> SandboxUser:
+    async def staff(
+        self, user_id: int, role: str, name: str, *, chinese: bool = False
+    ) -> SandboxUser:
         """A staff member who joined through a one-time invite printed by `staff invite`."""
         printed = await self.command(
             "staff", "invite", "--role", role, "--bot-username", "aftersales_test_bot"
         )
         token = re.search(r"/start (join-[\w-]+)", printed)
         assert token is not None, printed
-        user = self.harness.user(user_id, name)
+        user = self.harness.user(user_id, name, language_code="zh" if chinese else "en")
         user.send_text(f"/start {token.group(1)}")
         await self.harness.settle()
-        assert any(f"registered as {role}" in t for t in user.texts()[-2:]), user.texts()
+        async with self.harness.session() as session:
+            joined = await people.get_staff(session, telegram_id=user_id)
+        assert joined is not None and role in joined.role_set, user.texts()[-2:]
         return user
 
     async def technician(

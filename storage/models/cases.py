@@ -89,7 +89,6 @@ class Case(Base):
     root_cause: Mapped[str | None] = mapped_column(String(40))
     corrective_action: Mapped[str | None] = mapped_column(Text)
     handling_satisfied: Mapped[bool | None] = mapped_column(Boolean)
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     first_time_fix: Mapped[bool | None] = mapped_column(Boolean)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -304,7 +304,6 @@ def upgrade() -> None:
         sa.Column("root_cause", sa.String(length=40), nullable=True),
         sa.Column("corrective_action", sa.Text(), nullable=True),
         sa.Column("handling_satisfied", sa.Boolean(), nullable=True),
-        sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("first_time_fix", sa.Boolean(), nullable=True),
         sa.Column("visits", sa.Integer(), nullable=False),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
