@@ -217,6 +217,22 @@ class World:
         built.survey_id = survey
         return built
 
+    async def reopened_case(self, user: SandboxUser, team: Team, *, serial: str) -> Built:
+        """Closed, then the survey an hour later answered "not solved": back in the queue."""
+        built = await self.closed_case(user, team, serial=serial)
+        self.harness.advance(timedelta(hours=1))
+        await self.harness.tick()  # the survey is pushed
+        lang = self.language(user)
+        for key in (
+            "survey.opt.satisfaction.3", "survey.opt.yes", "survey.opt.attitude.4",
+            "survey.opt.no",
+        ):  # fmt: skip
+            await press(self.harness, user, label(lang, key))
+        async with self.harness.session() as session:
+            case = await session.get(Case, built.case_id)
+        assert case is not None and case.status == "new" and case.reopen_count == 1
+        return built
+
     async def quoted_case(self, user: SandboxUser, team: Team, *, serial: str) -> Built:
         """An out-of-warranty fault, accepted and quoted: waiting for the customer's answer."""
         ended = self.harness.clock.now().date() - timedelta(days=10)
