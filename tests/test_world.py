@@ -44,7 +44,9 @@ async def test_a_closed_case_went_through_every_step(harness: Harness, world: Wo
     built = await world.closed_case(user, team, serial="SN-7201")
     async with harness.session() as session:
         case = await session.get(Case, built.case_id)
-        assignment = await session.scalar(select(Assignment).where(Assignment.case_id == case.id))
+        assignment = await session.scalar(
+            select(Assignment).where(Assignment.case_id == built.case_id)
+        )
         report = await session.scalar(
             select(ServiceReport).where(ServiceReport.case_id == built.case_id)
         )
