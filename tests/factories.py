@@ -101,8 +101,10 @@ async def make_case(
     onsite_in: timedelta = timedelta(hours=8),
     description: str = "The unit does not start; error E4.",
     policy: ServicePolicy | None = None,
+    address: str = "88 Century Ave, Pudong",
+    photos: list[tuple[str, str | None]] | None = None,
 ) -> Case:
-    """A new case opened the way the report dialog opens it."""
+    """A new case opened the way the report dialog opens it (photos as the customer sent them)."""
     return await intake.open_case(
         session,
         customer=customer,
@@ -110,8 +112,9 @@ async def make_case(
             kind=kind,
             description=description,
             product_id=product.id if product else None,
-            address="88 Century Ave, Pudong",
+            address=address,
             onsite_due_at=now + onsite_in,
+            photos=photos or [],
         ),
         now=now,
         policy=policy or ServicePolicy(),

@@ -60,9 +60,9 @@ async def make_world(harness: Harness) -> dict[str, int | str]:
         )
         product = await make_product(session, serial="SN-OTHER-1", now=now, customer=other)
         case = await make_case(
-            session, customer=other, now=now, product=product, description=SECRETS[2]
-        )
-        case.address = SECRETS[3]
+            session, customer=other, now=now, product=product, description=SECRETS[2],
+            address=SECRETS[3],
+        )  # fmt: skip
         tech = await make_staff(
             session, telegram_id=OTHER_TECH_ID, roles=["technician"], now=now, name="Tech Other"
         )
