@@ -9,6 +9,7 @@ from aiohttp import web
 from web.views import (
     auth,
     board,
+    case_actions,
     cases,
     claims,
     exports,
@@ -41,6 +42,8 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_post("/cases/new", intake.create)
     app.router.add_get("/cases/{case_id:[0-9]+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:[0-9]+}/assign", cases.assign)
+    for action, act in case_actions.ACTIONS.items():
+        app.router.add_post(f"/cases/{{case_id:[0-9]+}}/{action}", act)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)
     # The customer's signature (a Telegram Mini App).
     app.router.add_get("/sign/{report_id:[0-9]+}", signature.page)

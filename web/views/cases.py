@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from core.i18n import catalog
 from domain.dispatch import Ranked
 from domain.lifecycle import Actor, IllegalTransition
 from domain.parsing import parse_id
@@ -21,6 +22,7 @@ from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
 from web.deps import deps_key, http_key, texts_key
 from web.render import language, render
+from web.views import case_actions, case_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,14 @@ async def case_page(request: web.Request) -> web.Response:
         if file is None or not _may_see(found, file.case.technician_id):
             raise web.HTTPNotFound()
         events = await case_rows.events_of(session, case_id=case_id)
+        texts, lang = request.app[texts_key], language(request)
+        timeline = await case_timeline.entries(
+            session,
+            events,
+            t=lambda key, **args: texts.get(lang, key, **args),
+            has=lambda key: key in catalog(lang),
+            when=texts.when,
+        )
         photos = await case_rows.photos_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
         today = deps.clock.now().astimezone(deps.policy.tz).date()
@@ -60,13 +70,14 @@ async def case_page(request: web.Request) -> web.Response:
         request,
         "case.html",
         file=file,
-        events=events,
+        events=timeline,
         photos=photos,
         badges=badges(file.case, deps.clock.now()),
         technicians=technicians,
         proposals={r.candidate.staff_id: r.reasons for r in ranked},
         notice=request.query.get("notice") if request.query.get("notice") in NOTICES else None,
         **assign_form_context(file.case.status),
+        **case_actions.page_context(found, file, deps.clock.now(), request),
     )
 
 
