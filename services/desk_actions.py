@@ -82,7 +82,9 @@ async def cancel(
         now=now, note=reason,
     )  # fmt: skip
     case.cancelled_at = now
-    await end_assignment(session, case=case, now=now, reason="cancelled", tell_technician=False)
+    await end_assignment(
+        session, case=case, now=now, reason="desk_cancelled", tell_technician=False
+    )
     args = {"number": case.number, "reason": reason}
     await notify.to_customer(
         session, case=case, message=Message("caseact.customer_cancelled", args),

@@ -16,6 +16,7 @@ from tests.bot.dispatch_steps import (
     accepted_job,
     assign_to,
     check_in,
+    closed_job,
     file_report,
     only_case,
     staff_team,
@@ -196,3 +197,31 @@ async def test_verified_in_warranty_tells_the_technician(harness: Harness, clien
     )  # fmt: skip
     assert notice == "The warranty of this case is already decided."
     assert (await case_row(harness, case.id)).warranty == "in_warranty"
+
+
+async def test_closed_case_page_in_chinese_has_no_raw_codes(
+    harness: Harness, client: Client
+) -> None:
+    customer = await closed_job(harness)
+    case = await only_case(harness)
+    harness.advance(timedelta(hours=1))
+    await harness.tick()  # the survey is pushed
+    for label in ("5 — Very satisfied", "Yes", "4 — Good", "Yes", "No", "10", "Skip"):
+        await press(harness, customer, label)
+    csrf = await log_in(harness, client, DISPATCHER)
+    await client.get("/lang/zh_CN?next=/")
+    _, notice = await act(
+        harness, client, case.id, "reopen", csrf=csrf, reason="客户来电：问题复发"
+    )
+    assert notice == "服务单已重新打开并回到待派队列，响应时限重新计算。"
+    page = await (await client.get(f"/cases/{case.id}")).text()
+    answers = page.split('id="survey-answers">')[1].split("</ul>")[0]
+    assert "总体而言" in answers and "是" in answers and "否" in answers
+    assert "overall" not in answers and "money" not in answers
+    assert "已完成" in page  # the survey's status
+    line = timeline(page)
+    for raw in ("confirmed by the customer", "to Tech An", "at 31.", "report #", "customer"):
+        assert raw not in line, raw
+    assert "客户已确认" in line and "派给 Tech An" in line
+    assert "已重新打开 → 新登记 · Desk Zhou 客户来电：问题复发" in line
+    assert "服务单已关闭" in page  # the assignment's end, from the catalog

@@ -13,6 +13,7 @@ from core.i18n import catalog
 from domain.dispatch import Ranked
 from domain.lifecycle import Actor, IllegalTransition
 from domain.parsing import parse_id
+from domain.survey import SCALES, Scale
 from services import dispatch, report_sheet
 from services import report_pdf as report_pdf_doc
 from storage.models import CasePhoto, Staff
@@ -76,9 +77,14 @@ async def case_page(request: web.Request) -> web.Response:
         technicians=technicians,
         proposals={r.candidate.staff_id: r.reasons for r in ranked},
         notice=request.query.get("notice") if request.query.get("notice") in NOTICES else None,
+        yes_no_questions=YES_NO_QUESTIONS,
         **assign_form_context(file.case.status),
         **case_actions.page_context(found, file, deps.clock.now(), request),
     )
+
+
+# Survey questions answered yes or no (stored as 1 or 0): shown as the words.
+YES_NO_QUESTIONS = frozenset(q.value for q, scale in SCALES.items() if scale == Scale.YES_NO)
 
 
 def assign_form_context(status: str) -> dict[str, Any]:
