@@ -13,6 +13,7 @@ from tests.bot.customer_steps import press, register, say
 from tests.bot.dispatch_steps import (
     CUSTOMER,
     DISPATCHER,
+    TECH_A,
     accepted_job,
     assign_to,
     check_in,
@@ -31,7 +32,11 @@ async def test_cancel_tells_customer_and_technician_and_stops_every_reminder(
 ) -> None:
     customer, tech = await accepted_job(harness)
     case = await only_case(harness)
+    await log_in(harness, client, TECH_A)  # the technician sees the job's page, not the actions
+    page = await client.get(f"/cases/{case.id}")
+    assert page.status == 200 and 'id="actions"' not in await page.text()
     csrf = await log_in(harness, client, DISPATCHER)
+    assert 'id="actions"' in await (await client.get(f"/cases/{case.id}")).text()
 
     _, notice = await act(
         harness, client, case.id, "cancel", csrf=csrf, reason="Customer replaced the unit"
