@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from sandbox.users import SandboxUser
-from storage.models import Product, Reminder
+from storage.models import Product, Quote, Reminder
 from tests.bot.customer_steps import press, register, say
 from tests.bot.dispatch_steps import (
     CUSTOMER,
@@ -20,6 +20,7 @@ from tests.bot.dispatch_steps import (
     closed_job,
     file_report,
     only_case,
+    send_quote,
     staff_team,
 )
 from tests.harness import Harness
@@ -33,8 +34,8 @@ async def test_cancel_tells_customer_and_technician_and_stops_every_reminder(
     customer, tech = await accepted_job(harness)
     case = await only_case(harness)
     await log_in(harness, client, TECH_A)  # the technician sees the job's page, not the actions
-    page = await client.get(f"/cases/{case.id}")
-    assert page.status == 200 and 'id="actions"' not in await page.text()
+    seen = await client.get(f"/cases/{case.id}")
+    assert seen.status == 200 and 'id="actions"' not in await seen.text()
     csrf = await log_in(harness, client, DISPATCHER)
     assert 'id="actions"' in await (await client.get(f"/cases/{case.id}")).text()
 
@@ -184,6 +185,15 @@ async def test_verified_out_of_warranty_means_a_quote_before_work(
     buttons = [b.text for row in tech.last().buttons() for b in row]
     assert "Quote: 💰 needed" in card
     assert "Quote" in buttons and "Report" not in buttons
+
+    # The customer is waiting on the quote when the desk cancels: the quote is withdrawn.
+    await send_quote(harness, tech)
+    assert (await case_row(harness, case.id)).status == "quote_pending"
+    _, notice = await act(harness, client, case.id, "cancel", csrf=csrf, reason="Too expensive")
+    assert notice.startswith("The case is cancelled")
+    async with harness.session() as session:
+        quote = await session.scalar(select(Quote))
+    assert quote is not None and quote.status == "withdrawn"
 
 
 async def test_verified_in_warranty_tells_the_technician(harness: Harness, client: Client) -> None:
