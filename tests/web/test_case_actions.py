@@ -152,7 +152,7 @@ async def test_new_deadline_tells_the_customer_and_moves_the_technician_pings(
     page = await (await client.get(f"/cases/{case.id}")).text()
     assert 'value="2026-11-24T18:00"' in page  # the current deadline, in Shanghai time
     _, notice = await act(
-        harness, client, case.id, "deadline", csrf=csrf, deadline="2026-11-25T10:00"
+        harness, client, case.id, "deadline", csrf=csrf, deadline="2026-11-25T10:00:00"
     )
     assert notice == "The on-site deadline is changed; the customer has been told."
     assert customer.texts()[-1] == (

@@ -5,6 +5,7 @@ one transaction (a refusal rolls it back whole) and comes back to the page with 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +32,8 @@ from web.deps import deps_key
 logger = logging.getLogger(__name__)
 
 REASON_LIMIT = 500
+# A browser may send a datetime-local value with seconds ("2026-11-25T10:00:00"): dropped.
+_SECONDS = re.compile(r"(?<=T\d\d:\d\d):\d\d(?:\.\d+)?$")
 TEXT_LIMIT = 2000
 # Every notice a redirect may name (anything else in the URL is ignored).
 NOTICES = frozenset(
@@ -188,7 +191,8 @@ async def deadline(request: web.Request) -> web.Response:
 
     async def work(session: AsyncSession, case: Case, staff: Staff, form: Any) -> str:
         now = _now(request)
-        chosen = parse_local_datetime(str(form.get("deadline", ""))[:40], now, deps.policy.tz)
+        typed = _SECONDS.sub("", str(form.get("deadline", ""))[:40])
+        chosen = parse_local_datetime(typed, now, deps.policy.tz)
         if chosen is None:
             raise ActionRefused("bad_deadline")
         await desk_actions.change_deadline(
