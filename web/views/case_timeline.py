@@ -20,7 +20,7 @@ Translate = Callable[..., str]
 
 # Actions whose note is what a person typed (a reason, a note, a message).
 TYPED_NOTES = frozenset(
-    {"note", "message", "decline", "unassign", "cancel", "reopen", "close", "report_not_fixed"}
+    {"note", "message", "decline", "unassign", "cancel", "reopen", "close"}
 )
 # Fixed notes some services write for the record, and their catalog text.
 FIXED_NOTES = {
@@ -32,6 +32,7 @@ FIXED_NOTES = {
     "satisfied": "caseact.why.handling_satisfied",
     "not satisfied": "caseact.why.handling_not_satisfied",
     "handling: not satisfied": "caseact.why.handling_not_satisfied",
+    "no longer on staff": "caseact.why.no_longer_on_staff",
 }
 _ASSIGNED = re.compile(r"^to (?P<name>.+?) \(#\d+\)(?:: (?P<reason>.*))?$", re.S)
 _DISPUTED = "disputed: "
