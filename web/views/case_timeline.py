@@ -19,9 +19,7 @@ from storage.repos import timeline as names
 Translate = Callable[..., str]
 
 # Actions whose note is what a person typed (a reason, a note, a message).
-TYPED_NOTES = frozenset(
-    {"note", "message", "decline", "unassign", "cancel", "reopen", "close"}
-)
+TYPED_NOTES = frozenset({"note", "message", "decline", "unassign", "cancel", "reopen", "close"})
 # Fixed notes some services write for the record, and their catalog text.
 FIXED_NOTES = {
     "confirmed by the customer": "caseact.why.confirmed",
