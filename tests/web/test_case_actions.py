@@ -205,3 +205,19 @@ async def test_case_page_and_its_actions_in_chinese(harness: Harness, client: Cl
     async with harness.session() as session:
         actors = list(await session.scalars(select(CaseEvent.actor).order_by(CaseEvent.id)))
     assert actors[-2:] == ["supervisor", "supervisor"]
+
+
+async def test_a_deadline_moved_away_and_back_pings_again(
+    harness: Harness, client: Client
+) -> None:
+    _, tech = await accepted_job(harness)
+    case = await only_case(harness)
+    csrf = await log_in(harness, client, DISPATCHER)
+    for moment in ("2026-11-25T10:00", "2026-11-24T18:00"):  # away, then back to Tue 18:00
+        _, notice = await act(harness, client, case.id, "deadline", csrf=csrf, deadline=moment)
+        assert notice.startswith("The on-site deadline is changed"), notice
+    seen = len(tech.texts())
+    harness.advance(timedelta(hours=31))  # Tue 16:00 Shanghai: two hours before
+    await harness.tick()
+    [ping] = tech.texts()[seen:]
+    assert "on site by 2026-11-24 18:00 (120 min left)" in ping
