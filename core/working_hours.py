@@ -97,8 +97,9 @@ def parse_week(text: str) -> Week:
         if match is None:
             raise ValueError(f"{part!r} needs days and hours (e.g. 'Mon-Fri 09:00-18:00')")
         days_s, spans_s = match.groups()
-        spans = [_span(item.replace(" ", "")) for item in spans_s.split(",")]
-        for day in _days(days_s.replace(" ", "")):
+        days = _days(days_s.replace(" ", ""))
+        spans = [_span(item.strip()) for item in spans_s.split(",")]
+        for day in days:
             per_day[day] += spans
     return tuple(_merged(spans) for spans in per_day)
 
