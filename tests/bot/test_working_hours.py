@@ -17,7 +17,7 @@ from aftersales.cli import build_parser
 from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
-from tests.bot.customer_steps import press
+from tests.bot.customer_steps import press, say
 from tests.bot.dispatch_steps import customer_with_case, only_case, staff_team
 from tests.cli_support import stamp_head
 from tests.factories import make_staff
@@ -78,6 +78,7 @@ async def test_friday_evening_fault_is_due_on_monday_and_chased_then(
         assert "on site by 2026-11-28 18:00" in confirmed  # the customer's choice, untouched
         assert "Answer by: 2026-11-30 12:00" in desk.texts()[-1]
         assert "answer by 2026-11-30 12:00" in await _queue(harness, desk)
+        assert "count working hours only" in await say(harness, customer, "/help")
 
         await _until(harness, "2026-11-27 21:00")  # the 24-hour clock's breach: nothing
         await _until(harness, "2026-11-28 17:00")
@@ -125,6 +126,8 @@ async def test_without_working_hours_the_clock_is_the_24_hour_one(
         desk, supervisor = await _team(harness)
         customer = await customer_with_case(harness)
         assert "answer by 2026-11-28 17:00" in _said(customer, "registered as")[0]
+        promise = await say(harness, customer, "/help")
+        assert "an answer within 24 hours" in promise and "working hours" not in promise
         await _until(harness, "2026-11-28 11:00")  # 18 of 24 hours, on a Saturday
         [reminder] = _said(desk, "no response")
         assert "no response for 18 h. It must be answered by 2026-11-28 17:00" in reminder
