@@ -18,7 +18,13 @@ from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
 from tests.bot.customer_steps import press, say
-from tests.bot.dispatch_steps import customer_with_case, only_case, staff_team
+from tests.bot.dispatch_steps import (
+    DISPATCHER,
+    closed_job,
+    customer_with_case,
+    only_case,
+    staff_team,
+)
 from tests.cli_support import stamp_head
 from tests.factories import make_staff
 from tests.harness import Harness
@@ -160,3 +166,17 @@ async def test_the_monthly_report_counts_an_answer_in_working_time_as_on_time(
         assert await asyncio.to_thread(args.handler, settings, args) == 0
         [line] = [t for t in capsys.readouterr().out.splitlines() if "Response within" in t]
         assert "100.0" in line, line
+
+
+async def test_a_survey_reopening_on_friday_evening_promises_monday(
+    botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
+) -> None:
+    async with _bot(botapi, engine, clock, **OFFICE) as harness:
+        customer = await closed_job(harness)
+        await _until(harness, "2026-11-27 18:00")  # the survey comes an hour after closing
+        for label in ("3 — Neutral", "Yes", "4 — Good", "No"):
+            await press(harness, customer, label)
+        [reopened] = _said(customer, "is reopened")
+        assert "will contact you by 2026-11-30 13:00" in reopened
+        desk = harness.user(DISPATCHER)
+        assert "Please respond by 2026-11-30 13:00" in desk.texts()[-1]
