@@ -42,6 +42,10 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:[0-9]+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:[0-9]+}/assign", cases.assign)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)
+    app.router.add_get(
+        "/cases/{case_id:[0-9]+}/messages/{message_id:[0-9]+}/{kind:photo|voice}",
+        cases.message_file,
+    )
     # The customer's signature (a Telegram Mini App).
     app.router.add_get("/sign/{report_id:[0-9]+}", signature.page)
     app.router.add_post("/sign/{report_id:[0-9]+}/sheet", signature.sheet)
