@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot.access import registered_customer
 from bot.common import answer, language_of, mark_chosen, pressed, reply, retire_prompts
 from bot.context import AppContext, BotApplication
 from bot.keyboards import Row, inline
+from bot.persistence import conversation_namespace, conversation_row_key
 from bot.routes import desk_route
 from core.callbacks import ThreadCase
 from domain.lifecycle import OPEN_STATUSES
@@ -26,7 +27,7 @@ from services import conversation
 from services.conversation import Incoming
 from storage.models import Case, Customer
 from storage.repos import cases as case_rows
-from storage.repos import people
+from storage.repos import people, state
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,34 @@ async def _customer(update: Update, context: AppContext) -> Customer | None:
     return customer
 
 
+async def _in_dialog(update: Update, context: AppContext) -> bool:
+    """Whether the user is in the middle of a dialog (at a step that did not take this message).
+
+    Such a message is no word to the desk: it was meant for the dialog.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return False
+    names = [
+        conversation_namespace(handler.name)
+        for handlers in context.application.handlers.values()
+        for handler in handlers
+        if isinstance(handler, ConversationHandler) and handler.persistent and handler.name
+    ]
+    return await state.holds_any(
+        context.session,
+        namespaces=names,
+        key=conversation_row_key((chat.id, user.id)),
+        now=context.services.clock.now(),
+    )
+
+
 async def customer_message(update: Update, context: AppContext) -> None:
     """Adds a message to the customer's open case, asks which case, or points to /help."""
     message = update.effective_message
     found = _incoming(message) if message is not None else None
+    if found is not None and await _in_dialog(update, context):
+        found = None  # a dialog waits for a button or another kind of answer
     customer = await _customer(update, context) if found is not None else None
     cases = await conversation.open_cases(context.session, customer=customer) if customer else []
     if found is None or customer is None or not cases:
