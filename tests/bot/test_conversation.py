@@ -103,6 +103,13 @@ async def test_photo_and_voice_reach_the_desk_and_technician_and_open_on_the_pag
     assert note.status == 200 and note.content_type == "audio/ogg"
     assert (await client.get(f"/cases/{case.id}/messages/{photo.id}/voice")).status == 404
     assert (await client.get(f"/cases/{case.id + 1}/messages/{photo.id}/photo")).status == 404
+    await client.get(f"/lang/zh_CN?next=/cases/{case.id}", allow_redirects=False)
+    chinese = await (await client.get(f"/cases/{case.id}")).text()
+    thread_html = chinese[
+        chinese.index('id="thread"') : chinese.index("</section>", chinese.index('id="thread"'))
+    ]
+    assert "沟通记录" in thread_html and "客户 Wang Wei" in thread_html
+    assert "Customer" not in thread_html and "Voice" not in thread_html
 
 
 async def test_two_open_cases_ask_which_and_the_waiting_messages_survive_a_restart(
