@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.callbacks import WriteToCustomer
 from core.messages import Button, Message, term
+from domain.lifecycle import CaseStatus
 from services import notify
 from services.desk import DeskRoute, to_desk
 from storage.models import Case, CaseMessage, Customer, Staff
@@ -119,7 +120,12 @@ async def from_customer(
     )
     if technician is not None:
         tech_key, tech_args = _notice(case, customer, incoming, term("conversation.hint_tech"))
-        buttons = ((Button("conversation.btn_write", WriteToCustomer(case.id).pack()),),)
+        # A job only offered (not yet accepted) has no one to write back yet.
+        buttons = (
+            ((Button("conversation.btn_write", WriteToCustomer(case.id).pack()),),)
+            if case.status != CaseStatus.ASSIGNED
+            else ()
+        )
         await notify.to_staff(
             session,
             staff=technician,

@@ -226,3 +226,14 @@ async def test_a_message_inside_a_dialog_still_goes_to_the_dialog(harness: Harne
     assert await thread(harness, case.id) == []
     await say(harness, customer, "/cancel")
     assert "Added to your case" in await say(harness, customer, "Now outside the dialog")
+
+
+async def test_a_job_only_offered_gets_the_message_without_a_reply_button(
+    harness: Harness,
+) -> None:
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness)
+    await assign_to(harness, desk, "Tech An")
+    await say(harness, customer, "Please bring a ladder")
+    assert f"Wang Wei wrote about {NUMBER}:\nPlease bring a ladder" in tech.texts()[-1]
+    assert tech.last().button_texts() == []  # they write back once they accepted the job
