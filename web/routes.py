@@ -45,6 +45,10 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     for action, act in case_actions.ACTIONS.items():
         app.router.add_post(f"/cases/{{case_id:[0-9]+}}/{action}", act)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)
+    app.router.add_get(
+        "/cases/{case_id:[0-9]+}/messages/{message_id:[0-9]+}/{kind:photo|voice}",
+        cases.message_file,
+    )
     # The customer's signature (a Telegram Mini App).
     app.router.add_get("/sign/{report_id:[0-9]+}", signature.page)
     app.router.add_post("/sign/{report_id:[0-9]+}/sheet", signature.sheet)
