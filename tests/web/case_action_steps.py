@@ -53,5 +53,5 @@ async def event_actions(harness: Harness, case_id: int) -> list[str]:
 
 def timeline(page: str) -> str:
     """The timeline section of a case page, tags dropped."""
-    section = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    section = page.split('id="timeline">')[1].split("</ol>")[0]
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)))

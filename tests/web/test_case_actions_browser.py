@@ -43,5 +43,5 @@ async def test_desk_writes_and_moves_the_deadline_from_the_case_page(
     )
     await deliver(harness)
     assert customer.texts()[-1].endswith("is now planned by 2026-11-25 10:30.")
-    await expect(page.locator("ol.timeline")).to_contain_text("On-site deadline changed")
+    await expect(page.locator("#timeline")).to_contain_text("On-site deadline changed")
     await page.close()
