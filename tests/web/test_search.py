@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from tests.bot.customer_steps import press, register, say
+from tests.bot.customer_steps import press, say
 from tests.bot.dispatch_steps import DISPATCHER, TECH_A, closed_job
 from tests.harness import Harness
 from tests.web.conftest import LINK, Client, add_staff, log_in
@@ -94,16 +94,13 @@ async def _desk_case(
     harness: Harness, client: Client, csrf: str, *, name: str, phone: str, kind: str = "fault"
 ) -> None:
     """The desk registers a phone request for a new customer in the dashboard."""
-    response = await client.post(
-        "/cases/new",
-        data={
-            "csrf": csrf, "customer": "new", "name": name, "phone": phone, "language": "en",
-            "kind": kind, "channel": "phone", "description": "Unit hums and stops",
-            "due_date": (harness.clock.now() + timedelta(days=2)).date().isoformat(),
-            "due_time": "16:00",
-        },  # fmt: skip
-        allow_redirects=False,
-    )
+    due = (harness.clock.now() + timedelta(days=2)).date().isoformat()
+    form = {
+        "csrf": csrf, "customer": "new", "name": name, "phone": phone, "language": "en",
+        "kind": kind, "channel": "phone", "description": "Unit hums and stops",
+        "due_date": due, "due_time": "16:00",
+    }  # fmt: skip
+    response = await client.post("/cases/new", data=form, allow_redirects=False)
     assert response.status == 302, await response.text()
 
 
@@ -163,11 +160,9 @@ async def test_filters_and_pages_keep_each_other(
 async def test_garbage_parameters_give_the_unfiltered_list_and_say_so(
     harness: Harness, client: Client
 ) -> None:
-    customer = await register(harness, 7201)
     await add_staff(harness, 7202, ["admin"])
     csrf = await log_in(harness, client, 7202)
     await _desk_case(harness, client, csrf, name="Buyer", phone="13800138001")
-    assert customer is not None
     for query in (
         "status=open%27--", "kind=%00", "technician=99999999999999", "technician=²",
         "start=2026-13-01", "end=9999-01-01", "page=0", "page=-1", "page=99999999999",
