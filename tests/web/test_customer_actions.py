@@ -6,15 +6,21 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from core.settings import Settings
 from domain.lifecycle import CaseKind
 from storage.models import Case, Customer
 from tests.bot.customer_steps import register
+from tests.cli_support import cli
 from tests.harness import Harness
+from tests.test_cli_people import settings
 from tests.web.conftest import Client, add_staff, log_in
 from tests.web.test_search import visible
+
+__all__ = ["settings"]
 
 CUSTOMER = 7301
 DESK = 7302
@@ -158,3 +164,17 @@ async def test_a_key_customer_marked_on_the_page_gets_return_visits(
     await harness.tick()
     await harness.tick()
     assert len(await _return_visits(harness)) == 1
+
+
+async def test_marks_made_at_the_terminal_are_on_the_page_too(
+    harness: Harness, client: Client, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await register(harness, CUSTOMER, phone="+8613800138000")
+    assert await cli(settings, "customer", "key", "13800138000", "--on") == 0
+    assert await cli(settings, "customer", "region", "13800138000", "--set", "Minhang") == 0
+    capsys.readouterr()
+    await add_staff(harness, DESK, ["dispatcher"], name="Desk Liu")
+    await log_in(harness, client, DESK)
+    text = visible(await (await client.get(f"/customers/{(await _customer(harness)).id}")).text())
+    changes = text.split("Changes to this customer", 1)[1]
+    assert re.search(r"command line\s+region: Minhang\s+.*command line\s+marked as key", changes)
