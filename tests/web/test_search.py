@@ -8,6 +8,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from tests.bot.customer_steps import press, say
 from tests.bot.dispatch_steps import DISPATCHER, TECH_A, closed_job
@@ -88,17 +89,28 @@ async def test_a_technician_finds_only_their_own_cases(harness: Harness, client:
     listing = await (await client.get(f"/cases?technician={TECH_A}")).text()
     assert NUMBER not in listing  # the technician filter is always their own
     assert (await client.get("/customers/1")).status == 404
+    assert (await client.get("/products/1")).status == 404
+
+    assert harness.runtime is not None
+    async with TestClient(TestServer(harness.runtime.build_web_app())) as served:
+        await log_in(harness, served, TECH_A)  # who did the job sees the customer, in part
+        found = await (await served.get("/cases", params={"q": "Wang"})).text()
+        assert _numbers(found) == [NUMBER]  # the complaint is not theirs
+        file = visible(await (await served.get("/customers/1")).text())
+        assert "Wang Wei" in file and NUMBER in file
+        assert "Surveys" not in file and "Quick and tidy." not in file and "Change" not in file
 
 
 async def _desk_case(
-    harness: Harness, client: Client, csrf: str, *, name: str, phone: str, kind: str = "fault"
-) -> None:
+    harness: Harness, client: Client, csrf: str, *, name: str, phone: str, kind: str = "fault",
+    serial: str = "",
+) -> None:  # fmt: skip
     """The desk registers a phone request for a new customer in the dashboard."""
     due = (harness.clock.now() + timedelta(days=2)).date().isoformat()
     form = {
         "csrf": csrf, "customer": "new", "name": name, "phone": phone, "language": "en",
         "kind": kind, "channel": "phone", "description": "Unit hums and stops",
-        "due_date": due, "due_time": "16:00",
+        "due_date": due, "due_time": "16:00", "serial": serial,
     }  # fmt: skip
     response = await client.post("/cases/new", data=form, allow_redirects=False)
     assert response.status == 302, await response.text()
@@ -176,3 +188,17 @@ async def test_garbage_parameters_give_the_unfiltered_list_and_say_so(
             assert "SR-20261123-0001" in text, query
     far = visible(await (await client.get("/cases?page=40")).text())
     assert "SR-20261123-0001" in far  # past the end: the last page
+
+
+async def test_a_serial_the_desk_typed_is_a_product_to_be_verified(
+    harness: Harness, client: Client
+) -> None:
+    await add_staff(harness, 7202, ["dispatcher"])
+    csrf = await log_in(harness, client, 7202)
+    await _desk_case(harness, client, csrf, name="Buyer", phone="13800138001", serial="sn-new-1")
+    listing = await (await client.get("/cases?q=SN-NEW")).text()
+    link = re.search(r'href="(/products/\d+)"', listing)
+    assert link is not None
+    product = visible(await (await client.get(link.group(1))).text())
+    assert "SN-NEW-1" in product and "unknown · to be verified" in product
+    assert "SR-20261123-0001" in product and "Buyer" in product
