@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import LANGUAGES
 from domain.parsing import parse_id
@@ -119,7 +120,7 @@ async def render_customer(
     )
 
 
-async def _may_see(session: Any, found: Viewer, *, customer_id: int | None = None,
+async def _may_see(session: AsyncSession, found: Viewer, *, customer_id: int | None = None,
                    product_id: int | None = None) -> bool:  # fmt: skip
     """The desk sees every file; a technician only those of customers or products they served."""
     if found.desk:
