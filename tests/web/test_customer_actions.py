@@ -178,3 +178,33 @@ async def test_marks_made_at_the_terminal_are_on_the_page_too(
     text = visible(await (await client.get(f"/customers/{(await _customer(harness)).id}")).text())
     changes = text.split("Changes to this customer", 1)[1]
     assert re.search(r"command line\s+region: Minhang\s+.*command line\s+marked as key", changes)
+
+
+async def test_forgetting_a_customer_erases_the_address_and_note_kept_on_the_page(
+    harness: Harness, client: Client, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await register(harness, CUSTOMER, phone="+8613800138000")
+    await add_staff(harness, DESK, ["dispatcher"], name="Desk Liu")
+    csrf = await log_in(harness, client, DESK)
+    page = f"/customers/{(await _customer(harness)).id}"
+    await _post(
+        client, page + "/contact", csrf=csrf, name="Wang Wei", phone="13800138000",
+        address="88 Century Ave", language="en",
+    )  # fmt: skip
+    await _post(client, page + "/note", csrf=csrf, note="Gate code 1234")
+    assert await cli(settings, "customer", "forget", "13800138000", "--yes") == 0
+    capsys.readouterr()
+    stored = await _customer_by_id(harness, page)
+    assert stored.address is None and stored.notes is None
+    text = visible(await (await client.get(page)).text())
+    assert "erased on request" in text and "Gate code" not in text and "Century" not in text
+    assert "Save contact data" not in text
+    status, text = await _post(client, page + "/note", csrf=csrf, note="again")
+    assert status == 400 and "cannot be changed" in text
+
+
+async def _customer_by_id(harness: Harness, page: str) -> Customer:
+    async with harness.session() as session:
+        customer = await session.get(Customer, int(page.rsplit("/", 1)[1]))
+    assert customer is not None
+    return customer
