@@ -70,6 +70,7 @@ async def export_customer(session: AsyncSession, *, customer: Customer) -> dict[
                 "events": _dicts(records.events),
                 "quotes": _dicts(records.quotes),
                 "service_reports": _dicts(records.service_reports),
+                "conversation": _dicts(records.messages),
             }
         )
     surveys = [

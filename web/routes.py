@@ -46,6 +46,10 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:[0-9]+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:[0-9]+}/assign", cases.assign)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)
+    app.router.add_get(
+        "/cases/{case_id:[0-9]+}/messages/{message_id:[0-9]+}/{kind:photo|voice}",
+        cases.message_file,
+    )
     # The service file: customers and products, and the desk's changes to a customer.
     customer = "/customers/{customer_id:[0-9]+}"
     app.router.add_get(customer, customers.customer_page, name="customer")

@@ -4,6 +4,7 @@ from storage.models.api import ApiKey, WebhookDelivery, WebhookSubscription
 from storage.models.base import Base, UTCDateTime
 from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
 from storage.models.claims import SupplierClaim
+from storage.models.conversation import CaseMessage
 from storage.models.feedback import Survey, SurveyAnswer
 from storage.models.infra import (
     InboxUpdate,
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseMessage",
     "CasePhoto",
     "Certification",
     "Customer",
