@@ -110,6 +110,8 @@ async def forget_customer(
     customer.name = None
     customer.phone = None
     customer.company = None
+    customer.address = None
+    customer.notes = None
     customer.is_key = False
     customer.next_return_visit_at = None
     customer.forgotten_at = now

@@ -14,7 +14,14 @@ from storage.models.infra import (
     Reminder,
     WebSession,
 )
-from storage.models.people import Certification, Customer, Staff, StaffAudit, StaffInvite
+from storage.models.people import (
+    Certification,
+    Customer,
+    CustomerChange,
+    Staff,
+    StaffAudit,
+    StaffInvite,
+)
 from storage.models.work import Quote, ServiceReport
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "CasePhoto",
     "Certification",
     "Customer",
+    "CustomerChange",
     "DaySequence",
     "InboxUpdate",
     "LoginToken",

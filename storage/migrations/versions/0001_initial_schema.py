@@ -55,6 +55,9 @@ def upgrade() -> None:
         sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("registered_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("forgotten_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        # Written by hand (issue #18, the customer page): the desk's address and notes.
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_customers_telegram_id")),
     )
@@ -190,6 +193,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_products_customer_id"), ["customer_id"], unique=False)
+
+    # Written by hand (issue #18): who changed what on a customer, shown on the customer page.
+    op.create_table(
+        "customer_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=10), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("detail", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_changes_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_customer_changes_staff_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_changes")),
+    )
+    with op.batch_alter_table("customer_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_changes_customer_id"), ["customer_id"], unique=False
+        )
 
     op.create_table(
         "staff_audit",
@@ -735,6 +763,11 @@ def downgrade() -> None:
 
     op.drop_table("webhook_deliveries")
     op.drop_table("web_sessions")
+    # Written by hand (issue #18).
+    with op.batch_alter_table("customer_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_changes_customer_id"))
+
+    op.drop_table("customer_changes")
     with op.batch_alter_table("staff_audit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_audit_subject_id"))
         batch_op.drop_index(batch_op.f("ix_staff_audit_at"))
