@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.messages import Message, at, term
 from domain.lifecycle import BEFORE_SITE, Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
-from domain.reminders import ReminderKind, onsite_clock
+from domain.reminders import ReminderKind
 from domain.sla import DeadlinePolicy
 from domain.warranty import Warranty, warranty_status
 from services import notify, onsite, workflow
@@ -157,10 +157,7 @@ async def change_deadline(
         raise ActionRefused("deadline_same")
     await reminders.cancel(session, case_id=case.id, kinds=[ReminderKind.ONSITE], now=now)
     case.onsite_due_at = deadline
-    # Not onsite.plan: a deadline moved back to an earlier choice reuses that choice's rows.
-    await reminders.restore_plan(
-        session, case_id=case.id, plan=onsite_clock(deadline, now, policy)
-    )
+    await onsite.plan(session, case=case, now=now, policy=policy)
     await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action=DEADLINE_EVENT,
         now=now, note=deadline.isoformat(),
