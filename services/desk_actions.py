@@ -21,6 +21,7 @@ from storage.models import Case, Product, Staff
 from storage.repos import cases as case_rows
 from storage.repos import people, reminders
 from storage.repos import quotes as quote_rows
+from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,12 @@ async def reopen(
     """A closed case goes back to the queue for a new round of work, as a survey reopen does."""
     if not may_reopen(case):
         raise ActionRefused("cannot_reopen")
+    unsent = await survey_rows.survey_of_case(
+        session, case_id=case.id, repair_round=case.reopen_count
+    )
+    if unsent is not None and unsent.status == "scheduled":
+        # Not sent yet: nobody asks the customer about a repair the desk says is not done.
+        await reminders.cancel(session, case_id=case.id, kinds=[ReminderKind.SURVEY], now=now)
     await workflow.reopen(
         session, case=case, actor=actor, actor_id=staff.telegram_id, now=now, policy=policy,
         note=reason,

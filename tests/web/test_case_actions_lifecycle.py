@@ -117,6 +117,11 @@ async def test_close_a_resolved_case_then_reopen_it_for_a_new_round(
     line = timeline(page)
     assert "Closed → Closed · Desk Zhou Confirmed by phone" in line
     assert "Reopened → New · Sup Wu Noise came back on Friday" in line
+    # The survey planned for the closed round is not sent about a repair being done again.
+    harness.advance(timedelta(hours=3))
+    await harness.tick()
+    await harness.tick()
+    assert not [t for t in customer.texts() if "how satisfied" in t]
     # The desk can assign it again from the chat notice.
     await assign_to(harness, desk, "Tech An")
     assert (await case_row(harness, case.id)).status == "assigned"
