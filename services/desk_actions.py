@@ -221,14 +221,34 @@ async def verify_warranty(
     product.warranty_end = warranty_end
     product.verified = True
     product.updated_at = now
-    case.warranty = decided
+    # Every open case of the product that waited for this check takes it (each judged on the
+    # day its fault was reported), not only the case the desk happened to open.
+    others = await case_rows.open_unverified_of_product(
+        session, product_id=product.id, warranty=Warranty.UNVERIFIED
+    )
+    for each in [case, *(c for c in others if c.id != case.id)]:
+        day = each.created_at.astimezone(policy.tz).date()
+        each.warranty = warranty_status(warranty_end, day)
+        await _warranty_decided(session, case=each, staff=staff, actor=actor, end=warranty_end,
+                                now=now)  # fmt: skip
+    return decided
+
+
+async def _warranty_decided(
+    session: AsyncSession, *, case: Case, staff: Staff, actor: Actor, end: date, now: datetime
+) -> None:
+    """The timeline records the check; the technician holding the case is told the result."""
     await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action=WARRANTY_EVENT,
-        now=now, note=f"{decided.value} {warranty_end.isoformat()}",
+        now=now, note=f"{case.warranty} {end.isoformat()}",
     )  # fmt: skip
     technician = await _technician(session, case=case)
     if technician is not None:
-        key = "caseact.tech_warranty_in" if in_warranty else "caseact.tech_warranty_out"
+        key = (
+            "caseact.tech_warranty_in"
+            if case.warranty == Warranty.IN
+            else "caseact.tech_warranty_out"
+        )
         await notify.to_staff(
             session,
             staff=technician,
@@ -236,12 +256,11 @@ async def verify_warranty(
                 key,
                 {
                     "number": case.number,
-                    "warranty": term(f"warranty.{decided.value}"),
-                    "end": warranty_end.isoformat(),
+                    "warranty": term(f"warranty.{case.warranty}"),
+                    "end": end.isoformat(),
                 },
             ),
             key=f"deskwarranty:{case.id}",
             now=now,
             case=case,
         )
-    return decided

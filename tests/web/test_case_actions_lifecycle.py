@@ -202,8 +202,16 @@ async def test_verified_out_of_warranty_means_a_quote_before_work(
 
 
 async def test_verified_in_warranty_tells_the_technician(harness: Harness, client: Client) -> None:
-    _, tech = await unverified_case(harness)
+    customer, tech = await unverified_case(harness)
     case = await only_case(harness)
+    # A second fault on the same product before the desk gets to the check.
+    await say(harness, customer, "/report")
+    await press(harness, customer, "ZX-77")
+    await say(harness, customer, "Display flickers")
+    await press(harness, customer, "Continue")
+    await say(harness, customer, "88 Century Ave, Pudong, Shanghai")
+    await press(harness, customer, "Tomorrow by 18:00")
+    assert "to be verified" in await press(harness, customer, "Confirm")
     csrf = await log_in(harness, client, DISPATCHER)
     _, notice = await act(
         harness, client, case.id, "warranty", csrf=csrf, result="in_warranty",
@@ -217,6 +225,8 @@ async def test_verified_in_warranty_tells_the_technician(harness: Harness, clien
     )  # fmt: skip
     assert notice == "The warranty of this case is already decided."
     assert (await case_row(harness, case.id)).warranty == "in_warranty"
+    second = await case_row(harness, case.id + 1)
+    assert second.warranty == "in_warranty"  # the same product's other open case took the check
 
 
 async def test_closed_case_page_in_chinese_has_no_raw_codes(
