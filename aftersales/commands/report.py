@@ -1,4 +1,9 @@
-"""`aftersales report monthly --month YYYY-MM [--csv FILE]` and `report range --from --to`."""
+"""`aftersales report monthly --month YYYY-MM [--csv FILE] [--language en|zh_CN]` and
+`report range --from --to`.
+
+The CSV files are UTF-8 with a BOM (Excel then reads Chinese), like the dashboard's exports,
+and every column is labelled in the chosen language (catalog keys `monthly.col.*`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Any
 
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
-from core.i18n import Texts
+from core.i18n import LANGUAGES, Texts
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
 from domain.parsing import parse_day
@@ -31,6 +36,7 @@ TECHNICIAN_COLUMNS = (
     "complaints",
     "cost_per_case",
 )
+METRIC_COLUMNS = ("key", "label", "unit", "value", "shown", "target", "met")
 MONEY_COLUMNS = frozenset({"cost_per_case"})
 CATEGORY_COLUMNS = (
     "category",
@@ -52,10 +58,16 @@ def add_parser(subparsers: Any) -> None:
     monthly = which.add_parser("monthly", help="one calendar month (local time)")
     monthly.add_argument("--month", help="YYYY-MM (default: last month)")
     monthly.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+    monthly.add_argument(
+        "--language", choices=LANGUAGES, help="labels' language (default: the department's)"
+    )
     ranged = which.add_parser("range", help="any range of local dates, both ends included")
     ranged.add_argument("--from", dest="first", required=True, help="YYYY-MM-DD")
     ranged.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
     ranged.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+    ranged.add_argument(
+        "--language", choices=LANGUAGES, help="labels' language (default: the department's)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -88,11 +100,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except NoDatabase as exc:
         return refuse(exc)
     texts = Texts(settings.tz, settings.currency)
-    language = settings.default_language
+    language = getattr(args, "language", None) or settings.default_language
     print(print_table(texts, language, report, title))
     if args.csv is not None:
         for path in write_csv(args.csv, texts, language, report):
-            print(f"Wrote {path}")
+            print(texts.get(language, "monthly.wrote", path=str(path)))
     return 0
 
 
@@ -127,9 +139,15 @@ def print_table(texts: Texts, language: str, report: ServiceReport, title: str) 
         if table:
             lines.append("")
             lines.append(texts.get(language, heading))
-            lines.append("\t".join(columns))
+            lines.append("\t".join(_column(texts, language, c) for c in columns))
             lines.extend("\t".join(_cell(texts, c, row[c]) for c in columns) for row in table)
+    lines.extend(("", texts.get(language, "monthly.ftf_definition")))
     return "\n".join(lines)
+
+
+def _column(texts: Texts, language: str, column: str) -> str:
+    """A column's heading in the language."""
+    return texts.get(language, f"monthly.col.{column}")
 
 
 def _width(text: str) -> int:
@@ -148,19 +166,21 @@ def _cell(texts: Texts, column: str, value: object) -> str:
 
 def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) -> list[Path]:
     """The figures to FILE; per technician and per category to FILE.technicians/.categories."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    yes, no = texts.get(language, "monthly.yes"), texts.get(language, "monthly.no")
+    # utf-8-sig writes the BOM, as the dashboard's CSV exports do.
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["key", "label", "unit", "value", "shown", "target", "met"])
+        writer.writerow([_column(texts, language, c) for c in METRIC_COLUMNS])
         for metric in report.metrics:
             writer.writerow(
                 [
                     metric.key,
                     texts.get(language, f"metric.{metric.key}"),
-                    metric.unit,
+                    texts.get(language, f"monthly.unit.{metric.unit}"),
                     "" if metric.value is None else metric.value,
                     format_value(texts, language, metric),
                     "" if metric.target is None else metric.target,
-                    "" if metric.met is None else ("yes" if metric.met else "no"),
+                    "" if metric.met is None else (yes if metric.met else no),
                 ]
             )
     written = [path]
@@ -169,9 +189,9 @@ def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) ->
         ("categories", report.by_category, CATEGORY_COLUMNS),
     ):
         extra = path.with_name(f"{path.stem}.{suffix}{path.suffix or '.csv'}")
-        with extra.open("w", encoding="utf-8", newline="") as handle:
+        with extra.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns)
+            writer.writerow([_column(texts, language, c) for c in columns])
             writer.writerows(
                 [
                     ["" if row[c] is None else _cell(texts, c, row[c]) for c in columns]

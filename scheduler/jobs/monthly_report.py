@@ -56,7 +56,7 @@ def report_rows(texts: Texts, language: str, report: ServiceReport) -> list[tupl
     for metric in report.metrics:
         target = "-"
         if metric.target is not None:
-            sign = "≥" if metric.higher_is_better else "<"
+            sign = "≥" if metric.higher_is_better else ("≤" if metric.at_most else "<")
             target = f"{sign} {format_number(texts, language, metric.target, metric.unit)}"
         verdict = {True: "standard.met", False: "standard.missed", None: "standard.no_target"}[
             metric.met
