@@ -49,8 +49,20 @@ from core.i18n import Texts, normalize_language
 from core.settings import Settings
 from core.transport import AiohttpRequest
 from domain.policy import ServicePolicy
+from domain.working_time import WorkingCalendar
 
 logger = logging.getLogger(__name__)
+
+
+def working_calendar(settings: Settings) -> WorkingCalendar | None:
+    """The response clock's working hours and holidays; None is the 24-hour clock."""
+    week = settings.working_week
+    if week is None:
+        return None
+    holidays = settings.holidays
+    return WorkingCalendar(
+        week=week, tz=settings.tz, days_off=holidays.days_off, workdays=holidays.workdays
+    )
 
 
 def policy_from(settings: Settings) -> ServicePolicy:
@@ -74,6 +86,7 @@ def policy_from(settings: Settings) -> ServicePolicy:
         max_onsite_days=settings.max_onsite_days,
         urgent_onsite_hours=settings.urgent_onsite_hours,
         day_end_hour=settings.working_day_end_hour,
+        working=working_calendar(settings),
     )
 
 

@@ -34,7 +34,12 @@ async def help_command(update: Update, context: AppContext) -> None:
     staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
     if user is None or staff is None or not staff.active:
         hours = int(context.services.settings.response_hours)
-        await reply(update, context, "help.customer", hours=hours)
+        promise = await text(update, context, "help.customer", hours=hours)
+        if context.services.policy.working is not None:
+            # The promised hours are working hours: say so rather than promise a night answer.
+            promise += "\n" + await text(update, context, "working_hours.help_note")
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, promise)
         return
     language = await language_of(update, context)
     texts = context.services.texts

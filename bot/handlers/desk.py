@@ -272,7 +272,7 @@ async def unassign_command(update: Update, context: AppContext) -> None:
     try:
         await dispatch.unassign(
             context.session, case=case, by=staff, actor=desk_actor(staff),
-            now=context.services.clock.now(), reason=reason,
+            now=context.services.clock.now(), reason=reason, policy=context.services.policy,
         )  # fmt: skip
     except IllegalTransition:
         await reply(update, context, "desk.cannot_unassign", number=case.number)

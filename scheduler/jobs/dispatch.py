@@ -88,6 +88,7 @@ async def accept_timeout(context: JobContext, reminder: Reminder) -> None:
         now=context.now,
         reason="timeout",
         route=desk_route(context),
+        policy=context.policy,
     )
 
 
