@@ -399,6 +399,15 @@ async def test_october_lived_through_the_paths_gives_the_hand_computed_report(
                   "Key-customer visits due", "Assignments with an expired certificate",
                   "Re-repairs surveyed", "Major quality problems"):  # fmt: skip
         assert label in page, label
+    await log_in(harness, client, SUPERVISOR_ZH)  # and in Chinese, for a Chinese supervisor
+    page = await (await client.get("/standards?month=2026-10")).text()
+    chinese_labels = (
+        "客户反映索要钱物次数", "供应商已接受索赔", "重点客户应回访次数",
+        "派给资格证过期人员的工单", "返修回访问卷数", "重大质量问题", "首次上门即修复",
+    )  # fmt: skip
+    for label in chinese_labels:
+        assert label in page, label
+    assert "Customers reporting" not in page and "Key-customer" not in page
 
     # The supervisors' chat report on November 1, each in their language.
     await walk_to(harness, L(11, 1, 9))
