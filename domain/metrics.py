@@ -18,8 +18,8 @@ Keys of `ServiceReport.metrics` (in this order; labels are catalog keys `metric.
     cost_travel_per_case    its travel share
     cost_per_case_in_warranty      mean cost of those closed in warranty
     cost_per_case_out_of_warranty  mean cost of those closed out of warranty
-    money_reports           surveys answered in the range where the customer says staff asked
-                            for money or gifts (target 0)
+    money_reports           surveys created in the range whose customer answered that staff
+                            asked for money or gifts (target 0)
     supplier_part_failures  service reports filed in the range blaming a supplier's part
                             (each opens a supplier claim)
     supplier_claims_open    of their claims, still undecided

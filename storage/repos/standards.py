@@ -3,7 +3,10 @@
 Every figure is a grouped COUNT/SUM/AVG over indexed columns (cases.created_at, closed_at,
 onsite_due_at, surveys.created_at, survey_answers.survey_id, service_reports.case_id); no
 query loads the cases themselves. Which cases each figure counts is in standard_populations;
-the rows per technician and per category are in standard_breakdowns (both in storage.repos).
+first-time fix has its one definition in first_time_fix (shared with the technician page);
+the rows per technician and per category are in standard_breakdowns, and the compliance
+counts (money asked for, supplier claims, key visits, certificates...) in standard_compliance
+(all in storage.repos).
 """
 
 from __future__ import annotations
