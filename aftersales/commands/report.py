@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -21,32 +20,19 @@ from core.i18n import LANGUAGES, Texts
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
 from domain.parsing import parse_day
-from scheduler.jobs.monthly_report import format_value, report_rows
+from services.report_tables import (
+    CATEGORY_COLUMNS,
+    TABLES,
+    TECHNICIAN_COLUMNS,
+    cell,
+    column,
+    csv_text,
+    report_rows,
+    table,
+)
 from services.standards import targets_of
 from storage.db import create_session_factory
 from storage.repos import standards as service_standard
-
-TECHNICIAN_COLUMNS = (
-    "technician_id",
-    "technician_name",
-    "closed",
-    "first_time_fix_pct",
-    "onsite_on_time_pct",
-    "avg_satisfaction",
-    "complaints",
-    "cost_per_case",
-)
-METRIC_COLUMNS = ("key", "label", "unit", "value", "shown", "target", "met")
-MONEY_COLUMNS = frozenset({"cost_per_case"})
-CATEGORY_COLUMNS = (
-    "category",
-    "closed",
-    "first_time_fix_pct",
-    "repeat_repairs",
-    "avg_satisfaction",
-    "complaints",
-    "cost_per_case",
-)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -130,24 +116,19 @@ def print_table(texts: Texts, language: str, report: ServiceReport, title: str) 
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     lines = [texts.get(language, "standard.title", month=title)]
     for row in rows:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+        cells = [text + " " * (widths[i] - _width(text)) for i, text in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
-    for heading, table, columns in (
+    for heading, rows_of, columns in (
         ("standard.by_technician", report.by_technician, TECHNICIAN_COLUMNS),
         ("standard.by_category", report.by_category, CATEGORY_COLUMNS),
     ):
-        if table:
+        if rows_of:
             lines.append("")
             lines.append(texts.get(language, heading))
-            lines.append("\t".join(_column(texts, language, c) for c in columns))
-            lines.extend("\t".join(_cell(texts, c, row[c]) for c in columns) for row in table)
+            lines.append("\t".join(column(texts, language, c) for c in columns))
+            lines.extend("\t".join(cell(texts, c, line[c]) for c in columns) for line in rows_of)
     lines.extend(("", texts.get(language, "monthly.ftf_definition")))
     return "\n".join(lines)
-
-
-def _column(texts: Texts, language: str, column: str) -> str:
-    """A column's heading in the language."""
-    return texts.get(language, f"monthly.col.{column}")
 
 
 def _width(text: str) -> int:
@@ -155,48 +136,15 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
-def _cell(texts: Texts, column: str, value: object) -> str:
-    """A table cell; money (kept in cents) as currency."""
-    if value is None:
-        return "-"
-    if column in MONEY_COLUMNS and isinstance(value, int | float):
-        return texts.money(value)
-    return str(value)
-
-
 def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) -> list[Path]:
-    """The figures to FILE; per technician and per category to FILE.technicians/.categories."""
-    yes, no = texts.get(language, "monthly.yes"), texts.get(language, "monthly.no")
-    # utf-8-sig writes the BOM, as the dashboard's CSV exports do.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([_column(texts, language, c) for c in METRIC_COLUMNS])
-        for metric in report.metrics:
-            writer.writerow(
-                [
-                    metric.key,
-                    texts.get(language, f"metric.{metric.key}"),
-                    texts.get(language, f"monthly.unit.{metric.unit}"),
-                    "" if metric.value is None else metric.value,
-                    format_value(texts, language, metric),
-                    "" if metric.target is None else metric.target,
-                    "" if metric.met is None else (yes if metric.met else no),
-                ]
-            )
-    written = [path]
-    for suffix, table, columns in (
-        ("technicians", report.by_technician, TECHNICIAN_COLUMNS),
-        ("categories", report.by_category, CATEGORY_COLUMNS),
-    ):
-        extra = path.with_name(f"{path.stem}.{suffix}{path.suffix or '.csv'}")
-        with extra.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([_column(texts, language, c) for c in columns])
-            writer.writerows(
-                [
-                    ["" if row[c] is None else _cell(texts, c, row[c]) for c in columns]
-                    for row in table
-                ]
-            )
-        written.append(extra)
+    """The figures to FILE; per technician and per category to FILE.technicians/.categories
+    (UTF-8 with a BOM, as the dashboard's CSV downloads)."""
+    written = []
+    for name in TABLES:
+        target = path
+        if name != "figures":
+            target = path.with_name(f"{path.stem}.{name}{path.suffix or '.csv'}")
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(csv_text(table(texts, language, report, name)))
+        written.append(target)
     return written

@@ -190,6 +190,25 @@ async def test_october_lived_through_the_paths_gives_the_hand_computed_report(
     for label in chinese_labels:
         assert label in page, label
     assert "Customers reporting" not in page and "Key-customer" not in page
+    # Its CSV downloads: a BOM, Chinese headings, the report's first-time fix per technician.
+    download = await client.get("/standards/technicians.csv?month=2026-10")
+    body = await download.read()
+    assert download.status == 200 and body.startswith(b"\xef\xbb\xbf")
+    per_technician = list(csv.reader(body.decode("utf-8-sig").splitlines()))
+    assert per_technician[0][:4] == ["技术员编号", "技术员", "关闭数", "一次修复率 %"]
+    assert [row[1:4] for row in per_technician[1:]] == [
+        ["Tech An", "2", "100.0"],
+        ["Tech Bo", "2", "50.0"],
+    ]
+    downloaded = await (await client.get("/standards/figures.csv?month=2026-10")).read()
+    money = next(
+        r
+        for r in csv.reader(downloaded.decode("utf-8-sig").splitlines())
+        if r[0] == "money_reports"
+    )
+    assert money[1:] == ["客户反映索要钱物次数", "次数", "1.0", "1", "0.0", "否"]
+    refused = await client.get("/standards/figures.csv?month=2026-13")
+    assert refused.status == 400 and "请选择形如 2026-11 的月份" in await refused.text()
 
     # The supervisors' chat report on November 1, each in their language.
     await walk_to(harness, L(11, 1, 9))
@@ -222,9 +241,9 @@ async def test_october_lived_through_the_paths_gives_the_hand_computed_report(
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as handle:
-        figures = list(csv.reader(handle))
-    assert figures[0] == ["代码", "指标", "单位", "数值", "显示值", "目标", "达标"]
-    by_key = {row[0]: row for row in figures[1:]}
+        written = list(csv.reader(handle))
+    assert written[0] == ["代码", "指标", "单位", "数值", "显示值", "目标", "达标"]
+    by_key = {row[0]: row for row in written[1:]}
     assert by_key["money_reports"] == [
         "money_reports", "客户反映索要钱物次数", "次数", "1.0", "1", "0.0", "否",
     ]  # fmt: skip
