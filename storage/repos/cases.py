@@ -300,3 +300,13 @@ async def open_case_of_kind(session: AsyncSession, *, customer_id: int, kind: st
         )
         .limit(1)
     )
+
+
+async def open_cases_of_customer(session: AsyncSession, *, customer_id: int) -> list[Case]:
+    """A customer's cases not yet closed or cancelled, newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.customer_id == customer_id, Case.status.in_(list(OPEN_STATUSES)))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )
+    return list(rows)
