@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.messages import Message, at, term
 from domain.lifecycle import BEFORE_SITE, Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
-from domain.reminders import ReminderKind, onsite_clock
+from domain.reminders import ReminderKind
 from domain.sla import DeadlinePolicy
 from domain.warranty import Warranty, warranty_status
 from services import notify, onsite, workflow
@@ -21,6 +21,7 @@ from storage.models import Case, Product, Staff
 from storage.repos import cases as case_rows
 from storage.repos import people, reminders
 from storage.repos import quotes as quote_rows
+from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,12 @@ async def reopen(
     """A closed case goes back to the queue for a new round of work, as a survey reopen does."""
     if not may_reopen(case):
         raise ActionRefused("cannot_reopen")
+    unsent = await survey_rows.survey_of_case(
+        session, case_id=case.id, repair_round=case.reopen_count
+    )
+    if unsent is not None and unsent.status == "scheduled":
+        # Not sent yet: nobody asks the customer about a repair the desk says is not done.
+        await reminders.cancel(session, case_id=case.id, kinds=[ReminderKind.SURVEY], now=now)
     await workflow.reopen(
         session, case=case, actor=actor, actor_id=staff.telegram_id, now=now, policy=policy,
         note=reason,
@@ -157,10 +164,7 @@ async def change_deadline(
         raise ActionRefused("deadline_same")
     await reminders.cancel(session, case_id=case.id, kinds=[ReminderKind.ONSITE], now=now)
     case.onsite_due_at = deadline
-    # Not onsite.plan: a deadline moved back to an earlier choice reuses that choice's rows.
-    await reminders.restore_plan(
-        session, case_id=case.id, plan=onsite_clock(deadline, now, policy)
-    )
+    await onsite.plan(session, case=case, now=now, policy=policy)
     await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action=DEADLINE_EVENT,
         now=now, note=deadline.isoformat(),
@@ -217,14 +221,34 @@ async def verify_warranty(
     product.warranty_end = warranty_end
     product.verified = True
     product.updated_at = now
-    case.warranty = decided
+    # Every open case of the product that waited for this check takes it (each judged on the
+    # day its fault was reported), not only the case the desk happened to open.
+    others = await case_rows.open_unverified_of_product(
+        session, product_id=product.id, warranty=Warranty.UNVERIFIED
+    )
+    for each in [case, *(c for c in others if c.id != case.id)]:
+        day = each.created_at.astimezone(policy.tz).date()
+        each.warranty = warranty_status(warranty_end, day)
+        await _warranty_decided(session, case=each, staff=staff, actor=actor, end=warranty_end,
+                                now=now)  # fmt: skip
+    return decided
+
+
+async def _warranty_decided(
+    session: AsyncSession, *, case: Case, staff: Staff, actor: Actor, end: date, now: datetime
+) -> None:
+    """The timeline records the check; the technician holding the case is told the result."""
     await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action=WARRANTY_EVENT,
-        now=now, note=f"{decided.value} {warranty_end.isoformat()}",
+        now=now, note=f"{case.warranty} {end.isoformat()}",
     )  # fmt: skip
     technician = await _technician(session, case=case)
     if technician is not None:
-        key = "caseact.tech_warranty_in" if in_warranty else "caseact.tech_warranty_out"
+        key = (
+            "caseact.tech_warranty_in"
+            if case.warranty == Warranty.IN
+            else "caseact.tech_warranty_out"
+        )
         await notify.to_staff(
             session,
             staff=technician,
@@ -232,12 +256,11 @@ async def verify_warranty(
                 key,
                 {
                     "number": case.number,
-                    "warranty": term(f"warranty.{decided.value}"),
-                    "end": warranty_end.isoformat(),
+                    "warranty": term(f"warranty.{case.warranty}"),
+                    "end": end.isoformat(),
                 },
             ),
             key=f"deskwarranty:{case.id}",
             now=now,
             case=case,
         )
-    return decided

@@ -68,6 +68,7 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:[0-9]+}/report.pdf", cases.report_pdf)
     app.router.add_get("/technicians", technicians.technicians_page)
     app.router.add_get("/standards", standards.standards_page)
+    app.router.add_get("/standards/{table}.csv", standards.download)
     app.router.add_get("/staff", staff.staff_page)
     app.router.add_get("/staff/{staff_id:[0-9]+}/remove", staff.remove_page)
     app.router.add_post("/staff/{staff_id:[0-9]+}/remove", staff.remove)

@@ -117,6 +117,11 @@ async def test_close_a_resolved_case_then_reopen_it_for_a_new_round(
     line = timeline(page)
     assert "Closed → Closed · Desk Zhou Confirmed by phone" in line
     assert "Reopened → New · Sup Wu Noise came back on Friday" in line
+    # The survey planned for the closed round is not sent about a repair being done again.
+    harness.advance(timedelta(hours=3))
+    await harness.tick()
+    await harness.tick()
+    assert not [t for t in customer.texts() if "how satisfied" in t]
     # The desk can assign it again from the chat notice.
     await assign_to(harness, desk, "Tech An")
     assert (await case_row(harness, case.id)).status == "assigned"
@@ -197,8 +202,16 @@ async def test_verified_out_of_warranty_means_a_quote_before_work(
 
 
 async def test_verified_in_warranty_tells_the_technician(harness: Harness, client: Client) -> None:
-    _, tech = await unverified_case(harness)
+    customer, tech = await unverified_case(harness)
     case = await only_case(harness)
+    # A second fault on the same product before the desk gets to the check.
+    await say(harness, customer, "/report")
+    await press(harness, customer, "ZX-77")
+    await say(harness, customer, "Display flickers")
+    await press(harness, customer, "Continue")
+    await say(harness, customer, "88 Century Ave, Pudong, Shanghai")
+    await press(harness, customer, "Tomorrow by 18:00")
+    assert "to be verified" in await press(harness, customer, "Confirm")
     csrf = await log_in(harness, client, DISPATCHER)
     _, notice = await act(
         harness, client, case.id, "warranty", csrf=csrf, result="in_warranty",
@@ -212,6 +225,8 @@ async def test_verified_in_warranty_tells_the_technician(harness: Harness, clien
     )  # fmt: skip
     assert notice == "The warranty of this case is already decided."
     assert (await case_row(harness, case.id)).warranty == "in_warranty"
+    second = await case_row(harness, case.id + 1)
+    assert second.warranty == "in_warranty"  # the same product's other open case took the check
 
 
 async def test_closed_case_page_in_chinese_has_no_raw_codes(

@@ -413,6 +413,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_assignments_technician_id"), ["technician_id"], unique=False
         )
+        # Monthly report (#22): assignments made in the month, counted by certificate state.
+        batch_op.create_index(
+            batch_op.f("ix_assignments_assigned_at"), ["assigned_at"], unique=False
+        )
 
     op.create_table(
         "case_events",
@@ -566,6 +570,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_service_reports_technician_id"), ["technician_id"], unique=False
         )
+        # Monthly report (#22): reports filed in the month (major quality problems).
+        batch_op.create_index(
+            batch_op.f("ix_service_reports_filed_at"), ["filed_at"], unique=False
+        )
 
     op.create_table(
         "surveys",
@@ -697,6 +705,7 @@ def downgrade() -> None:
 
     op.drop_table("surveys")
     with op.batch_alter_table("service_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_reports_filed_at"))  # monthly report (#22)
         batch_op.drop_index(batch_op.f("ix_service_reports_technician_id"))
         batch_op.drop_index(batch_op.f("ix_service_reports_case_id"))
 
@@ -733,6 +742,7 @@ def downgrade() -> None:
 
     op.drop_table("case_events")
     with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_assignments_assigned_at"))  # monthly report (#22)
         batch_op.drop_index(batch_op.f("ix_assignments_technician_id"))
         batch_op.drop_index(batch_op.f("ix_assignments_case_id"))
 
