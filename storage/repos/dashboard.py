@@ -291,3 +291,40 @@ async def technician_lines(
         )
         for tech in await technicians(session)
     ]
+
+
+async def surveys_of(
+    session: AsyncSession, *, case_id: int
+) -> list[tuple[Survey, list[SurveyAnswer]]]:
+    """Every survey of a case (one per repair round), oldest first, with its answers."""
+    surveys = list(
+        await session.scalars(select(Survey).where(Survey.case_id == case_id).order_by(Survey.id))
+    )
+    answers: dict[int, list[SurveyAnswer]] = {s.id: [] for s in surveys}
+    if surveys:
+        for answer in await session.scalars(
+            select(SurveyAnswer)
+            .where(SurveyAnswer.survey_id.in_(answers))
+            .order_by(SurveyAnswer.id)
+        ):
+            answers[answer.survey_id].append(answer)
+    return [(s, answers[s.id]) for s in surveys]
+
+
+async def names_by_telegram_id(
+    session: AsyncSession, *, customers: set[int], staff: set[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Customers' and staff members' names by Telegram id (for a case's timeline)."""
+    found_customers: dict[int, str] = {}
+    if customers:
+        rows = await session.execute(
+            select(Customer.telegram_id, Customer.name).where(Customer.telegram_id.in_(customers))
+        )
+        found_customers = {int(tid): name for tid, name in rows if tid is not None and name}
+    found_staff: dict[int, str] = {}
+    if staff:
+        staff_rows = await session.execute(
+            select(Staff.telegram_id, Staff.name).where(Staff.telegram_id.in_(staff))
+        )
+        found_staff = {tid: name for tid, name in staff_rows if name}
+    return found_customers, found_staff

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from core.i18n import catalog
 from domain.dispatch import Ranked
 from domain.lifecycle import Actor, IllegalTransition
 from domain.parsing import parse_id
@@ -17,6 +18,7 @@ from services import report_pdf as report_pdf_doc
 from storage.models import CasePhoto, Staff
 from storage.repos import cases as case_rows
 from storage.repos import dashboard as web_store
+from web import words
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
 from web.deps import deps_key, http_key, texts_key
@@ -48,6 +50,12 @@ async def case_page(request: web.Request) -> web.Response:
         if file is None or not _may_see(found, file.case.technician_id):
             raise web.HTTPNotFound()
         events = await case_rows.events_of(session, case_id=case_id)
+        surveys = await web_store.surveys_of(session, case_id=case_id)
+        customers, staff = await web_store.names_by_telegram_id(
+            session,
+            customers={e.actor_id for e in events if e.actor_id and e.actor == "customer"},
+            staff={e.actor_id for e in events if e.actor_id and e.actor in words.STAFF_ACTORS},
+        )
         photos = await case_rows.photos_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
         today = deps.clock.now().astimezone(deps.policy.tz).date()
@@ -56,11 +64,26 @@ async def case_page(request: web.Request) -> web.Response:
         )
     order = {r.candidate.staff_id: i for i, r in enumerate(ranked)}
     technicians = sorted(technicians, key=lambda s: order.get(s.id, len(order)))  # best first
+    texts, lang = request.app[texts_key], language(request)
+
+    def say(key: str, **args: object) -> str:
+        return texts.get(lang, key, **args)
+
+    def has(key: str) -> bool:
+        return key in catalog(lang)
+
     return render(
         request,
         "case.html",
         file=file,
         events=events,
+        lines=words.timeline(say, has, events, customers, staff),
+        surveys=[
+            (survey, words.survey_status(say, survey), words.answers(say, rows))
+            for survey, rows in surveys
+        ],
+        description=words.description(say, file.case.description),
+        reason=lambda text: words.reason(say, has, text),
         photos=photos,
         badges=badges(file.case, deps.clock.now()),
         technicians=technicians,
