@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from sandbox.users import SandboxUser
-from storage.models import Case, Staff, SupplierClaim
+from storage.models import Case, Staff, SupplierClaim, WebhookSubscription
 from tests.bot.customer_steps import press, register, report_fault, say
 from tests.bot.dispatch_steps import (
     CUSTOMER,
@@ -46,7 +46,9 @@ TYPED = [
     "The technician was rude.", "Called the customer and apologised.",
     "Please install the indoor unit in the office", "1 Office Park, Pudong",
     "Installed and commissioned the unit", "Relay", "Unit does not start, phoned in",
-    "5 Nanjing Road", "Leaking water", "Loose cable",
+    "5 Nanjing Road", "Leaking water", "Loose cable", "Zhou Min", "SN-5005",
+    "Still noisy at night",
+    "Too far for me today", "credit note 4471", "bi-reports", "127.0.0.1:9/hook",
 ]  # fmt: skip
 
 
@@ -57,6 +59,7 @@ class World:
     admin: int = ADMIN_ID
     case_ids: list[int] = field(default_factory=list)
     staff_ids: list[int] = field(default_factory=list)
+    webhook_ids: list[int] = field(default_factory=list)
 
 
 async def _press_containing(harness: Harness, user: SandboxUser, part: str) -> None:
@@ -70,7 +73,7 @@ async def _products(harness: Harness) -> None:
     """The catalog import: four products, one out of warranty."""
     now = harness.clock.now()
     async with harness.session() as session, session.begin():
-        for serial in ("SN-1001", "SN-3003", "SN-4004"):
+        for serial in ("SN-1001", "SN-3003", "SN-4004", "SN-5005"):
             await make_product(session, serial=serial, now=now)
         await make_product(session, serial="SN-2002", now=now,
                            warranty_end=now.date() - timedelta(days=10))  # fmt: skip
@@ -119,6 +122,19 @@ async def _repaired_surveyed_complained(harness: Harness) -> None:
     await press(harness, customer, "Confirm")
 
 
+async def _disputed(harness: Harness) -> None:
+    """Zhou Min disputes Tech An's report: the case is reopened and back in the queue."""
+    desk, tech_a = harness.user(DISPATCHER), harness.user(6001)
+    customer = await register(harness, 7005, name="Zhou Min", phone="+8613800138005")
+    await report_fault(harness, customer, serial="SN-5005")
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech_a, "Accept")
+    await check_in(harness, tech_a)
+    await file_report(harness, tech_a)
+    await press(harness, customer, "Still a problem")
+    assert "reopened" in await say(harness, customer, "Still noisy at night")
+
+
 async def _quoted(harness: Harness) -> None:
     """Li Na: out of warranty; Tech An quotes and she has not decided yet."""
     desk, tech_a = harness.user(DISPATCHER), harness.user(6001)
@@ -130,7 +146,7 @@ async def _quoted(harness: Harness) -> None:
 
 
 async def _installation(harness: Harness) -> None:
-    """Zhao Lei asks for an installation; Tech Bo accepts it."""
+    """Zhao Lei asks for an installation; Tech Bo declines it, Tech An accepts it."""
     desk, tech_b = harness.user(DISPATCHER), harness.user(6002)
     customer = await register(harness, 7003, name="Zhao Lei", phone="+8613800138003")
     await say(harness, customer, "/install")
@@ -141,7 +157,14 @@ async def _installation(harness: Harness) -> None:
     await press(harness, customer, "Tomorrow by 18:00")
     await press(harness, customer, "Confirm")
     await assign_to(harness, desk, "Tech Bo")
-    await press(harness, tech_b, "Accept")
+    await press(harness, tech_b, "Decline")
+    await say(harness, tech_b, "Too far for me today")
+    async with harness.session() as session:
+        number = await session.scalar(select(Case.number).where(Case.kind == "installation"))
+    await say(harness, desk, "/queue")
+    await press(harness, desk, f"Assign {number}")
+    await _press_containing(harness, desk, "Tech An")
+    await press(harness, harness.user(6001), "Accept")
 
 
 async def _cancelled(harness: Harness) -> None:
@@ -166,6 +189,24 @@ async def _by_phone(harness: Harness, client: Client, csrf: str) -> None:
     assert response.status == 200, await response.text()
 
 
+async def _admin_pages(harness: Harness, client: Client, csrf: str) -> None:
+    """The admin certifies Tech An, records the supplier claim's outcome, adds an API key and a
+    webhook (its receiver is down)."""
+    async with harness.session() as session:
+        tech_an = await session.scalar(select(Staff.id).where(Staff.name == "Tech An"))
+        claim = await session.scalar(select(SupplierClaim.id))
+    assert tech_an is not None and claim is not None
+    posts = [
+        ("/staff/certify", {"staff": str(tech_an), "category": "hvac", "until": "2027-06-30"}),
+        (f"/claims/{claim}/outcome", {"outcome": "accepted", "note": "credit note 4471"}),
+        ("/integrations/keys", {"name": "bi-reports", "scope": "reports:read"}),
+        ("/integrations/webhooks", {"url": "http://127.0.0.1:9/hook", "event": "case.created"}),
+    ]
+    for path, data in posts:
+        response = await client.post(path, data={**data, "csrf": csrf})
+        assert response.status == 200, (path, await response.text())
+
+
 async def build(harness: Harness, client: Client) -> World:
     """Builds the world and logs the client in as the admin."""
     await staff_team(harness)
@@ -173,16 +214,19 @@ async def build(harness: Harness, client: Client) -> World:
     await add_staff(harness, ADMIN_ID, ["admin"], name="Admin Gao")
     await _products(harness)
     await _repaired_surveyed_complained(harness)
+    await _disputed(harness)
     await _quoted(harness)
     await _installation(harness)
     await _cancelled(harness)
     csrf = await log_in(harness, client, ADMIN_ID)
     await _by_phone(harness, client, csrf)
+    await _admin_pages(harness, client, csrf)
     await harness.settle()
     async with harness.session() as session:
         world = World(
             case_ids=list(await session.scalars(select(Case.id).order_by(Case.id))),
             staff_ids=list(await session.scalars(select(Staff.id).order_by(Staff.id))),
+            webhook_ids=list(await session.scalars(select(WebhookSubscription.id))),
         )
         assert await session.scalar(select(SupplierClaim.id)) is not None
     return world

@@ -8,9 +8,11 @@ something the people of the world typed is an untranslated label or a raw code
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
+from storage.repos.exports import REGISTERS
 from tests.bot.dispatch_steps import harness
 from tests.harness import Harness
 from tests.web.conftest import Client
@@ -44,6 +46,7 @@ DATA = [
         r"\S+@\S+",  # e-mail
         r"\b(?:SR|CP)-\d{8}-\d{4}\b",  # case numbers
         r"\b\d{4}-\d{2}(?:-\d{2})?(?:[ T]\d{2}:\d{2}(?::\d{2})?)?\b",  # ISO dates and moments
+        r"\bas_[A-Za-z0-9_-]+",  # API keys (their shown prefix)
         r"\b[a-z]+:(?:read|write)\b",  # API scopes, as integrators type them
         r"\b[a-z]+\.[a-z_]+\b",  # webhook event names, as integrators receive them
     )
@@ -133,6 +136,7 @@ def pages(world: World) -> list[str]:
         "/claims",
         "/exports",
         "/integrations",
+        *[f"/integrations/webhooks/{hook}/remove" for hook in world.webhook_ids],
         "/login",
         "/cases/999999",  # the error page
     ]
@@ -170,6 +174,11 @@ async def test_every_staff_page_in_chinese_and_english(harness: Harness, client:
         assert seen in first, seen
     assert "总体满意度 4 — 满意" in complaint and "沟通问题" in complaint
     assert "小时" in chinese["/standards"] and "页面不存在" in chinese["/cases/999999"]
+    for path in ("/claims.csv", *[f"/exports/{name}.csv?start=2026-11-01" for name in REGISTERS]):
+        csv = (await (await client.get(path)).read()).decode("utf-8-sig")
+        if found := english_fragments(f"<pre>{html.escape(csv)}</pre>"):
+            fragments[path] = found
+            chinese[path] = f"<pre>{html.escape(csv)}</pre>"
     assert not fragments, _where(fragments, chinese)
     assert not codes, _where(codes, english)
 
