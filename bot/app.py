@@ -19,6 +19,7 @@ from bot.dialogs import (
     complaint_close,
     decline_job,
     dispute_report,
+    job_message,
     job_note,
     new_request,
     products,
@@ -31,6 +32,7 @@ from bot.dialogs import (
 )
 from bot.handlers import (
     approvals,
+    conversation,
     customer,
     dashboard,
     desk,
@@ -147,7 +149,10 @@ def register_dispatch(application: BotApplication) -> None:
     staff_admin.register(application)
     desk.register(application)
     technician.register(application)
-    dialogs = (decline_job, check_in, job_note, quote, service_report, dispute_report, new_request)
+    dialogs = (
+        decline_job, check_in, job_note, job_message, quote, service_report, dispute_report,
+        new_request,
+    )  # fmt: skip
     for dialog in dialogs:
         application.add_handler(dialog.build())
     # After the job dialogs (an unanswered profile question must not swallow a decline reason
@@ -165,7 +170,11 @@ def register_feedback(application: BotApplication) -> None:
 
 
 def register_fallbacks(application: BotApplication) -> None:
-    """Answers what no handler took: unknown commands, stray text, stale buttons, edits."""
+    """Answers what no handler took: unknown commands, stray text, stale buttons, edits.
+
+    A customer's message outside a dialog joins their open case first (the conversation).
+    """
+    conversation.register(application)
     fallback.register(application)
 
 

@@ -168,10 +168,7 @@ async def dispatch_notice(
     session: AsyncSession, *, case: Case, assignment: Assignment, technician: Staff, now: datetime
 ) -> None:
     """Sends the job to the technician's phone: details, photos, map pin, Accept / Decline."""
-    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
-    args = await case_card(session, case=case)
-    args["customer"] = (customer.name if customer else None) or "-"
-    args["phone"] = (customer.phone if customer else None) or "-"
+    args = await case_card(session, case=case)  # with the customer's name and phone
     location = (
         (case.latitude, case.longitude)
         if case.latitude is not None and case.longitude is not None

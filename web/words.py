@@ -1,4 +1,4 @@
-"""The case page in words: timeline lines, reasons, survey answers, a complaint's origin.
+"""Stored notes in words: assignment end reasons, survey answers, a survey complaint's origin.
 
 Services store a few facts as short English notes and codes (`to Tech An (#2)`,
 `report #1: supplier`, `closed`, `overall=4`); staff read them here in their own language.
@@ -10,16 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from domain.survey import SCALES, Question, Scale
-from storage.models import CaseEvent, Survey, SurveyAnswer
+from storage.models import Survey, SurveyAnswer
 
 Say = Callable[..., str]  # t(key, **args) in the viewer's language
 Has = Callable[[str], bool]
 
-STAFF_ACTORS = frozenset({"technician", "desk", "supervisor"})
-ACTORS = STAFF_ACTORS | {"customer", "system"}
 QUESTIONS = frozenset(q.value for q in Question)
 
 # Fixed notes and end reasons the services write, by their catalog key.
@@ -51,17 +48,6 @@ STAFF = re.compile(r"^staff:(?P<name>.+)$")
 REPEAT = re.compile(r"^repeat of case #(?P<id>\d+)$")
 SURVEY = re.compile(r"^survey of (?P<number>\S+): (?P<facts>.*)$", re.S)
 FACT = re.compile(r"^(?P<question>[a-z_]+)=(?P<value>-?\d+)$")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One timeline entry as a person reads it."""
-
-    at: datetime
-    who: str
-    what: str
-    status: str | None
-    detail: str | None
 
 
 def note(t: Say, has: Has, text: str | None) -> str | None:
@@ -116,34 +102,6 @@ def _intake(t: Say, has: Has, text: str) -> str:
         else:
             parts.append(part)
     return t("words.separator").join(parts)
-
-
-def who(t: Say, event: CaseEvent, customers: dict[int, str], staff: dict[int, str]) -> str:
-    """Who did it: their role in words and their name."""
-    role = t(f"words.actor.{event.actor}") if event.actor in ACTORS else event.actor
-    names = customers if event.actor == "customer" else staff
-    name = names.get(event.actor_id) if event.actor_id is not None else None
-    return t("words.actor_named", role=role, name=name) if name else role
-
-
-def timeline(
-    t: Say,
-    has: Has,
-    events: list[CaseEvent],
-    customers: dict[int, str],
-    staff: dict[int, str],
-) -> list[Line]:
-    """The case's events in words, oldest first."""
-    return [
-        Line(
-            at=e.at,
-            who=who(t, e, customers, staff),
-            what=t(f"event.{e.action}") if has(f"event.{e.action}") else t("words.event.other"),
-            status=t(f"web.status.{e.to_status}") if e.to_status else None,
-            detail=note(t, has, e.note),
-        )
-        for e in events
-    ]
 
 
 @dataclass(frozen=True)

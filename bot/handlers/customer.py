@@ -17,7 +17,7 @@ from bot.routes import desk_route
 from core.callbacks import CancelCase, CaseButton, ConfirmCancel, Language, ShowCase
 from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
-from services import dispatch, workflow
+from services import desk_actions, dispatch, workflow
 from storage.models import Case, Customer
 from storage.repos import cases as case_rows
 from storage.repos import people
@@ -157,6 +157,7 @@ async def show_case(update: Update, context: AppContext) -> None:
             event=texts.get(language, f"event.{event.action}"),
         )
         for event in events
+        if event.action not in desk_actions.INTERNAL_EVENTS  # staff notes stay with the staff
     )
     markup = None
     if customer_may_cancel(case.status):  # type: ignore[arg-type]

@@ -147,7 +147,7 @@ class Assignment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     technician_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # monthly report
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)

@@ -219,3 +219,20 @@ async def test_a_technician_removed_while_the_customer_decides_withdraws_the_quo
     await harness.tick()
     [ping] = _said(desk, "has nobody assigned")
     assert "by 2026-11-25 04:00 (120 min left)" in ping
+
+
+async def test_a_quote_approved_within_the_minute_keeps_the_onsite_pings(
+    harness: Harness,
+) -> None:
+    """The customer approves at once: the deadline moves by seconds, within the same minute,
+    and the pings the quote paused must come back (their rows have the same keys)."""
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness, warranty_end=past(harness))  # by 11-24 18:00
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await send_quote(harness, tech)
+    harness.advance(timedelta(seconds=20))
+    await press(harness, customer, "Approve")
+    harness.advance(timedelta(hours=31))  # 2026-11-24 16:00: two hours before the deadline
+    await harness.tick()
+    assert "(120 min left)" in tech.texts()[-1]

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from sandbox.users import SandboxUser
-from storage.models import Case, Staff, SupplierClaim, WebhookSubscription
+from storage.models import Case, Customer, Product, Staff, SupplierClaim, WebhookSubscription
 from tests.bot.customer_steps import press, register, report_fault, say
 from tests.bot.dispatch_steps import (
     CUSTOMER,
@@ -60,6 +60,8 @@ class World:
     case_ids: list[int] = field(default_factory=list)
     staff_ids: list[int] = field(default_factory=list)
     webhook_ids: list[int] = field(default_factory=list)
+    customer_ids: list[int] = field(default_factory=list)
+    product_ids: list[int] = field(default_factory=list)
 
 
 async def _press_containing(harness: Harness, user: SandboxUser, part: str) -> None:
@@ -227,6 +229,8 @@ async def build(harness: Harness, client: Client) -> World:
             case_ids=list(await session.scalars(select(Case.id).order_by(Case.id))),
             staff_ids=list(await session.scalars(select(Staff.id).order_by(Staff.id))),
             webhook_ids=list(await session.scalars(select(WebhookSubscription.id))),
+            customer_ids=list(await session.scalars(select(Customer.id).order_by(Customer.id))),
+            product_ids=list(await session.scalars(select(Product.id).order_by(Product.id))),
         )
         assert await session.scalar(select(SupplierClaim.id)) is not None
     return world
