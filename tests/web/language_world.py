@@ -47,7 +47,9 @@ TYPED = [
     "Please install the indoor unit in the office", "1 Office Park, Pudong",
     "Installed and commissioned the unit", "Relay", "Unit does not start, phoned in",
     "5 Nanjing Road", "Leaking water", "Loose cable", "Zhou Min", "SN-5005",
-    "Still noisy at night",
+    "Still noisy at night", "SN-9009", "AC-7000", "Customer prefers mornings",
+    "We will call you before we come", "Duplicate of a phone call", "Call before visiting",
+    "Is the price final?",
     "Too far for me today", "credit note 4471", "bi-reports", "127.0.0.1:9/hook",
 ]  # fmt: skip
 
@@ -145,6 +147,7 @@ async def _quoted(harness: Harness) -> None:
     await assign_to(harness, desk, "Tech An")
     await press(harness, tech_a, "Accept")
     await send_quote(harness, tech_a)
+    await say(harness, customer, "Is the price final?")  # the case's conversation
 
 
 async def _installation(harness: Harness) -> None:
@@ -183,12 +186,42 @@ async def _by_phone(harness: Harness, client: Client, csrf: str) -> None:
     """The admin registers a phone call from a customer without Telegram."""
     form = {
         "customer": "new", "name": "Qian Hao", "phone": "139 0013 9077",
-        "company": "Qian Trading", "language": "zh_CN", "serial": "", "model": "",
+        "company": "Qian Trading", "language": "zh_CN", "serial": "SN-9009", "model": "AC-7000",
         "kind": "fault", "channel": "phone", "description": "Unit does not start, phoned in",
         "address": "5 Nanjing Road", "due_date": "2026-11-25", "due_time": "10:00", "csrf": csrf,
     }  # fmt: skip
     response = await client.post("/cases/new", data=form)
     assert response.status == 200, await response.text()
+
+
+DONE = ("warranty_verified", "noted", "sent", "deadline_changed", "cancelled", "key_on", "region",
+        "note")  # fmt: skip
+
+
+async def _desk_actions(harness: Harness, client: Client, csrf: str) -> None:
+    """From the case and customer pages: the warranty verified, a note, a message, a new
+    deadline on the phone case; the disputed case cancelled; Zhou Min made a key customer."""
+    async with harness.session() as session:
+        phoned = await session.scalar(select(Case.id).where(Case.channel == "phone"))
+        disputed = await session.scalar(select(Case.id).where(Case.reopen_count == 1,
+                                                              Case.status == "new"))  # fmt: skip
+        zhou = await session.scalar(select(Customer.id).where(Customer.name == "Zhou Min"))
+        quoted = await session.scalar(select(Case.id).where(Case.status == "quote_pending"))
+    assert quoted is not None and phoned is not None and disputed is not None and zhou is not None
+    posts = [
+        (f"/cases/{phoned}/warranty", {"result": "out_of_warranty", "warranty_end": "2026-01-31"}),
+        (f"/cases/{phoned}/note", {"text": "Customer prefers mornings"}),
+        (f"/cases/{quoted}/message", {"text": "We will call you before we come"}),
+        (f"/cases/{phoned}/deadline", {"deadline": "2026-11-26 14:00"}),
+        (f"/cases/{disputed}/cancel", {"reason": "Duplicate of a phone call"}),
+        (f"/customers/{zhou}/key", {"key": "on"}),
+        (f"/customers/{zhou}/region", {"region": "Pudong"}),
+        (f"/customers/{zhou}/note", {"note": "Call before visiting"}),
+    ]
+    for (path, data), done in zip(posts, DONE, strict=True):
+        response = await client.post(path, data={**data, "csrf": csrf})
+        assert response.status == 200, (path, await response.text())
+        assert response.url.query.get("done", response.url.query.get("notice")) == done, path
 
 
 async def _admin_pages(harness: Harness, client: Client, csrf: str) -> None:
@@ -222,6 +255,7 @@ async def build(harness: Harness, client: Client) -> World:
     await _cancelled(harness)
     csrf = await log_in(harness, client, ADMIN_ID)
     await _by_phone(harness, client, csrf)
+    await _desk_actions(harness, client, csrf)
     await _admin_pages(harness, client, csrf)
     await harness.settle()
     async with harness.session() as session:

@@ -16,10 +16,11 @@ from html.parser import HTMLParser
 
 from services.report_tables import TABLES
 from storage.repos.exports import REGISTERS
-from tests.bot.dispatch_steps import harness
+from tests.bot.dispatch_steps import TECH_A, harness
 from tests.harness import Harness
-from tests.web.conftest import Client
+from tests.web.conftest import Client, log_in
 from tests.web.language_world import TYPED, World, build
+from web.views import case_actions, customers
 
 __all__ = ["harness"]
 
@@ -147,6 +148,9 @@ def pages(world: World) -> list[str]:
         "/cases?q=SN-1001",
         "/cases?status=bad",
         *[f"/customers/{customer_id}" for customer_id in world.customer_ids],
+        # Every notice an action leaves on the page it returns to.
+        *[f"/cases/{world.case_ids[0]}?done={notice}" for notice in sorted(case_actions.NOTICES)],
+        *[f"/customers/{world.customer_ids[0]}?notice={n}" for n in sorted(customers.NOTICES)],
         *[f"/products/{product_id}" for product_id in world.product_ids],
         "/cases/new",
         "/cases/new?q=Qian",
@@ -184,9 +188,6 @@ async def test_every_staff_page_in_chinese_and_english(harness: Harness, client:
 
     await client.get("/lang/zh_CN")
     chinese = await _fetch_all(client, world)
-    fragments = {
-        path: found for path, html in chinese.items() if (found := english_fragments(html))
-    }
     # The timeline says who did what in words; surveys show their questions and answers.
     first, complaint = (
         chinese[f"/cases/{world.case_ids[0]}"],
@@ -195,20 +196,42 @@ async def test_every_staff_page_in_chinese_and_english(harness: Harness, client:
     for seen in ("· Desk Zhou", "派给 Tech An", "客户已确认",
                  "问题解决了吗？", "2 — 差", "第 2 次回访", "待发送"):  # fmt: skip
         assert seen in first, seen
-    print("\n".join(visible_text(complaint)))
     assert "总体满意度 4 — 满意" in complaint and "沟通问题" in complaint
     assert "小时" in chinese["/standards"] and "页面不存在" in chinese["/cases/999999"]
+    chinese |= await _csv_files(client)
+    chinese |= await _technicians_view(harness, client, world)
+    fragments = {
+        path: found for path, html in chinese.items() if (found := english_fragments(html))
+    }
+    assert not fragments, _where(fragments, chinese)
+    assert not codes, _where(codes, english)
+
+
+async def _csv_files(client: Client) -> dict[str, str]:
+    """Every register and report CSV, its cells as a page."""
+    fetched = {}
     for path in (
         "/claims.csv",
         *[f"/exports/{name}.csv?start=2026-11-01" for name in REGISTERS],
         *[f"/standards/{name}.csv" for name in TABLES],
     ):
-        text = (await (await client.get(path)).read()).decode("utf-8-sig")
-        page = f"<pre>{html.escape(readable_cells(text))}</pre>"
-        if found := english_fragments(page):
-            fragments[path], chinese[path] = found, page
-    assert not fragments, _where(fragments, chinese)
-    assert not codes, _where(codes, english)
+        response = await client.get(path)
+        assert response.status == 200, path
+        text = (await response.read()).decode("utf-8-sig")
+        fetched[path] = f"<pre>{html.escape(readable_cells(text))}</pre>"
+    return fetched
+
+
+async def _technicians_view(harness: Harness, client: Client, world: World) -> dict[str, str]:
+    """The board, the case list and their own cases as a technician sees them."""
+    await log_in(harness, client, TECH_A)
+    fetched = {}
+    for path in ["/", "/cases", *[f"/cases/{case_id}" for case_id in world.case_ids]]:
+        response = await client.get(path)
+        if response.status == 200:  # others' cases are not found for them
+            fetched[f"{path} (technician)"] = await response.text()
+    assert len(fetched) > 3, sorted(fetched)
+    return fetched
 
 
 def _where(findings: dict[str, set[str]], fetched: dict[str, str]) -> str:
