@@ -54,6 +54,11 @@ def note(t: Say, has: Has, text: str | None) -> str | None:
     """A stored note or reason in words; typed text as typed."""
     if not text:
         return None
+    return known(t, has, text) or text
+
+
+def known(t: Say, has: Has, text: str) -> str | None:
+    """A note the services write, in words; None for anything else (typed text)."""
     if text in FIXED:
         return t(FIXED[text])
     if has(f"complaint.cause.{text}"):
@@ -78,9 +83,9 @@ def note(t: Say, has: Has, text: str | None) -> str | None:
         return t("words.note.quote", id=found["id"])
     if found := DISPUTED.match(text):
         return t("words.note.disputed", text=found["text"])
-    if "; " in text or VIA.match(text) or STAFF.match(text) or REPEAT.match(text):
+    if any(p.match(part) for part in text.split("; ") for p in (VIA, STAFF, REPEAT)):
         return _intake(t, has, text)
-    return text
+    return None
 
 
 def reason(t: Say, has: Has, text: str | None) -> str:

@@ -193,10 +193,11 @@ async def test_every_staff_page_in_chinese_and_english(harness: Harness, client:
         chinese[f"/cases/{world.case_ids[0]}"],
         chinese[f"/cases/{world.case_ids[1]}"],
     )
-    for seen in ("· Desk Zhou", "派给 Tech An", "客户已确认",
+    for seen in ("· Desk Zhou", "派给 Tech An", "客户已确认", "报告 #1，根本原因：外购件",
                  "问题解决了吗？", "2 — 差", "第 2 次回访", "待发送"):  # fmt: skip
         assert seen in first, seen
     assert "总体满意度 4 — 满意" in complaint and "沟通问题" in complaint
+    assert "来源：来电；登记人：Admin Gao" in chinese[f"/cases/{world.case_ids[-1]}"]
     assert "小时" in chinese["/standards"] and "页面不存在" in chinese["/cases/999999"]
     chinese |= await _csv_files(client)
     chinese |= await _technicians_view(harness, client, world)

@@ -15,6 +15,7 @@ from domain.lifecycle import Actor
 from services.desk_actions import DEADLINE_EVENT, WARRANTY_EVENT
 from storage.models import CaseEvent
 from storage.repos import timeline as names
+from web import words
 
 Translate = Callable[..., str]
 
@@ -91,7 +92,11 @@ def _detail(
             return ""
         line = t("caseact.event.to_technician", name=found["name"])
         return f"{line} · {found['reason']}" if found["reason"] else line
-    return note if event.action in TYPED_NOTES else ""
+    if event.action in TYPED_NOTES:
+        return note
+    # What the services record in English (how the request came in, the root cause, the
+    # quote's total, how far from the site the technician checked in), in words.
+    return words.known(t, has, note) or ""
 
 
 async def entries(
