@@ -286,3 +286,21 @@ async def technician_lines(
         )
         for tech in await technicians(session)
     ]
+
+
+async def surveys_of(
+    session: AsyncSession, *, case_id: int
+) -> list[tuple[Survey, list[SurveyAnswer]]]:
+    """Every survey of a case (one per repair round), oldest first, with its answers."""
+    surveys = list(
+        await session.scalars(select(Survey).where(Survey.case_id == case_id).order_by(Survey.id))
+    )
+    answers: dict[int, list[SurveyAnswer]] = {s.id: [] for s in surveys}
+    if surveys:
+        for answer in await session.scalars(
+            select(SurveyAnswer)
+            .where(SurveyAnswer.survey_id.in_(answers))
+            .order_by(SurveyAnswer.id)
+        ):
+            answers[answer.survey_id].append(answer)
+    return [(s, answers[s.id]) for s in surveys]

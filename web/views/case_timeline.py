@@ -15,6 +15,7 @@ from domain.lifecycle import Actor
 from services.desk_actions import DEADLINE_EVENT, WARRANTY_EVENT
 from storage.models import CaseEvent
 from storage.repos import timeline as names
+from web import words
 
 Translate = Callable[..., str]
 
@@ -57,11 +58,18 @@ def _who(
     return staff.get(event.actor_id) or t(f"caseact.actor.{event.actor}")
 
 
-def _detail(event: CaseEvent, t: Translate, when: Callable[[datetime | None], str]) -> str:
+def _detail(
+    event: CaseEvent,
+    t: Translate,
+    has: Callable[[str], bool],
+    when: Callable[[datetime | None], str],
+) -> str:
     """What the event's note says, in the viewer's language, or nothing."""
     note = event.note
     if not note:
         return ""
+    if event.action == "close" and has(f"complaint.cause.{note}"):
+        return t(f"complaint.cause.{note}")  # a complaint closed with its root cause
     if event.action == DEADLINE_EVENT:
         try:
             return t("caseact.event.new_deadline", time=when(datetime.fromisoformat(note)))
@@ -84,7 +92,11 @@ def _detail(event: CaseEvent, t: Translate, when: Callable[[datetime | None], st
             return ""
         line = t("caseact.event.to_technician", name=found["name"])
         return f"{line} · {found['reason']}" if found["reason"] else line
-    return note if event.action in TYPED_NOTES else ""
+    if event.action in TYPED_NOTES:
+        return note
+    # What the services record in English (how the request came in, the root cause, the
+    # quote's total, how far from the site the technician checked in), in words.
+    return words.known(t, has, note) or ""
 
 
 async def entries(
@@ -105,7 +117,7 @@ async def entries(
             event=e,
             label=t(f"event.{e.action}") if has(f"event.{e.action}") else t("caseact.event.other"),
             who=_who(e, staff, customers, t),
-            detail=_detail(e, t, when),
+            detail=_detail(e, t, has, when),
         )
         for e in events
     ]

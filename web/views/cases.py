@@ -20,6 +20,7 @@ from storage.models import CasePhoto, Staff
 from storage.repos import case_messages
 from storage.repos import cases as case_rows
 from storage.repos import dashboard as web_store
+from web import words
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
 from web.deps import deps_key, http_key, texts_key
@@ -53,13 +54,15 @@ async def case_page(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         events = await case_rows.events_of(session, case_id=case_id)
         texts, lang = request.app[texts_key], language(request)
-        timeline = await case_timeline.entries(
-            session,
-            events,
-            t=lambda key, **args: texts.get(lang, key, **args),
-            has=lambda key: key in catalog(lang),
-            when=texts.when,
-        )
+
+        def say(key: str, **args: object) -> str:
+            return texts.get(lang, key, **args)
+
+        def has(key: str) -> bool:
+            return key in catalog(lang)
+
+        timeline = await case_timeline.entries(session, events, t=say, has=has, when=texts.when)
+        surveys = await web_store.surveys_of(session, case_id=case_id)
         photos = await case_rows.photos_of(session, case_id=case_id)
         thread = await case_messages.thread_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
@@ -74,6 +77,13 @@ async def case_page(request: web.Request) -> web.Response:
         "case.html",
         file=file,
         events=timeline,
+        # Every survey (one per repair round) with its questions and answers in words.
+        surveys=[
+            (survey, words.survey_status(say, survey), words.answers(say, rows))
+            for survey, rows in surveys
+        ],
+        description=words.description(say, file.case.description),
+        reason=lambda text: words.reason(say, has, text),
         photos=photos,
         thread=thread,
         badges=badges(file.case, deps.clock.now()),

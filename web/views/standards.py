@@ -18,8 +18,10 @@ from web.deps import deps_key, texts_key
 from web.render import language, render
 
 
-def show(value: float | None, unit: str, currency: str = DEFAULT_CURRENCY) -> str:
-    """A figure as people read it, by its unit."""
+def show(
+    value: float | None, unit: str, currency: str = DEFAULT_CURRENCY, hours: str = "{value} h"
+) -> str:
+    """A figure as people read it, by its unit (`hours`: the reader's pattern for hours)."""
     if value is None:
         return "–"
     if unit == "%":
@@ -29,7 +31,7 @@ def show(value: float | None, unit: str, currency: str = DEFAULT_CURRENCY) -> st
     if unit == "count":
         return str(int(value))
     if unit == "hours":
-        return f"{value:.1f} h"
+        return hours.format(value=f"{value:.1f}")
     return f"{value:.2f}"
 
 
@@ -59,7 +61,9 @@ async def standards_page(request: web.Request) -> web.Response:
     return render(
         request, "standards.html", month=month, report=report, chart=chart, error=error,
         previous=previous_month(start, tz=deps.settings.tz), tables=TABLES,
-        show=lambda value, unit: show(value, unit, texts.currency),
+        show=lambda value, unit: show(
+            value, unit, texts.currency, texts.get(lang, "words.unit.hours", value="{value}")
+        ),
     )  # fmt: skip
 
 
