@@ -57,7 +57,7 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
         address=case.address or texts.get(language, "desk.location_only"),
         onsite_due=case.onsite_due_at,
         description=case.description,
-        warranty=texts.get(language, f"warranty.{case.warranty}"),
+        warranty=texts.get(language, f"warranty_staff.{case.warranty}"),
         quote=await _quote_line(context, case, language, quote_needed),
     )
 

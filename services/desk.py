@@ -81,7 +81,7 @@ async def case_card(session: AsyncSession, *, case: Case) -> dict[str, Any]:
         "address": case.address or term("desk.location_only"),
         "response_due": at(case.response_due_at),
         "onsite_due": at(case.onsite_due_at) if case.onsite_due_at else "-",
-        "warranty": term(f"warranty.{case.warranty}"),
+        "warranty": term(f"warranty_staff.{case.warranty}"),
         "repeat": term("desk.repeat_flag" if case.is_repeat else "desk.repeat_no"),
     }
 

@@ -256,7 +256,7 @@ async def _warranty_decided(
                 key,
                 {
                     "number": case.number,
-                    "warranty": term(f"warranty.{case.warranty}"),
+                    "warranty": term(f"warranty_staff.{case.warranty}"),
                     "end": end.isoformat(),
                 },
             ),

@@ -169,8 +169,8 @@ async def test_verified_out_of_warranty_means_a_quote_before_work(
     )  # fmt: skip
     assert notice == "The warranty is recorded."
     assert tech.texts()[-1].startswith(
-        f"🛡 Warranty of {case.number} verified: out of warranty (you approve a quote before "
-        "work) (ended 2026-05-31). Send a quote"
+        f"🛡 Warranty of {case.number} verified: out of warranty (the customer approves a "
+        "quote before work) (ended 2026-05-31). Send a quote"
     )
     stored = await case_row(harness, case.id)
     assert stored.warranty == "out_of_warranty"
@@ -180,8 +180,8 @@ async def test_verified_out_of_warranty_means_a_quote_before_work(
     page = await (await client.get(f"/cases/{case.id}")).text()
     assert 'id="form-warranty"' not in page
     assert (
-        "Warranty verified · Desk Zhou out of warranty (you approve a quote before work), "
-        "ends 2026-05-31"
+        "Warranty verified · Desk Zhou out of warranty (the customer approves a quote before "
+        "work), ends 2026-05-31"
     ) in timeline(page)
 
     # On site, the technician is offered a quote and no report: work waits for the approval.

@@ -206,6 +206,9 @@ async def test_every_staff_page_in_chinese_and_english(harness: Harness, client:
     }
     assert not fragments, _where(fragments, chinese)
     assert not codes, _where(codes, english)
+    # Staff pages speak about the customer, not to them ("you approve a quote").
+    to_customer = {path: {"您"} for path, html in chinese.items() if "需您" in html}
+    assert not to_customer, _where(to_customer, chinese)
 
 
 async def _csv_files(client: Client) -> dict[str, str]:

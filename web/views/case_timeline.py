@@ -81,7 +81,7 @@ def _detail(
             day = date.fromisoformat(end).isoformat()
         except ValueError:
             return ""
-        return t("caseact.event.warranty", warranty=t(f"warranty.{code}"), end=day)
+        return t("caseact.event.warranty", warranty=t(f"warranty_staff.{code}"), end=day)
     if note in FIXED_NOTES:
         return t(FIXED_NOTES[note])
     if note.startswith(_DISPUTED):

@@ -26,10 +26,10 @@ TERMS: dict[str, dict[str, str]] = {
         "kind": "kind",
         "channel": "channel",
         "status": "web.status",
-        "warranty": "warranty",
+        "warranty": "warranty_staff",
     },
     "dispatch": {},
-    "costs": {"warranty": "warranty", "root_cause": "tech.cause"},
+    "costs": {"warranty": "warranty_staff", "root_cause": "tech.cause"},
     "surveys": {"survey_status": "survey.status", "question": "survey.q"},
     "complaints": {"status": "web.status", "root_cause": "complaint.cause"},
 }
