@@ -119,12 +119,15 @@ async def from_customer(
         else None
     )
     if technician is not None:
-        tech_key, tech_args = _notice(case, customer, incoming, term("conversation.hint_tech"))
-        # A job only offered (not yet accepted) has no one to write back yet.
+        # A job only offered (not yet accepted) has no one to write back yet: no button, and a
+        # hint that does not point at one.
+        offered = case.status == CaseStatus.ASSIGNED
+        hint = term("conversation.hint_tech_offered" if offered else "conversation.hint_tech")
+        tech_key, tech_args = _notice(case, customer, incoming, hint)
         buttons = (
-            ((Button("conversation.btn_write", WriteToCustomer(case.id).pack()),),)
-            if case.status != CaseStatus.ASSIGNED
-            else ()
+            ()
+            if offered
+            else ((Button("conversation.btn_write", WriteToCustomer(case.id).pack()),),)
         )
         await notify.to_staff(
             session,

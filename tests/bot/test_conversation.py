@@ -237,3 +237,6 @@ async def test_a_job_only_offered_gets_the_message_without_a_reply_button(
     await say(harness, customer, "Please bring a ladder")
     assert f"Wang Wei wrote about {NUMBER}:\nPlease bring a ladder" in tech.texts()[-1]
     assert tech.last().button_texts() == []  # they write back once they accepted the job
+    # ... and the notice does not send them looking for a button that is not there.
+    assert "button below" not in tech.texts()[-1]
+    assert "Accept the job to answer the customer" in tech.texts()[-1]
