@@ -82,6 +82,8 @@ class BotApiServer:
         self.limiter = RateLimiter(now)
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self._callback_updates: dict[str, int] = {}
+        # Who pressed each button: the page shows a user the notices their presses got.
+        self._callback_users: dict[str, int] = {}
         self._callback_counter = 0
         self._injections: list[Injection] = []
         self._closed = asyncio.Event()
@@ -170,6 +172,14 @@ class BotApiServer:
                 return self.callback_answers.get(query_id)
         return None
 
+    def callback_notices(self, user_id: int) -> list[dict[str, Any]]:
+        """The texts the bot answered this user's button presses with, oldest first."""
+        return [
+            {"text": str(answer["text"]), "alert": bool(answer.get("show_alert"))}
+            for query_id, answer in self.callback_answers.items()
+            if self._callback_users.get(query_id) == user_id and answer.get("text")
+        ]
+
     def file_bytes(self, file_id: str) -> bytes:
         """Return the stored bytes of a file (KeyError if unknown)."""
         stored = self.files.get(file_id)
@@ -188,6 +198,9 @@ class BotApiServer:
         query = update.get("callback_query")
         if isinstance(query, dict) and "id" in query:
             self._callback_updates[str(query["id"])] = update_id
+            sender = query.get("from")
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                self._callback_users[str(query["id"])] = sender["id"]
         return update_id
 
     def next_callback_query_id(self) -> str:

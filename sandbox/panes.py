@@ -170,6 +170,8 @@ def pane_view(server: BotApiServer, pane: Pane) -> dict[str, Any]:
         "user_id": pane.user.user_id,
         "messages": transcript(server, pane.user),
         "keyboard": keyboard(pane.user),
+        # Telegram shows these over the chat (a popup or a toast), never in it.
+        "notices": server.callback_notices(pane.user.user_id),
     }
 
 
@@ -183,7 +185,8 @@ def signature(server: BotApiServer, panes: list[Pane], clock_text: str) -> str:
             f"{pane.key}:{len(sent)}:{sum(m.edits for m in sent)}:"
             f"{sum(m.deleted for m in sent)}:{len(incoming)}:"
             f"{sum(bool(m.get('_deleted')) for m in incoming)}:"
-            f"{sum('edit_date' in m for m in incoming)}"
+            f"{sum('edit_date' in m for m in incoming)}:"
+            f"{len(server.callback_notices(pane.user.user_id))}"
         )
     return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 

@@ -185,6 +185,17 @@ function renderMessage(pane, message) {
   return li;
 }
 
+// What the bot answered a button press with (Telegram's popup or toast): the newest one since
+// the page loaded, over the chat, until it is closed or the next one comes.
+function showNotice(pane, notices) {
+  const box = pane.querySelector(".notice");
+  const seen = pane.dataset.notices;
+  pane.dataset.notices = String(notices.length);
+  if (seen === undefined || Number(seen) >= notices.length) return;
+  box.querySelector(".notice-text").textContent = notices[notices.length - 1].text;
+  box.hidden = false;
+}
+
 function renderPane(view) {
   const pane = document.querySelector(`[data-pane="${view.key}"]`);
   if (!pane) return;
@@ -201,6 +212,7 @@ function renderPane(view) {
     chat.scrollTop = chat.scrollHeight;
   }
   chat.dataset.count = String(view.messages.length);
+  showNotice(pane, view.notices || []);
   const keyboard = pane.querySelector(".reply-keyboard");
   keyboard.replaceChildren(...view.keyboard.map((row) => {
     const line = document.createElement("div");
@@ -260,6 +272,8 @@ function wirePane(pane) {
     await act(key, "text", { text });
     input.focus();
   });
+  const notice = pane.querySelector(".notice");
+  notice.querySelector(".notice-close").addEventListener("click", () => { notice.hidden = true; });
   const menu = pane.querySelector("details.attach");
   pane.querySelector('[data-action="contact"]').addEventListener("click", async () => {
     menu.open = false;

@@ -225,3 +225,36 @@ async def test_page_speaks_the_demo_language(sandbox: Sandbox) -> None:
         assert (await response.json())["error"] == "请先输入消息。"
     finally:
         await client.close()
+
+
+async def test_the_answer_to_a_pressed_button_shows_in_the_pane(
+    client: TestClient[Any, Any], sandbox: Sandbox
+) -> None:
+    # Telegram shows it as a popup over the chat; without it a press that is refused looks
+    # like a press that did nothing.
+    await _say(client, sandbox, "customer", "/report")
+    await _press(client, sandbox, "customer", "AC-2025-0001")
+    await _say(client, sandbox, "customer", "Not cooling")
+    await _press(client, sandbox, "customer", "Continue")
+    await _say(client, sandbox, "customer", "88 Century Ave, Pudong")
+    await _press(client, sandbox, "customer", "Tomorrow")
+    await _press(client, sandbox, "customer", "Confirm")
+    card = (await _pane(client, "dispatcher"))["messages"][-1]
+    assert card["buttons"][0][0]["text"] == "Assign"
+    await _press(client, sandbox, "dispatcher", "Assign")
+    await _press(client, sandbox, "dispatcher", "Zhang Lei")
+    assert (await _pane(client, "dispatcher"))["notices"] == []
+    version = (await (await client.get("/sandbox/api/state")).json())["version"]
+
+    body = {"message_id": card["id"], "row": 0, "column": 0}
+    response = await client.post("/sandbox/api/panes/dispatcher/press", json=body)
+    assert response.status == 200
+    await sandbox.settle()
+    assert (await _pane(client, "dispatcher"))["notices"] == [
+        {"text": "SR-20261123-0001 is no longer waiting for assignment.", "alert": True}
+    ]
+    assert (await _pane(client, "customer"))["notices"] == []
+    answer = await (await client.get(f"/sandbox/api/wait?version={version}")).json()
+    assert answer["changed"] is True
+    html = await (await client.get("/sandbox")).text()
+    assert 'data-testid="notice-dispatcher"' in html
