@@ -70,6 +70,7 @@ def test_demo_in_chinese_on_chosen_ports_removes_its_data_on_exit(tmp_path: Path
         assert f"在浏览器中打开  http://127.0.0.1:{port}/sandbox" in banner
         assert f"端口 {port}" in banner and "AFTERSALES_HTTP_PORT" in banner
         assert "五部手机并排" in banner and "Open" not in banner
+        assert "“员工工作台”按钮" in banner and "/dashboard" in banner
         [folder] = tmp_path.glob("aftersales-demo-*")
         assert f"数据：{folder / 'demo.db'}（退出时删除；用 --keep 保留）" in banner
         # The sandbox's own Bot API server is on the chosen port.
@@ -89,6 +90,9 @@ def test_demo_keeps_its_data_when_asked_and_says_where(tmp_path: Path) -> None:
     [folder] = tmp_path.glob("aftersales-demo-*")
     assert "(port " not in banner and "(Port " in banner
     assert f"Data: {folder / 'demo.db'}  (kept on exit)" in banner
+    # Where the dashboard is, and how to be someone else there than the supervisor.
+    assert "Staff dashboard: the \"Staff dashboard\" button on that page" in banner
+    assert "/dashboard in a staff phone" in banner
     out = stop(demo)
     assert (
         f"The demo data stays in {folder / 'demo.db'}; continue with it: "

@@ -203,6 +203,7 @@ def welcome(console: Console, url: str, port: int, db_path: Path, args: argparse
         console.t("console.banner.port", port=port),
         console.t("console.banner.phones"),
         console.t("console.banner.try"),
+        console.t("console.banner.dashboard"),
         console.t(
             "console.banner.data_temporary" if temporary else "console.banner.data_kept",
             path=db_path,
