@@ -91,7 +91,7 @@ def test_demo_keeps_its_data_when_asked_and_says_where(tmp_path: Path) -> None:
     assert "(port " not in banner and "(Port " in banner
     assert f"Data: {folder / 'demo.db'}  (kept on exit)" in banner
     # Where the dashboard is, and how to be someone else there than the supervisor.
-    assert "Staff dashboard: the \"Staff dashboard\" button on that page" in banner
+    assert 'Staff dashboard: the "Staff dashboard" button on that page' in banner
     assert "/dashboard in a staff phone" in banner
     out = stop(demo)
     assert (
