@@ -44,7 +44,9 @@ async def help_command(update: Update, context: AppContext) -> None:
     language = await language_of(update, context)
     texts = context.services.texts
     roles = [role for role in STAFF_HELP if role in staff.role_set]
-    named = ", ".join(texts.get(language, f"staff.help.role.{role}") for role in roles)
+    named = texts.get(language, "common.list_sep").join(
+        texts.get(language, f"staff.help.role.{role}") for role in roles
+    )
     sections = [texts.get(language, "staff.help.intro", roles=named)]
     sections += [texts.get(language, f"staff.help.{role}") for role in roles]
     sections.append(texts.get(language, "staff.help.common"))

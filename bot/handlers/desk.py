@@ -94,7 +94,8 @@ async def queue_page(update: Update, context: AppContext, page: int) -> None:
 def _reasons(context: AppContext, language: str, item: Ranked) -> str:
     """Why a technician is proposed, in the reader's language."""
     texts = context.services.texts
-    return ", ".join(texts.get(language, r.key, **dict(r.args)) for r in item.reasons)
+    separator = texts.get(language, "common.list_sep")
+    return separator.join(texts.get(language, r.key, **dict(r.args)) for r in item.reasons)
 
 
 async def _offer(

@@ -37,7 +37,9 @@ async def staff_page(update: Update, context: AppContext, page: int) -> None:
     members = [s for s in await people.list_staff(context.session) if s.active]
     entries = []
     for member in members:
-        roles = ", ".join(texts.get(language, f"staff.role.{r}") for r in sorted(member.role_set))
+        roles = texts.get(language, "common.list_sep").join(
+            texts.get(language, f"staff.role.{r}") for r in sorted(member.role_set)
+        )
         line = texts.get(
             language, "staff.list_line", name=member.name, id=member.telegram_id, roles=roles
         )
@@ -94,10 +96,10 @@ async def staff_button(update: Update, context: AppContext) -> None:
         policy=context.services.policy,
     )
     await answer(update, context)
-    roles = ", ".join(
-        [context.services.texts.get(await language_of(update, context), f"staff.role.{r}")
-         for r in removed]
-    )  # fmt: skip
+    language = await language_of(update, context)
+    roles = context.services.texts.get(language, "common.list_sep").join(
+        [context.services.texts.get(language, f"staff.role.{r}") for r in removed]
+    )
     await edit_or_reply(update, context, "staff.removed", name=member.name, roles=roles or "-")
 
 
@@ -121,7 +123,9 @@ async def _confirm(update: Update, context: AppContext, member: Staff) -> None:
             for role in sorted(member.role_set)
         ]
     rows.append([(texts.get(language, "staff.btn_keep"), KeepStaff())])
-    roles = ", ".join(texts.get(language, f"staff.role.{r}") for r in sorted(member.role_set))
+    roles = texts.get(language, "common.list_sep").join(
+        texts.get(language, f"staff.role.{r}") for r in sorted(member.role_set)
+    )
     await edit_or_reply(
         update, context, "staff.remove_confirm", inline(rows), name=member.name, roles=roles
     )

@@ -157,5 +157,5 @@ async def test_help_lists_a_staff_members_own_commands_in_their_language(
     desk.send_text("/help")
     await harness.settle()
     shown = desk.texts()[-1]
-    assert shown.startswith("您作为服务台, 主管可以使用：")
+    assert shown.startswith("您作为服务台、主管可以使用：")
     assert "/queue" in shown and "/complaints" in shown and "/jobs" not in shown
