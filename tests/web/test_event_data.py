@@ -3,10 +3,14 @@ Chinese page reads the facts in Chinese, and text a person typed is never taken 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.i18n import Texts, catalog
 from core.settings import Settings
 from storage.models import CaseEvent
 from tests.bot.dispatch_steps import (
@@ -21,6 +25,7 @@ from tests.cli_support import cli, stamp_head
 from tests.harness import Harness
 from tests.web.case_action_steps import act, timeline
 from tests.web.conftest import Client, add_staff, log_in
+from web.views import case_timeline
 
 
 async def test_assignment_and_check_in_are_data_read_in_chinese(
@@ -89,3 +94,33 @@ async def test_forgetting_the_customer_erases_where_the_technician_checked_in(
     # The site's place is the person's; who had the job and when stays for the statistics.
     assert events["check_in"] == (None, {})
     assert events["assign"][1] is not None and events["assign"][1]["technician"] == "Tech An"
+
+
+async def test_rows_written_before_event_data_still_read_from_their_note(
+    harness: Harness,
+) -> None:
+    texts = Texts(ZoneInfo("Asia/Shanghai"))
+    moment = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    old = [  # as the services wrote them before events carried data (data NULL)
+        ("assign", "to Tech An (#3): nearest"),
+        ("check_in", "at 31.230400,121.473700; 120 m from the site"),
+        ("close", "confirmed by the customer"),
+        ("reopen", "disputed: Still leaking"),
+        ("note", "Gate code 42"),
+    ]
+    events = [
+        CaseEvent(case_id=1, at=moment, actor="system", action=action, note=note, data=None)
+        for action, note in old
+    ]
+    async with harness.session() as session:
+        lines = await case_timeline.entries(
+            session, events, t=lambda key, **args: texts.get("zh_CN", key, **args),
+            has=lambda key: key in catalog("zh_CN"), when=texts.when,
+        )  # fmt: skip
+    assert [line.detail for line in lines] == [
+        "派给 Tech An，原因：nearest",
+        "位置 31.230400, 121.473700，距现场 120 米",
+        "客户已确认",
+        "客户有异议：Still leaking",
+        "Gate code 42",
+    ]
