@@ -51,32 +51,26 @@ def _sequences() -> list[Sequence]:
 
 
 # Emptying the worker's schema, in one round trip: tables the models do not have (a test's
-# `alembic stamp` adds alembic_version) are dropped, the tables holding rows truncated and the
+# `alembic stamp` adds alembic_version) are dropped, the rows of the others deleted and the
 # sequences that were used set back to their start: the schema is then what the DDL above
-# builds (if a model table went missing, the fixture builds the schema again).
+# builds (if a model table went missing, the fixture builds the schema again). DELETE, not
+# TRUNCATE: a truncated table gets new files, and every new index file is fsynced at commit,
+# which on a busy disk took longer than most tests (as creating ~80 indexes per test did).
 _PG_EMPTY = """
 DO $$
 DECLARE
     wanted text[] := %(tables)s;
     target text := %(schema)s;
     row record;
-    filled text[] := '{}';
-    has_rows boolean;
+    name text;
 BEGIN
     FOR row IN SELECT tablename FROM pg_tables
             WHERE schemaname = target AND NOT tablename = ANY(wanted) LOOP
         EXECUTE format('DROP TABLE %%I.%%I CASCADE', target, row.tablename);
     END LOOP;
-    FOR row IN SELECT tablename FROM pg_tables WHERE schemaname = target LOOP
-        EXECUTE format('SELECT EXISTS (SELECT FROM %%I.%%I)', target, row.tablename)
-            INTO has_rows;
-        IF has_rows THEN
-            filled := filled || format('%%I.%%I', target, row.tablename);
-        END IF;
+    FOREACH name IN ARRAY %(children_first)s LOOP
+        EXECUTE format('DELETE FROM %%I.%%I', target, name);
     END LOOP;
-    IF cardinality(filled) > 0 THEN
-        EXECUTE 'TRUNCATE ' || array_to_string(filled, ', ') || ' CASCADE';
-    END IF;
     FOR row IN SELECT sequencename, start_value FROM pg_sequences
             WHERE schemaname = target AND last_value IS NOT NULL LOOP
         PERFORM setval(format('%%I.%%I', target, row.sequencename), row.start_value, false);
@@ -94,8 +88,13 @@ def _pg_literal(value: str) -> str:
 @functools.cache
 def _pg_empty(schema: str) -> str:
     """The script emptying this schema."""
-    tables = ", ".join(_pg_literal(table.name) for table in Base.metadata.sorted_tables)
-    return _PG_EMPTY % {"tables": f"ARRAY[{tables}]::text[]", "schema": _pg_literal(schema)}
+    names = [_pg_literal(table.name) for table in Base.metadata.sorted_tables]
+    return _PG_EMPTY % {
+        "tables": f"ARRAY[{', '.join(names)}]::text[]",
+        # Rows that point at others go first (foreign keys are checked per statement).
+        "children_first": f"ARRAY[{', '.join(reversed(names))}]::text[]",
+        "schema": _pg_literal(schema),
+    }
 
 
 # The worker's PostgreSQL schemas, the one in use last.
