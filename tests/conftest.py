@@ -19,7 +19,7 @@ from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from storage.db import create_engine
 from storage.models import Base
-from tests.harness import Harness
+from tests.harness import BOT_ID, TOKEN, Harness
 
 # PTB 22 warns on every RetryAfter unless durations are timedeltas; opt in, as production does.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -210,7 +210,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def botapi(clock: ManualClock) -> AsyncIterator[BotApiServer]:
     """The local Bot API server the bot talks to."""
-    server = BotApiServer(now=lambda: clock.now().timestamp())
+    server = BotApiServer(token=TOKEN, bot_id=BOT_ID, now=lambda: clock.now().timestamp())
     await server.start()
     yield server
     await server.stop()

@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
 from storage.models import InboxUpdate
+from tests.harness import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "123456:TEST"
 
 
 def free_port() -> int:
