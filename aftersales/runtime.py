@@ -175,7 +175,10 @@ class Runtime:
         await self.application.start()
         async with self.sessions() as session, session.begin():
             await staff_changes.follow_admin_settings(
-                session, admin_ids=self.settings.admin_ids, now=self.clock.now()
+                session,
+                admin_ids=self.settings.admin_ids,
+                now=self.clock.now(),
+                policy=policy_from(self.settings),
             )
         await publish_menu(self.application.bot)
         self.pump.leading = lambda: self.fence.holds

@@ -19,6 +19,7 @@ from bot.dialogs import (
     complaint_close,
     decline_job,
     dispute_report,
+    job_message,
     job_note,
     new_request,
     products,
@@ -31,6 +32,7 @@ from bot.dialogs import (
 )
 from bot.handlers import (
     approvals,
+    conversation,
     customer,
     dashboard,
     desk,
@@ -49,8 +51,20 @@ from core.i18n import Texts, normalize_language
 from core.settings import Settings
 from core.transport import AiohttpRequest
 from domain.policy import ServicePolicy
+from domain.working_time import WorkingCalendar
 
 logger = logging.getLogger(__name__)
+
+
+def working_calendar(settings: Settings) -> WorkingCalendar | None:
+    """The response clock's working hours and holidays; None is the 24-hour clock."""
+    week = settings.working_week
+    if week is None:
+        return None
+    holidays = settings.holidays
+    return WorkingCalendar(
+        week=week, tz=settings.tz, days_off=holidays.days_off, workdays=holidays.workdays
+    )
 
 
 def policy_from(settings: Settings) -> ServicePolicy:
@@ -74,6 +88,7 @@ def policy_from(settings: Settings) -> ServicePolicy:
         max_onsite_days=settings.max_onsite_days,
         urgent_onsite_hours=settings.urgent_onsite_hours,
         day_end_hour=settings.working_day_end_hour,
+        working=working_calendar(settings),
     )
 
 
@@ -134,7 +149,10 @@ def register_dispatch(application: BotApplication) -> None:
     staff_admin.register(application)
     desk.register(application)
     technician.register(application)
-    dialogs = (decline_job, check_in, job_note, quote, service_report, dispute_report, new_request)
+    dialogs = (
+        decline_job, check_in, job_note, job_message, quote, service_report, dispute_report,
+        new_request,
+    )  # fmt: skip
     for dialog in dialogs:
         application.add_handler(dialog.build())
     # After the job dialogs (an unanswered profile question must not swallow a decline reason
@@ -152,7 +170,11 @@ def register_feedback(application: BotApplication) -> None:
 
 
 def register_fallbacks(application: BotApplication) -> None:
-    """Answers what no handler took: unknown commands, stray text, stale buttons, edits."""
+    """Answers what no handler took: unknown commands, stray text, stale buttons, edits.
+
+    A customer's message outside a dialog joins their open case first (the conversation).
+    """
+    conversation.register(application)
     fallback.register(application)
 
 

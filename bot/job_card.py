@@ -7,7 +7,15 @@ from telegram import Update
 from bot.common import language_of, reply
 from bot.context import AppContext
 from bot.keyboards import Row, inline
-from core.callbacks import AcceptJob, CheckIn, DeclineJob, StartNote, StartQuote, StartReport
+from core.callbacks import (
+    AcceptJob,
+    CheckIn,
+    DeclineJob,
+    StartNote,
+    StartQuote,
+    StartReport,
+    WriteToCustomer,
+)
 from core.messages import money
 from domain.lifecycle import CaseStatus
 from services import jobs
@@ -38,6 +46,7 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
         rows.append([(texts.get(language, "tech.btn_report"), StartReport(case.id))])
     if status != CaseStatus.ASSIGNED:
         rows.append([(texts.get(language, "tech.btn_note"), StartNote(case.id))])
+        rows.append([(texts.get(language, "conversation.btn_write"), WriteToCustomer(case.id))])
     await reply(
         update,
         context,
@@ -48,7 +57,7 @@ async def show_job(update: Update, context: AppContext, case: Case) -> None:
         address=case.address or texts.get(language, "desk.location_only"),
         onsite_due=case.onsite_due_at,
         description=case.description,
-        warranty=texts.get(language, f"warranty.{case.warranty}"),
+        warranty=texts.get(language, f"warranty_staff.{case.warranty}"),
         quote=await _quote_line(context, case, language, quote_needed),
     )
 

@@ -103,7 +103,7 @@ class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """Loads the states of one conversation handler."""
-        rows = await self._load(f"conv:{name}")
+        rows = await self._load(conversation_namespace(name))
         return {tuple(json.loads(key)): value for key, value in rows.items()}
 
     async def update_conversation(
@@ -111,7 +111,9 @@ class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
     ) -> None:
         """Stores (or clears) one conversation's state."""
         await self._write(
-            f"conv:{name}", json.dumps(list(key)), DELETE if new_state is None else new_state
+            conversation_namespace(name),
+            conversation_row_key(key),
+            DELETE if new_state is None else new_state,
         )
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
@@ -156,6 +158,16 @@ class DbPersistence(BasePersistence[dict[str, Any], dict[str, Any], BotData]):
             return
         async with self.sessions() as session, session.begin():
             await apply_write(session, PendingWrite(namespace, key, data), self.clock, self.ttl)
+
+
+def conversation_namespace(name: str) -> str:
+    """Where one conversation handler's states are stored."""
+    return f"conv:{name}"
+
+
+def conversation_row_key(key: ConversationKey) -> str:
+    """A conversation's stored key: its chat and user ids as a JSON list."""
+    return json.dumps(list(key))
 
 
 def _canonical(data: Any) -> str:

@@ -54,6 +54,8 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     location: tuple[float, float] | None = None
     photo_file_id: str | None = None
+    # A voice note sent again by its Telegram file id (the text becomes its caption).
+    voice_file_id: str | None = None
     # A document the sender makes at send time and attaches, e.g. "report:12" (the report PDF).
     document: str | None = None
 
@@ -66,6 +68,8 @@ class Message:
             data["location"] = list(self.location)
         if self.photo_file_id is not None:
             data["photo"] = self.photo_file_id
+        if self.voice_file_id is not None:
+            data["voice"] = self.voice_file_id
         if self.document is not None:
             data["document"] = self.document
         return data
@@ -84,5 +88,6 @@ class Message:
             buttons=rows,
             location=(location[0], location[1]) if location else None,
             photo_file_id=data.get("photo"),
+            voice_file_id=data.get("voice"),
             document=data.get("document"),
         )

@@ -44,6 +44,14 @@ SETTING_DOCS: dict[str, str] = {
     "max_onsite_days": "how far ahead a customer may set the on-site deadline",
     "urgent_onsite_hours": "hours of the 'urgent' on-site choice",
     "working_day_end_hour": "local hour meant by 'today' and 'tomorrow' deadlines",
+    "working_hours": (
+        "response clock counts only these local hours, e.g. 'Mon-Fri 09:00-18:00; Sat 09:00-12:00'"
+        " (unset: 24-hour clock)"
+    ),
+    "holidays_file": (
+        "needs working_hours: file of days off, one YYYY-MM-DD a line ('#' comments);"
+        " 'YYYY-MM-DD work' is a make-up working day"
+    ),
     "digest_hour": "local hour of the supervisors' morning digest",
     "auto_assign": "assign new cases to the best-ranked technician automatically",
     "labour_rate_per_hour": (

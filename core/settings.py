@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.money import Currency
+from core.working_hours import Holidays, Week, parse_week, read_holidays
 
 Language = Literal["zh_CN", "en"]
 
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     max_onsite_days: int = 30
     urgent_onsite_hours: int = 4
     working_day_end_hour: int = 18
+    # The response clock counts only these local hours ("Mon-Fri 09:00-18:00; Sat 09:00-12:00")
+    # and skips the holidays file's days; unset: the 24-hour clock.
+    working_hours: str | None = None
+    holidays_file: Path | None = None
     digest_hour: int = 8
     auto_assign: bool = False
     # Labour charged per hour in a service report (0: labour comes from the approved quote).
@@ -108,6 +114,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 30.0
     dialog_ttl_days: float = 7.0
 
+    _holidays: Holidays = PrivateAttr(default_factory=Holidays)
+
     @field_validator("admin_ids", "onsite_ping_minutes", mode="before")
     @classmethod
     def _split_ints(cls, value: object) -> object:
@@ -127,6 +135,51 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("working_hours", mode="before")
+    @classmethod
+    def _readable_week(cls, value: object) -> object:
+        """Rejects working hours that cannot be read, naming the setting; blank means unset."""
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                parse_week(value)
+            except ValueError as exc:
+                raise ValueError(f"AFTERSALES_WORKING_HOURS: {exc}") from None
+        return value
+
+    @field_validator("holidays_file", mode="before")
+    @classmethod
+    def _blank_file(cls, value: object) -> object:
+        """A blank holidays file setting means none."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _read_holidays(self) -> Self:
+        """Reads the holidays file once, at start-up; a bad file stops the start."""
+        if self.holidays_file is None:
+            return self
+        if self.working_hours is None:
+            raise ValueError(
+                "AFTERSALES_HOLIDAYS_FILE needs AFTERSALES_WORKING_HOURS (for every hour of "
+                "every other day: AFTERSALES_WORKING_HOURS='Mon-Sun 00:00-24:00')"
+            )
+        try:
+            self._holidays = read_holidays(self.holidays_file)
+        except ValueError as exc:
+            raise ValueError(f"AFTERSALES_HOLIDAYS_FILE: {exc}") from None
+        return self
+
+    @property
+    def working_week(self) -> Week | None:
+        """The response clock's weekly working hours, or None for the 24-hour clock."""
+        return None if self.working_hours is None else parse_week(self.working_hours)
+
+    @property
+    def holidays(self) -> Holidays:
+        """The days off and make-up working days of the holidays file (none if unset)."""
+        return self._holidays
 
     @property
     def tz(self) -> ZoneInfo:

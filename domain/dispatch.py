@@ -155,12 +155,15 @@ def auto_pick(ranked: list[Ranked], *, region: str | None, category: str | None)
     The ranking already put the nearest first when the case has a location. A case's region
     must be served unless the distance is known (a customer who registered in chat has no
     region); its product must be known when anyone free knows it (technicians who joined by
-    invite list no skills until the desk adds them).
+    invite list no skills until the desk adds them). Nobody uncertified or expired for the
+    case's category is chosen: the desk confirms such an assignment itself, so the case waits.
     """
     free = [
         r
         for r in ranked
-        if not r.full and (not region or r.region_match or r.distance_km is not None)
+        if not r.full
+        and not r.needs_confirmation
+        and (not region or r.region_match or r.distance_km is not None)
     ]
     skilled = [r for r in free if r.skill_match]
     pool = skilled if category and skilled else free

@@ -18,6 +18,27 @@ Keys of `ServiceReport.metrics` (in this order; labels are catalog keys `metric.
     cost_travel_per_case    its travel share
     cost_per_case_in_warranty      mean cost of those closed in warranty
     cost_per_case_out_of_warranty  mean cost of those closed out of warranty
+    money_reports           surveys created in the range whose customer answered that staff
+                            asked for money or gifts (target 0)
+    supplier_part_failures  service reports filed in the range blaming a supplier's part
+                            (each opens a supplier claim)
+    supplier_claims_open    of their claims, still undecided
+    supplier_claims_accepted          ... accepted by the supplier
+    supplier_claims_refused           ... rejected or withdrawn
+    major_quality_problems  service reports filed in the range flagged a major quality problem
+    key_visits_due          return visits of key customers opened (fallen due) in the range
+    key_visits_done         of those, reached on site (the technician checked in)
+    assignments_cert_expired  assignments made in the range to a technician whose certificate
+                            for the case's category had expired (target 0)
+    assignments_cert_missing  ... who held none for it (target 0)
+    re_repairs_surveyed     surveys created in the range for a re-repair (a case reopened and
+                            closed again)
+
+First-time fix (one definition, storage.repos.first_time_fix, used by this report, the
+dashboard's technician page and the CSV files): a fault or installation case closed in the range
+with something repaired counts (return visits, complaints and declined quotes do not); it is a
+first-time fix when it was fixed at the first visit, is not itself a repeat fault, was never
+reopened and no repeat fault is linked to it.
 
 Money is in cents. A figure without data (no cases, no surveys) is None, never 0.
 
@@ -50,6 +71,8 @@ class Metric:
     target: float | None
     unit: str  # "%", "count", "score", "money", "hours"
     higher_is_better: bool = True
+    # A ceiling that may be reached (money reports: target 0, met at 0), not one to stay under.
+    at_most: bool = False
 
     @property
     def met(self) -> bool | None:
@@ -58,6 +81,8 @@ class Metric:
             return None
         if self.higher_is_better:
             return self.value >= self.target
+        if self.at_most:
+            return self.value <= self.target
         return self.value < self.target
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from domain.working_time import WorkingCalendar, add_working, working_between
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,13 @@ class ServicePolicy:
     max_onsite_days: int = 30
     urgent_onsite_hours: int = 4
     day_end_hour: int = 18
+    # The response clock's working hours; None is the 24-hour clock (every moment counts).
+    working: WorkingCalendar | None = None
+
+    def response_due(self, start: datetime, share: float = 1.0) -> datetime:
+        """The real moment a share of the response window from `start` ends."""
+        return add_working(start, self.response * share, self.working)
+
+    def response_elapsed(self, start: datetime, now: datetime) -> timedelta:
+        """How much of the response window has run between two moments."""
+        return working_between(start, now, self.working)

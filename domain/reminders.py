@@ -43,11 +43,11 @@ def round_of(key: str) -> int:
 
 
 def response_clock(created_at: datetime, policy: ServicePolicy, rnd: int) -> list[PlannedReminder]:
-    """Desk reminder at 75 % of the response window, escalation at breach."""
-    reminder_at = created_at + policy.response * policy.response_reminder_ratio
+    """Desk reminder at 75 % of the response window, escalation at breach (working time)."""
+    reminder_at = policy.response_due(created_at, policy.response_reminder_ratio)
     return [
         PlannedReminder(ReminderKind.RESPONSE, "remind", reminder_at, rnd),
-        PlannedReminder(ReminderKind.RESPONSE, "breach", created_at + policy.response, rnd),
+        PlannedReminder(ReminderKind.RESPONSE, "breach", policy.response_due(created_at), rnd),
     ]
 
 

@@ -9,11 +9,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 
-def response_due(registered_at: datetime, hours: float) -> datetime:
-    """The moment by which a human must have answered the request."""
-    return registered_at + timedelta(hours=hours)
-
-
 class OnsiteChoice(StrEnum):
     """Quick choices for the on-site deadline."""
 

@@ -107,6 +107,7 @@ class BotApiServer:
             "sendPhoto": self.chats.send_photo,
             "sendMediaGroup": self.chats.send_media_group,
             "sendDocument": self.chats.send_document,
+            "sendVoice": self.chats.send_voice,
             "sendLocation": self.chats.send_location,
             "sendChatAction": lambda p, u: self.chats.check_chat_action(p),
             "getFile": self._get_file,

@@ -195,8 +195,10 @@ class ChatStore:
             obj["file_name"] = stored.file_name or "document"
         if kind == "video":
             obj.update(width=1280, height=720, duration=1)
-        if kind == "audio":
+        if kind in ("audio", "voice"):
             obj["duration"] = 1
+        if kind == "voice":
+            obj["mime_type"] = stored.mime_type or "audio/ogg"
         return {kind: obj}
 
     def send_document(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
@@ -210,6 +212,19 @@ class ChatStore:
         msg.reply_markup = markup
         msg.content = self._document_content("document", stored)
         msg.document_file_id = stored.file_id
+        return self.api_message(msg)
+
+    def send_voice(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
+        """sendVoice (upload or file_id)."""
+        chat_id, markup = self._start(params)
+        probe = self._probe(chat_id, "voice", params, caption=True)
+        stored, _ = self.files.resolve(params.get("voice"), "voice", uploads, "voice")
+        assert stored is not None
+        msg = self._new(chat_id, "voice", params)
+        self._copy_text(msg, probe)
+        msg.reply_markup = markup
+        msg.content = self._document_content("voice", stored)
+        msg.voice_file_id = stored.file_id
         return self.api_message(msg)
 
     def send_location(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:

@@ -181,6 +181,7 @@ class SentMessage:
     deleted: bool = False
     photo_file_id: str | None = None
     document_file_id: str | None = None
+    voice_file_id: str | None = None
     latitude: float | None = None
     longitude: float | None = None
     media_group_id: str | None = None

@@ -88,6 +88,8 @@ def bot_message(
     if msg.document_file_id is not None:
         view["document"] = FILES_PATH + msg.document_file_id
         view["document_name"] = document_name
+    if msg.voice_file_id is not None:
+        view["voice"] = FILES_PATH + msg.voice_file_id
     if msg.latitude is not None and msg.longitude is not None:
         view["location"] = {"latitude": msg.latitude, "longitude": msg.longitude}
     return view

@@ -189,6 +189,14 @@ class OutboxSender:
                     reply_markup=markup,  # type: ignore[arg-type]
                     read_timeout=timeout,
                 )
+            elif message.voice_file_id:
+                sent = await self.bot.send_voice(
+                    row.chat_id,
+                    message.voice_file_id,
+                    caption=text[:1024],
+                    reply_markup=markup,  # type: ignore[arg-type]
+                    read_timeout=timeout,
+                )
             else:
                 sent = await self.bot.send_message(
                     row.chat_id,

@@ -14,8 +14,8 @@ from domain.lifecycle import Actor
 from domain.reminders import ReminderKind
 from services import notify
 from storage.models import Case, Staff
+from storage.repos import case_messages, people, products, reminders
 from storage.repos import cases as case_rows
-from storage.repos import products, reminders
 
 # Reasons the system gives (shown from the catalog); anything else was typed by a person.
 SYSTEM_REASONS = frozenset({"reassigned", "cancelled", "timeout"})
@@ -67,16 +67,21 @@ async def product_label(session: AsyncSession, *, case: Case) -> str:
 
 
 async def case_card(session: AsyncSession, *, case: Case) -> dict[str, Any]:
-    """The arguments every notice about a case shows (number, product, fault, site, clocks)."""
+    """The arguments every notice about a case shows (number, customer, product, fault, site,
+    clocks, photos)."""
+    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
     return {
         "number": case.number,
+        "customer": (customer.name if customer else None) or "-",
+        "phone": (customer.phone if customer else None) or "-",
+        "photos": await case_messages.photo_count(session, case_id=case.id),
         "kind": term(f"kind.{case.kind}"),
         "product": await product_label(session, case=case),
         "description": case.description,
         "address": case.address or term("desk.location_only"),
         "response_due": at(case.response_due_at),
         "onsite_due": at(case.onsite_due_at) if case.onsite_due_at else "-",
-        "warranty": term(f"warranty.{case.warranty}"),
+        "warranty": term(f"warranty_staff.{case.warranty}"),
         "repeat": term("desk.repeat_flag" if case.is_repeat else "desk.repeat_no"),
     }
 
@@ -89,10 +94,17 @@ def assign_button(case: Case) -> tuple[tuple[Button, ...], ...]:
 async def reply_to_customer(
     session: AsyncSession, *, case: Case, staff: Staff, actor: Actor, text: str, now: datetime
 ) -> None:
-    """Sends the customer a message from the desk; the first one stops the response clock."""
+    """Sends the customer a message from the desk; the first one stops the response clock.
+
+    It joins the case's conversation (the thread on the case page) and its timeline.
+    """
     event = await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action="message",
         now=now, note=text,
+    )  # fmt: skip
+    await case_messages.add_message(
+        session, case_id=case.id, author="desk", staff_id=staff.id, author_name=staff.name,
+        text=text, now=now,
     )  # fmt: skip
     await notify.to_customer(
         session,

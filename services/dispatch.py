@@ -14,11 +14,12 @@ from domain.geo import on_earth
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import accept_window
-from services import notify, workflow
+from services import notify, onsite, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
 from storage.models import Assignment, Case, Staff
 from storage.repos import assignments, certifications, people, reminders, webhooks
 from storage.repos import cases as case_rows
+from storage.repos import quotes as quote_rows
 
 logger = logging.getLogger(__name__)
 
@@ -167,10 +168,7 @@ async def dispatch_notice(
     session: AsyncSession, *, case: Case, assignment: Assignment, technician: Staff, now: datetime
 ) -> None:
     """Sends the job to the technician's phone: details, photos, map pin, Accept / Decline."""
-    customer = await people.get_customer_by_id(session, customer_id=case.customer_id)
-    args = await case_card(session, case=case)
-    args["customer"] = (customer.name if customer else None) or "-"
-    args["phone"] = (customer.phone if customer else None) or "-"
+    args = await case_card(session, case=case)  # with the customer's name and phone
     location = (
         (case.latitude, case.longitude)
         if case.latitude is not None and case.longitude is not None
@@ -261,9 +259,17 @@ async def assign(
 
 
 async def unassign(
-    session: AsyncSession, *, case: Case, by: Staff, actor: Actor, now: datetime, reason: str
+    session: AsyncSession,
+    *,
+    case: Case,
+    by: Staff,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    policy: ServicePolicy,
 ) -> None:
     """Takes the case back from its technician into the queue, with the reason."""
+    waiting = case.status == CaseStatus.QUOTE_PENDING
     await workflow.move(
         session,
         case=case,
@@ -274,6 +280,26 @@ async def unassign(
         note=reason,
     )
     await end_assignment(session, case=case, now=now, reason=reason, tell_technician=True)
+    if waiting:
+        await _withdraw_quote(session, case=case, now=now, policy=policy)
+
+
+async def _withdraw_quote(
+    session: AsyncSession, *, case: Case, now: datetime, policy: ServicePolicy
+) -> None:
+    """The technician who quoted is gone: their quote is withdrawn (the next technician quotes
+    anew), the customer is told, and the paused on-site clock runs again with its pings."""
+    for quote in await quote_rows.quotes_in_status(session, case_id=case.id, status="pending"):
+        quote.status = "withdrawn"
+        quote.decided_at = now
+        await notify.to_customer(
+            session,
+            case=case,
+            message=Message("desk.quote_withdrawn", {"number": case.number}),
+            key=f"qwithdrawn:{quote.id}",
+            now=now,
+        )
+    await onsite.resume(session, case=case, now=now, policy=policy)
 
 
 _BACK_TO_QUEUE_NOTICE = {Action.DECLINE: "desk.declined", Action.UNASSIGN: "desk.staff_removed"}
@@ -289,8 +315,10 @@ async def back_to_queue(
     now: datetime,
     reason: str,
     route: DeskRoute | None,
+    policy: ServicePolicy,
 ) -> None:
     """A declined, unanswered or orphaned job: the case returns to the queue, the desk is told."""
+    waiting = case.status == CaseStatus.QUOTE_PENDING
     await workflow.move(
         session, case=case, action=action, actor=actor, actor_id=actor_id, now=now, note=reason
     )
@@ -302,6 +330,8 @@ async def back_to_queue(
         reason=reason,
         tell_technician=action == Action.ACCEPT_TIMEOUT,
     )
+    if waiting:
+        await _withdraw_quote(session, case=case, now=now, policy=policy)
     tech = (
         await people.get_staff_by_id(session, staff_id=running.technician_id) if running else None
     )

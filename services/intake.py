@@ -12,7 +12,7 @@ from domain.lifecycle import Actor, CaseKind, CaseStatus
 from domain.numbers import COMPLAINT_SERIES, SERVICE_SERIES
 from domain.policy import ServicePolicy
 from domain.reminders import response_clock
-from domain.sla import repeat_of, response_due
+from domain.sla import repeat_of
 from domain.warranty import Warranty, warranty_status
 from services import dispatch, onsite
 from services.desk import DeskRoute
@@ -91,7 +91,7 @@ async def open_case(
         severity=draft.severity,
         channel=draft.channel,
         created_at=now,
-        response_due_at=response_due(now, policy.response.total_seconds() / 3600),
+        response_due_at=policy.response_due(now),
         onsite_due_at=draft.onsite_due_at,
         visits=0,
         reopen_count=0,

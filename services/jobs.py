@@ -83,6 +83,7 @@ async def decline(
     reason: str,
     now: datetime,
     route: DeskRoute | None,
+    policy: ServicePolicy,
 ) -> None:
     """The technician refuses the job: back to the queue, the desk is told why."""
     await back_to_queue(
@@ -94,6 +95,7 @@ async def decline(
         now=now,
         reason=reason,
         route=route,
+        policy=policy,
     )
 
 

@@ -68,10 +68,15 @@ def new_time_options(now: datetime, policy: ServicePolicy) -> list[tuple[LateAct
 
 
 async def plan(session: AsyncSession, *, case: Case, now: datetime, policy: ServicePolicy) -> None:
-    """Plans the pings and the breach for the case's current deadline (idempotent)."""
+    """Plans the pings and the breach for the case's current deadline (idempotent).
+
+    Called only when the clock runs for that deadline, so rows of the same deadline that an
+    earlier move cancelled come back: a quote approved within the minute leaves the deadline in
+    the same minute (same keys), and a deadline moved away and back reuses its rows.
+    """
     if case.onsite_due_at is None or case.kind not in VISIT_KINDS:
         return
-    await reminders.schedule_plan(
+    await reminders.restore_plan(
         session, case_id=case.id, plan=onsite_clock(case.onsite_due_at, now, policy)
     )
 

@@ -70,6 +70,7 @@ async def export_customer(session: AsyncSession, *, customer: Customer) -> dict[
                 "events": _dicts(records.events),
                 "quotes": _dicts(records.quotes),
                 "service_reports": _dicts(records.service_reports),
+                "conversation": _dicts(records.messages),
             }
         )
     surveys = [
@@ -109,6 +110,8 @@ async def forget_customer(
     customer.name = None
     customer.phone = None
     customer.company = None
+    customer.address = None
+    customer.notes = None
     customer.is_key = False
     customer.next_return_visit_at = None
     customer.forgotten_at = now

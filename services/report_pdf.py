@@ -55,11 +55,6 @@ class Letterhead:
         )
 
 
-# Why part of the costs is not charged: the warranty, the warranty check still to come, or
-# work beyond the approved quote that the customer has not approved.
-_COVERED = {"to_be_verified": "covered_pending", "out_of_warranty": "covered_quote"}
-
-
 def filename(sheet: ReportSheet) -> str:
     """The document's file name, e.g. `SR-20261204-0001-report.pdf`."""
     return f"{sheet.number}-report.pdf"
@@ -123,7 +118,7 @@ def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: s
     if sheet.total_cents < costs:  # what the warranty (or the approved quote) does not charge
         _row(
             pdf,
-            t(_COVERED.get(sheet.warranty, "covered")),
+            t(sheet.uncharged_key),
             "-" + texts.money(costs - sheet.total_cents),
         )
     pdf.set_font(FONT, size=12)

@@ -15,6 +15,8 @@ from domain.costs import PartLine, stored_parts
 from storage.models import Case
 from storage.repos import cases, people, products, reports
 
+_UNCHARGED = {"to_be_verified": "covered_pending", "out_of_warranty": "covered_quote"}
+
 
 @dataclass(frozen=True)
 class ReportSheet:
@@ -50,6 +52,12 @@ class ReportSheet:
     confirmation: str
     confirmed_at: datetime | None
     signature_png: bytes | None
+
+    @property
+    def uncharged_key(self) -> str:
+        """Catalog key (``sheet.*``) saying why part of the costs is not charged: the warranty,
+        the warranty check still to come, or work beyond the approved quote."""
+        return _UNCHARGED.get(self.warranty, "covered")
 
     @property
     def awaiting_confirmation(self) -> bool:

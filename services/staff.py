@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import Settings
 from domain.lifecycle import Action, Actor
+from domain.policy import ServicePolicy
 from services.desk import DeskRoute
 from services.dispatch import back_to_queue
 from storage.models import Staff
@@ -99,6 +100,7 @@ async def remove(
     by: ChangedBy,
     now: datetime,
     route: DeskRoute | None,
+    policy: ServicePolicy,
 ) -> list[str]:
     """Takes one role (or all) from a staff member; the roles removed, empty if none held.
 
@@ -124,6 +126,7 @@ async def remove(
                 now=now,
                 reason=REMOVED_REASON,
                 route=route,
+                policy=policy,
             )
     await web_store.end_web_access(session, staff_id=staff.id)
     await session.flush()
@@ -131,7 +134,7 @@ async def remove(
 
 
 async def follow_admin_settings(
-    session: AsyncSession, *, admin_ids: Collection[int], now: datetime
+    session: AsyncSession, *, admin_ids: Collection[int], now: datetime, policy: ServicePolicy
 ) -> None:
     """At start: the admin role follows AFTERSALES_ADMIN_IDS.
 
@@ -144,7 +147,9 @@ async def follow_admin_settings(
             continue
         last = await people.last_grant(session, staff_id=staff.id, role="admin")
         if last is None or last.actor == SETTINGS.actor:
-            await remove(session, staff=staff, role="admin", by=SETTINGS, now=now, route=None)
+            await remove(
+                session, staff=staff, role="admin", by=SETTINGS, now=now, route=None, policy=policy
+            )
     for telegram_id in admin_ids:
         listed = await people.get_staff(session, telegram_id=telegram_id)
         if listed is not None and "admin" not in listed.role_set:

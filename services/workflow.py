@@ -76,7 +76,7 @@ async def reopen(
     case.first_time_fix = False
     case.resolved_at = None
     case.responded_at = None
-    case.response_due_at = now + policy.response
+    case.response_due_at = policy.response_due(now)
     await reminders.schedule_plan(
         session, case_id=case.id, plan=response_clock(now, policy, case.reopen_count)
     )

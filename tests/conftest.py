@@ -20,6 +20,7 @@ from sandbox.botapi import BotApiServer
 from storage.db import create_engine
 from storage.models import Base
 from tests.harness import BOT_ID, TOKEN, Harness
+from tests.world import world
 
 # PTB 22 warns on every RetryAfter unless durations are timedeltas; opt in, as production does.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -227,6 +228,9 @@ async def harness(
         yield running
     finally:
         await running.stop()
+
+
+__all__ = ["world"]  # scenario builders (tests/world.py) for every test that asks for them
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.lifecycle import CaseKind
+from domain.lifecycle import Actor, CaseKind
 from domain.policy import ServicePolicy
-from services import intake, workflow
+from services import closing, dispatch, intake, jobs, quotes, reports
 from services.intake import CaseDraft
+from services.reports import QualityRoute, ReportDraft
 from storage.models import Case, Customer, Product, Staff
 from storage.repos import people
 
@@ -22,15 +23,14 @@ async def make_customer(
     name: str = "Wang Wei",
     phone: str = "+8613800138000",
     language: str = "en",
-    region: str | None = "Pudong",
 ) -> Customer:
-    """A registered customer."""
+    """A customer as /start registers one: name, phone, language (no region, not a key customer:
+    only `aftersales customer region|key` sets those; see tests/world.py)."""
     customer = await people.ensure_customer(
         session, telegram_id=telegram_id, language=language, now=now
     )
     customer.name = name
     customer.phone = phone
-    customer.region = region
     customer.registered_at = now
     await session.flush()
     return customer
@@ -44,11 +44,12 @@ async def make_staff(
     now: datetime,
     name: str = "Zhang San",
     language: str = "en",
+    phone: str | None = None,
     regions: list[str] | None = None,
     skills: list[str] | None = None,
     max_open_jobs: int = 5,
 ) -> Staff:
-    """A staff member with roles."""
+    """A staff member as `aftersales staff add` makes one: only the details given."""
     return await people.add_staff(
         session,
         telegram_id=telegram_id,
@@ -56,9 +57,9 @@ async def make_staff(
         roles=roles,
         language=language,
         now=now,
-        phone="+8613900139000",
-        regions=regions or ["Pudong"],
-        skills=skills or ["hvac"],
+        phone=phone,
+        regions=regions,
+        skills=skills,
         max_open_jobs=max_open_jobs,
     )
 
@@ -100,8 +101,10 @@ async def make_case(
     onsite_in: timedelta = timedelta(hours=8),
     description: str = "The unit does not start; error E4.",
     policy: ServicePolicy | None = None,
+    address: str = "88 Century Ave, Pudong",
+    photos: list[tuple[str, str | None]] | None = None,
 ) -> Case:
-    """A new case opened the way the report dialog opens it."""
+    """A new case opened the way the report dialog opens it (photos as the customer sent them)."""
     return await intake.open_case(
         session,
         customer=customer,
@@ -109,50 +112,16 @@ async def make_case(
             kind=kind,
             description=description,
             product_id=product.id if product else None,
-            address="88 Century Ave, Pudong",
+            address=address,
             onsite_due_at=now + onsite_in,
+            photos=photos or [],
         ),
         now=now,
         policy=policy or ServicePolicy(),
     )
 
 
-async def make_closed_case(
-    session: AsyncSession,
-    *,
-    customer: Customer,
-    technician: Staff,
-    now: datetime,
-    product: Product | None = None,
-    policy: ServicePolicy | None = None,
-) -> Case:
-    """A case taken through assign, accept, check-in, fixed report and closure at `now`.
-
-    Closure goes through services.closing.close_case, so the survey is scheduled as in life.
-    """
-    from domain.lifecycle import Action, Actor
-    from services.closing import close_case
-
-    policy = policy or ServicePolicy()
-    case = await make_case(session, customer=customer, now=now, product=product, policy=policy)
-    steps = (
-        (Action.ASSIGN, Actor.DESK),
-        (Action.ACCEPT, Actor.TECHNICIAN),
-        (Action.CHECK_IN, Actor.TECHNICIAN),
-        (Action.REPORT_FIXED, Actor.TECHNICIAN),
-        (Action.CLOSE, Actor.DESK),
-    )
-    for action, actor in steps:
-        await workflow.move(session, case=case, action=action, actor=actor, actor_id=None, now=now)
-    case.technician_id = technician.id
-    case.responded_at = case.accepted_at = case.arrived_at = case.resolved_at = now
-    case.visits = 1
-    await close_case(session, case=case, now=now, policy=policy, reason="confirmed")
-    await session.flush()
-    return case
-
-
-JOB_STAGES = ("assigned", "accepted", "on_site", "quote_pending", "resolved")
+JOB_STAGES = ("assigned", "accepted", "on_site", "quote_pending", "resolved", "closed")
 
 
 async def make_job(
@@ -160,6 +129,7 @@ async def make_job(
     *,
     customer: Customer,
     technician: Staff,
+    dispatcher: Staff,
     now: datetime,
     stage: str = "assigned",
     product: Product | None = None,
@@ -167,14 +137,15 @@ async def make_job(
     description: str = "The unit does not start; error E4.",
     policy: ServicePolicy | None = None,
 ) -> Case:
-    """A case taken to a technician's job stage the way the bot gets it there.
+    """A case taken to a technician's job stage by the use cases the bot's handlers call, with
+    the arguments they pass (the dispatcher named, the customer confirming).
 
     assigned → accepted → on_site; quote_pending is an accepted job with a quote sent (the
-    product should be out of warranty); resolved is an on-site job with a fixed report filed.
+    product should be out of warranty); resolved is an on-site job with a fixed report filed;
+    closed is a resolved job the customer confirmed (the survey scheduled). Tests that can
+    afford the chat build these through tests/world.py instead; this is for the bad-input
+    suites, which need hundreds of them.
     """
-    from domain.lifecycle import Actor
-    from services import dispatch, jobs, quotes, reports
-    from services.reports import QualityRoute, ReportDraft
 
     assert stage in JOB_STAGES, stage
     policy = policy or ServicePolicy()
@@ -183,7 +154,7 @@ async def make_job(
         description=description, policy=policy,
     )  # fmt: skip
     assignment = await dispatch.assign(
-        session, case=case, technician=technician, by=None, actor=Actor.DESK, now=now,
+        session, case=case, technician=technician, by=dispatcher, actor=Actor.DESK, now=now,
         policy=policy,
     )  # fmt: skip
     if stage == "assigned":
@@ -204,8 +175,8 @@ async def make_job(
         session, case=case, technician=technician, latitude=31.2304, longitude=121.4737,
         now=now, policy=policy,
     )  # fmt: skip
-    if stage == "resolved":
-        await reports.file_report(
+    if stage in ("resolved", "closed"):
+        report = await reports.file_report(
             session, case=case, technician=technician,
             draft=ReportDraft(
                 work_done="Replaced the start relay.", parts=[], labour_hours=1.0,
@@ -213,5 +184,9 @@ async def make_job(
             ),
             now=now, policy=policy, quality=QualityRoute(None, "en"),
         )  # fmt: skip
+    if stage == "closed":
+        await closing.confirm(
+            session, case=case, report=report, customer=customer, now=now, policy=policy
+        )
     await session.flush()
     return case

@@ -138,3 +138,11 @@ async def staff_session(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     except Refused as refusal:
         return render(request, "error.html", status=403, message_key=refusal.key)
+    except web.HTTPNotFound:
+        if request.path.startswith(("/api/", "/static", "/telegram", "/healthz", "/metrics")):
+            raise
+        # A page in the reader's language, not aiohttp's English "404: Not Found".
+        return render(
+            request, "error.html", status=404, message_key="words.not_found",
+            title_key="words.not_found_title",
+        )  # fmt: skip

@@ -9,8 +9,12 @@ from aiohttp import web
 from web.views import (
     auth,
     board,
+    case_actions,
+    case_list,
     cases,
     claims,
+    customer_actions,
+    customers,
     exports,
     intake,
     integrations,
@@ -37,11 +41,26 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_post("/logout", auth.logout)
     app.router.add_get("/lang/{code}", auth.switch_language)
     app.router.add_get("/", board.board_page, name="board")
+    app.router.add_get("/cases", case_list.case_list_page, name="cases")
     app.router.add_get("/cases/new", intake.new_case_page)
     app.router.add_post("/cases/new", intake.create)
     app.router.add_get("/cases/{case_id:[0-9]+}", cases.case_page, name="case")
     app.router.add_post("/cases/{case_id:[0-9]+}/assign", cases.assign)
+    for action, act in case_actions.ACTIONS.items():
+        app.router.add_post(f"/cases/{{case_id:[0-9]+}}/{action}", act)
     app.router.add_get("/cases/{case_id:[0-9]+}/photos/{photo_id:[0-9]+}", cases.photo)
+    app.router.add_get(
+        "/cases/{case_id:[0-9]+}/messages/{message_id:[0-9]+}/{kind:photo|voice}",
+        cases.message_file,
+    )
+    # The service file: customers and products, and the desk's changes to a customer.
+    customer = "/customers/{customer_id:[0-9]+}"
+    app.router.add_get(customer, customers.customer_page, name="customer")
+    app.router.add_post(customer + "/key", customer_actions.key)
+    app.router.add_post(customer + "/region", customer_actions.region)
+    app.router.add_post(customer + "/contact", customer_actions.contact)
+    app.router.add_post(customer + "/note", customer_actions.note)
+    app.router.add_get("/products/{product_id:[0-9]+}", customers.product_page, name="product")
     # The customer's signature (a Telegram Mini App).
     app.router.add_get("/sign/{report_id:[0-9]+}", signature.page)
     app.router.add_post("/sign/{report_id:[0-9]+}/sheet", signature.sheet)
@@ -49,6 +68,7 @@ def setup_routes(app: web.Application, *, static: Path, with_webhook: bool) -> N
     app.router.add_get("/cases/{case_id:[0-9]+}/report.pdf", cases.report_pdf)
     app.router.add_get("/technicians", technicians.technicians_page)
     app.router.add_get("/standards", standards.standards_page)
+    app.router.add_get("/standards/{table}.csv", standards.download)
     app.router.add_get("/staff", staff.staff_page)
     app.router.add_get("/staff/{staff_id:[0-9]+}/remove", staff.remove_page)
     app.router.add_post("/staff/{staff_id:[0-9]+}/remove", staff.remove)

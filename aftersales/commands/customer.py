@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,14 @@ from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.settings import Settings
 from domain.validation import InputError, normalize_phone
-from services import key_customers, privacy
+from services import customer_edits, key_customers, privacy
 from storage.db import create_session_factory
 from storage.models import Customer
 from storage.repos import people
 
 WHO = "the customer's Telegram id or phone number (e.g. +8613800138000)"
+# The desk's marks, recorded (as by the terminal) on the customer page's list of changes.
+KEEPS_RECORD = frozenset({"key", "region"})
 
 
 def add_parser(subparsers: Any) -> None:
@@ -61,12 +64,19 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                 customer = await find_customer(session, args.who)
                 if customer is None:
                     return 1
+                now = SystemClock().now()
+                if customer.forgotten_at is not None and args.customer_action in KEEPS_RECORD:
+                    print("This customer's data was erased on request.", file=sys.stderr)
+                    return 1
                 if args.customer_action == "key":
-                    changed = key_customers.mark_key(customer, key=args.key)
+                    changed = await customer_edits.set_key(
+                        session, customer=customer, key=args.key, staff_id=None, now=now
+                    )
                     print(_key_line(customer, changed=changed))
                     return 0
                 if args.customer_action == "region":
-                    return _region(customer, None if args.clear else args.region)
+                    region = None if args.clear else args.region
+                    return await _region(session, customer, region, now)
                 if args.customer_action == "export":
                     data = await privacy.export_customer(session, customer=customer)
                     _write(privacy.to_json(data), args.output)
@@ -132,15 +142,19 @@ def _key_line(customer: Customer, *, changed: bool) -> str:
     return f"{_describe(customer)} {state}."
 
 
-def _region(customer: Customer, region: str | None) -> int:
+async def _region(
+    session: AsyncSession, customer: Customer, region: str | None, now: datetime
+) -> int:
     """Sets the customer's region and says what it is now (1 for a region too long)."""
     try:
-        changed = key_customers.set_region(customer, region=region)
-    except InputError:
+        changed = await customer_edits.set_region(
+            session, customer=customer, region=region, staff_id=None, now=now
+        )
+    except customer_edits.Refused:
         print(f"A region is at most {key_customers.REGION_LIMIT} characters.", file=sys.stderr)
         return 1
-    now = f"region {customer.region}" if customer.region else "no region"
-    print(f"{_describe(customer)} {'now has' if changed else 'already had'} {now}.")
+    state = f"region {customer.region}" if customer.region else "no region"
+    print(f"{_describe(customer)} {'now has' if changed else 'already had'} {state}.")
     return 0
 
 

@@ -1,10 +1,14 @@
-"""`aftersales report monthly --month YYYY-MM [--csv FILE]` and `report range --from --to`."""
+"""`aftersales report monthly --month YYYY-MM [--csv FILE] [--language en|zh_CN]` and
+`report range --from --to`.
+
+The CSV files are UTF-8 with a BOM (Excel then reads Chinese), like the dashboard's exports,
+and every column is labelled in the chosen language (catalog keys `monthly.col.*`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -12,35 +16,23 @@ from typing import Any
 
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
-from core.i18n import Texts
+from core.i18n import LANGUAGES, Texts
 from core.settings import Settings
 from domain.metrics import ServiceReport, month_range, previous_month
 from domain.parsing import parse_day
-from scheduler.jobs.monthly_report import format_value, report_rows
+from services.report_tables import (
+    CATEGORY_COLUMNS,
+    TABLES,
+    TECHNICIAN_COLUMNS,
+    cell,
+    column,
+    csv_text,
+    report_rows,
+    table,
+)
 from services.standards import targets_of
 from storage.db import create_session_factory
 from storage.repos import standards as service_standard
-
-TECHNICIAN_COLUMNS = (
-    "technician_id",
-    "technician_name",
-    "closed",
-    "first_time_fix_pct",
-    "onsite_on_time_pct",
-    "avg_satisfaction",
-    "complaints",
-    "cost_per_case",
-)
-MONEY_COLUMNS = frozenset({"cost_per_case"})
-CATEGORY_COLUMNS = (
-    "category",
-    "closed",
-    "first_time_fix_pct",
-    "repeat_repairs",
-    "avg_satisfaction",
-    "complaints",
-    "cost_per_case",
-)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -52,10 +44,16 @@ def add_parser(subparsers: Any) -> None:
     monthly = which.add_parser("monthly", help="one calendar month (local time)")
     monthly.add_argument("--month", help="YYYY-MM (default: last month)")
     monthly.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+    monthly.add_argument(
+        "--language", choices=LANGUAGES, help="labels' language (default: the department's)"
+    )
     ranged = which.add_parser("range", help="any range of local dates, both ends included")
     ranged.add_argument("--from", dest="first", required=True, help="YYYY-MM-DD")
     ranged.add_argument("--to", dest="last", required=True, help="YYYY-MM-DD")
     ranged.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+    ranged.add_argument(
+        "--language", choices=LANGUAGES, help="labels' language (default: the department's)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -88,11 +86,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except NoDatabase as exc:
         return refuse(exc)
     texts = Texts(settings.tz, settings.currency)
-    language = settings.default_language
+    language = getattr(args, "language", None) or settings.default_language
     print(print_table(texts, language, report, title))
     if args.csv is not None:
         for path in write_csv(args.csv, texts, language, report):
-            print(f"Wrote {path}")
+            print(texts.get(language, "monthly.wrote", path=str(path)))
     return 0
 
 
@@ -118,17 +116,18 @@ def print_table(texts: Texts, language: str, report: ServiceReport, title: str) 
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     lines = [texts.get(language, "standard.title", month=title)]
     for row in rows:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
+        cells = [text + " " * (widths[i] - _width(text)) for i, text in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
-    for heading, table, columns in (
+    for heading, rows_of, columns in (
         ("standard.by_technician", report.by_technician, TECHNICIAN_COLUMNS),
         ("standard.by_category", report.by_category, CATEGORY_COLUMNS),
     ):
-        if table:
+        if rows_of:
             lines.append("")
             lines.append(texts.get(language, heading))
-            lines.append("\t".join(columns))
-            lines.extend("\t".join(_cell(texts, c, row[c]) for c in columns) for row in table)
+            lines.append("\t".join(column(texts, language, c) for c in columns))
+            lines.extend("\t".join(cell(texts, c, line[c]) for c in columns) for line in rows_of)
+    lines.extend(("", texts.get(language, "monthly.ftf_definition")))
     return "\n".join(lines)
 
 
@@ -137,46 +136,15 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
-def _cell(texts: Texts, column: str, value: object) -> str:
-    """A table cell; money (kept in cents) as currency."""
-    if value is None:
-        return "-"
-    if column in MONEY_COLUMNS and isinstance(value, int | float):
-        return texts.money(value)
-    return str(value)
-
-
 def write_csv(path: Path, texts: Texts, language: str, report: ServiceReport) -> list[Path]:
-    """The figures to FILE; per technician and per category to FILE.technicians/.categories."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["key", "label", "unit", "value", "shown", "target", "met"])
-        for metric in report.metrics:
-            writer.writerow(
-                [
-                    metric.key,
-                    texts.get(language, f"metric.{metric.key}"),
-                    metric.unit,
-                    "" if metric.value is None else metric.value,
-                    format_value(texts, language, metric),
-                    "" if metric.target is None else metric.target,
-                    "" if metric.met is None else ("yes" if metric.met else "no"),
-                ]
-            )
-    written = [path]
-    for suffix, table, columns in (
-        ("technicians", report.by_technician, TECHNICIAN_COLUMNS),
-        ("categories", report.by_category, CATEGORY_COLUMNS),
-    ):
-        extra = path.with_name(f"{path.stem}.{suffix}{path.suffix or '.csv'}")
-        with extra.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows(
-                [
-                    ["" if row[c] is None else _cell(texts, c, row[c]) for c in columns]
-                    for row in table
-                ]
-            )
-        written.append(extra)
+    """The figures to FILE; per technician and per category to FILE.technicians/.categories
+    (UTF-8 with a BOM, as the dashboard's CSV downloads)."""
+    written = []
+    for name in TABLES:
+        target = path
+        if name != "figures":
+            target = path.with_name(f"{path.stem}.{name}{path.suffix or '.csv'}")
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(csv_text(table(texts, language, report, name)))
+        written.append(target)
     return written

@@ -12,6 +12,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from aftersales.commands.database import NoDatabase, existing_database, refuse
+from bot.app import policy_from
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from domain.parsing import parse_day
@@ -188,6 +189,7 @@ async def remove_staff(
                 by=staff_changes.CLI,
                 now=(clock or SystemClock()).now(),
                 route=staff_changes.route_of(settings),
+                policy=policy_from(settings),
             )
         if staff is None or not removed:
             held = f" with the role {args.role}" if args.role else ""

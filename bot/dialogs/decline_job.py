@@ -70,6 +70,7 @@ async def take_reason(update: Update, context: AppContext) -> int | None:
     await jobs.decline(
         context.session, case=case, technician=staff, reason=reason,
         now=context.services.clock.now(), route=desk_route(context),
+        policy=context.services.policy,
     )  # fmt: skip
     await reply(update, context, "tech.declined", number=case.number)
     return END

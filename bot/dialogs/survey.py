@@ -144,7 +144,11 @@ async def _after(
     case = await case_rows.get_case(context.session, case_id=survey.case_id)
     assert case is not None
     if outcome.trigger is Trigger.REOPEN:
-        await reply(update, context, "survey.reopened", number=case.number)
+        if context.services.policy.working is None:
+            await reply(update, context, "survey.reopened", number=case.number)
+        else:  # "within 24 hours" would not hold over a weekend: the real moment instead
+            await reply(update, context, "working_hours.survey_reopened", number=case.number,
+                        response_due=case.response_due_at)  # fmt: skip
     elif outcome.trigger is Trigger.MONEY_COMPLAINT:
         await reply(update, context, "survey.money_reported")
     if outcome.next_question is None:

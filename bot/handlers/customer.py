@@ -17,7 +17,7 @@ from bot.routes import desk_route
 from core.callbacks import CancelCase, CaseButton, ConfirmCancel, Language, ShowCase
 from core.i18n import LANGUAGES
 from domain.lifecycle import Action, Actor, IllegalTransition, customer_may_cancel
-from services import dispatch, workflow
+from services import desk_actions, dispatch, workflow
 from storage.models import Case, Customer
 from storage.repos import cases as case_rows
 from storage.repos import people
@@ -34,7 +34,12 @@ async def help_command(update: Update, context: AppContext) -> None:
     staff = await people.get_staff(context.session, telegram_id=user.id) if user else None
     if user is None or staff is None or not staff.active:
         hours = int(context.services.settings.response_hours)
-        await reply(update, context, "help.customer", hours=hours)
+        promise = await text(update, context, "help.customer", hours=hours)
+        if context.services.policy.working is not None:
+            # The promised hours are working hours: say so rather than promise a night answer.
+            promise += "\n" + await text(update, context, "working_hours.help_note")
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, promise)
         return
     language = await language_of(update, context)
     texts = context.services.texts
@@ -152,6 +157,7 @@ async def show_case(update: Update, context: AppContext) -> None:
             event=texts.get(language, f"event.{event.action}"),
         )
         for event in events
+        if event.action not in desk_actions.INTERNAL_EVENTS  # staff notes stay with the staff
     )
     markup = None
     if customer_may_cancel(case.status):  # type: ignore[arg-type]

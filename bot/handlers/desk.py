@@ -98,14 +98,24 @@ def _reasons(context: AppContext, language: str, item: Ranked) -> str:
 
 
 async def _offer(
-    update: Update, context: AppContext, case: Case, *, reassign: bool, everyone: bool
+    update: Update,
+    context: AppContext,
+    case: Case,
+    *,
+    reassign: bool,
+    everyone: bool,
+    below: bool = False,
 ) -> None:
-    """Shows the ranked technicians (the best few, or all) as buttons with the reasons."""
+    """Shows the ranked technicians (the best few, or all) as buttons with the reasons.
+
+    `below`: as a new message, so the pressed case card keeps its details.
+    """
     ranked = await dispatch.candidates(context.session, case=case, today=_today(context))
     if case.technician_id is not None:
         ranked = [r for r in ranked if r.candidate.staff_id != case.technician_id]
+    show = reply if below else edit_or_reply
     if not ranked:
-        await edit_or_reply(update, context, "desk.no_technicians", number=case.number)
+        await show(update, context, "desk.no_technicians", number=case.number)
         return
     language = await language_of(update, context)
     texts = context.services.texts
@@ -133,7 +143,7 @@ async def _offer(
     if not everyone and len(ranked) > SUGGESTED:
         # Only a first assignment offers a few: a reassignment shows everyone at once.
         rows.append([(texts.get(language, "desk.btn_other"), AssignAnyone(case.id))])
-    await edit_or_reply(
+    await show(
         update, context, "desk.choose_technician", inline(rows), number=case.number,
         lines="\n".join(lines),
     )  # fmt: skip
@@ -184,7 +194,10 @@ async def assign_button(update: Update, context: AppContext) -> None:
         await answer(update, context, "desk.already_assigned", number=case.number)
         return
     await answer(update, context)
-    await _offer(update, context, case, reassign=False, everyone=isinstance(button, AssignAnyone))
+    # "Assign" on a case card (or the queue) leaves it as it is and offers the technicians
+    # below it; "Other…" on that offer widens the offer in place.
+    anyone = isinstance(button, AssignAnyone)
+    await _offer(update, context, case, reassign=False, everyone=anyone, below=not anyone)
 
 
 async def pick_technician(update: Update, context: AppContext) -> None:
@@ -272,7 +285,7 @@ async def unassign_command(update: Update, context: AppContext) -> None:
     try:
         await dispatch.unassign(
             context.session, case=case, by=staff, actor=desk_actor(staff),
-            now=context.services.clock.now(), reason=reason,
+            now=context.services.clock.now(), reason=reason, policy=context.services.policy,
         )  # fmt: skip
     except IllegalTransition:
         await reply(update, context, "desk.cannot_unassign", number=case.number)

@@ -91,6 +91,7 @@ async def staff_button(update: Update, context: AppContext) -> None:
         by=staff_changes.by_staff(admin),
         now=context.services.clock.now(),
         route=desk_route(context),
+        policy=context.services.policy,
     )
     await answer(update, context)
     roles = ", ".join(

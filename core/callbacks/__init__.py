@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import core.callbacks.intake  # noqa: F401  (registers the /new buttons)
 from core.callbacks.codec import LIMIT, MAX_INT, C, Callback, kinds, parse, parse_as
+from core.callbacks.conversation import ThreadCase, WriteToCustomer
 from core.callbacks.customer import (
     AddProduct,
     CancelCase,
@@ -165,6 +166,8 @@ __all__ = [
     "StartReport",
     "SurveyAnswer",
     "TakeComplaint",
+    "ThreadCase",
+    "WriteToCustomer",
     "kinds",
     "parse",
     "parse_as",

@@ -115,6 +115,13 @@ function renderMessage(pane, message) {
     a.textContent = "📄 " + (message.document_name || t("demo.document"));
     bubble.appendChild(a);
   }
+  if (message.voice) {
+    const audio = document.createElement("audio");
+    audio.controls = true;
+    audio.preload = "none";
+    audio.src = message.voice;
+    bubble.appendChild(audio);
+  }
   if (message.location) bubble.appendChild(mapLink(message.location));
   if (message.contact) {
     const div = document.createElement("div");

@@ -88,6 +88,7 @@ async def accept_timeout(context: JobContext, reminder: Reminder) -> None:
         now=context.now,
         reason="timeout",
         route=desk_route(context),
+        policy=context.policy,
     )
 
 
@@ -134,12 +135,11 @@ async def quote_remind(context: JobContext, reminder: Reminder) -> None:
 
 @handles("quote", "flag")
 async def quote_flag(context: JobContext, reminder: Reminder) -> None:
-    """A quote undecided for days: the case is flagged and the desk told."""
+    """A quote undecided for days: the flag goes on the case's timeline and the desk is told."""
     case = await _case(context, reminder, CaseStatus.QUOTE_PENDING)
     quote = await quote_rows.pending_quote(context.session, case_id=case.id) if case else None
     if case is None or quote is None or quote.id != round_of(reminder):
         return
-    case.flagged = True
     await case_rows.add_event(
         context.session, case=case, actor=Actor.SYSTEM, actor_id=None, action="flag",
         now=context.now, note=f"quote #{quote.id} undecided",

@@ -12,11 +12,12 @@ from datetime import timedelta
 
 from core.i18n import Texts
 from core.messages import Message
-from domain.metrics import Metric, ServiceReport, month_range, previous_month
+from domain.metrics import ServiceReport, month_range, previous_month
 from scheduler.notices import to_admins
 from scheduler.recurring import monthly_at, recurring
 from scheduler.registry import JobContext
 from services import notify
+from services.report_tables import report_rows
 from services.standards import targets_of
 from storage.models import Reminder
 from storage.repos import people
@@ -28,48 +29,6 @@ KIND = "monthly_report"
 LATE_LIMIT = timedelta(days=7)
 # Telegram allows 4096 characters: the message keeps the busiest rows, the CLI has them all.
 MAX_ROWS = 15
-
-
-def format_value(texts: Texts, language: str, metric: Metric) -> str:
-    """A figure as people read it: 96.5 %, 4.20, 123.00 (money), 5.0 h, or a dash."""
-    if metric.value is None:
-        return "-"
-    return format_number(texts, language, metric.value, metric.unit)
-
-
-def format_number(texts: Texts, language: str, value: float, unit: str) -> str:
-    """A number in a unit."""
-    if unit == "%":
-        return f"{value:.1f} %"
-    if unit == "count":
-        return str(int(value))
-    if unit == "money":
-        return texts.money(value)
-    if unit == "hours":
-        return texts.get(language, "standard.hours", hours=f"{value:.1f}")
-    return f"{value:.2f}" if value != int(value) else str(int(value))
-
-
-def report_rows(texts: Texts, language: str, report: ServiceReport) -> list[tuple[str, ...]]:
-    """(figure, value, target, verdict) rows of the report, labelled from the catalogs."""
-    rows: list[tuple[str, ...]] = []
-    for metric in report.metrics:
-        target = "-"
-        if metric.target is not None:
-            sign = "≥" if metric.higher_is_better else "<"
-            target = f"{sign} {format_number(texts, language, metric.target, metric.unit)}"
-        verdict = {True: "standard.met", False: "standard.missed", None: "standard.no_target"}[
-            metric.met
-        ]
-        rows.append(
-            (
-                texts.get(language, f"metric.{metric.key}"),
-                format_value(texts, language, metric),
-                target,
-                texts.get(language, verdict),
-            )
-        )
-    return rows
 
 
 def report_text(texts: Texts, language: str, report: ServiceReport, month: str) -> str:

@@ -30,18 +30,25 @@ async def _unanswered(ctx: JobContext, reminder: Reminder) -> Case | None:
     return case
 
 
+def _key(ctx: JobContext, notice: str) -> str:
+    """The catalog key of a notice: its "working hours" wording when working hours are set."""
+    return f"working_hours.{notice}" if ctx.policy.working else f"scheduler.{notice}"
+
+
 @handles(ReminderKind.RESPONSE, "remind")
 async def remind_desk(ctx: JobContext, reminder: Reminder) -> None:
     """Reminds the desk (supervisors, for a complaint) of a case nobody has answered."""
     case = await _unanswered(ctx, reminder)
     if case is None:
         return
-    hours = round((ctx.now - case.created_at).total_seconds() / 3600)
+    # With working hours, the hours counted are working ones (the window's own measure).
+    hours = round(ctx.policy.response_elapsed(case.created_at, ctx.now).total_seconds() / 3600)
+    args = {**case_args(case), "hours": hours}
     if case.kind == CaseKind.COMPLAINT:
-        message = Message("scheduler.complaint.remind", {**case_args(case), "hours": hours})
+        message = Message(_key(ctx, "complaint.remind"), args)
         await to_supervisors(ctx, message=message, key=notice_key(reminder, "sup"), case=case)
     else:
-        message = Message("scheduler.response.remind", {**case_args(case), "hours": hours})
+        message = Message(_key(ctx, "response.remind"), args)
         await to_desk(ctx, message=message, key=notice_key(reminder, "desk"), case=case)
     logger.info("response reminder for case %s", case.number)
 
@@ -52,11 +59,7 @@ async def escalate_breach(ctx: JobContext, reminder: Reminder) -> None:
     case = await _unanswered(ctx, reminder)
     if case is None:
         return
-    key = (
-        "scheduler.complaint.breach"
-        if case.kind == CaseKind.COMPLAINT
-        else ("scheduler.response.breach")
-    )
+    key = _key(ctx, "complaint.breach" if case.kind == CaseKind.COMPLAINT else "response.breach")
     hours = round(ctx.policy.response.total_seconds() / 3600)
     message = Message(key, {**case_args(case), "hours": hours})
     await to_supervisors(ctx, message=message, key=notice_key(reminder, "sup"), case=case)

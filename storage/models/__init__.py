@@ -4,6 +4,7 @@ from storage.models.api import ApiKey, WebhookDelivery, WebhookSubscription
 from storage.models.base import Base, UTCDateTime
 from storage.models.cases import Assignment, Case, CaseEvent, CasePhoto, DaySequence, Product
 from storage.models.claims import SupplierClaim
+from storage.models.conversation import CaseMessage
 from storage.models.feedback import Survey, SurveyAnswer
 from storage.models.infra import (
     InboxUpdate,
@@ -13,7 +14,14 @@ from storage.models.infra import (
     Reminder,
     WebSession,
 )
-from storage.models.people import Certification, Customer, Staff, StaffAudit, StaffInvite
+from storage.models.people import (
+    Certification,
+    Customer,
+    CustomerChange,
+    Staff,
+    StaffAudit,
+    StaffInvite,
+)
 from storage.models.work import Quote, ServiceReport
 
 __all__ = [
@@ -22,9 +30,11 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseMessage",
     "CasePhoto",
     "Certification",
     "Customer",
+    "CustomerChange",
     "DaySequence",
     "InboxUpdate",
     "LoginToken",

@@ -89,7 +89,6 @@ class Case(Base):
     root_cause: Mapped[str | None] = mapped_column(String(40))
     corrective_action: Mapped[str | None] = mapped_column(Text)
     handling_satisfied: Mapped[bool | None] = mapped_column(Boolean)
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     first_time_fix: Mapped[bool | None] = mapped_column(Boolean)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -147,7 +146,7 @@ class Assignment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     technician_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # monthly report
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +39,27 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept by the desk on the customer page (the service file): where the customer is usually
+    # served, and what staff should know about them.
+    address: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class CustomerChange(Base):
+    """One change the desk made to a customer: who, when, what (no personal data in it)."""
+
+    __tablename__ = "customer_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "staff" (the dashboard, staff_id set) or "cli" (the terminal).
+    actor: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # key_on, key_off, region, contact, note
+    action: Mapped[str] = mapped_column(String(20))
+    # The fields a contact edit changed, or the region set: never a name, phone or note text.
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class Staff(Base):

@@ -37,7 +37,7 @@ class ServiceReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     technician_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
-    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # monthly report
     work_done: Mapped[str] = mapped_column(Text)
     parts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     parts_cents: Mapped[int] = mapped_column(Integer, default=0)

@@ -300,3 +300,29 @@ async def open_case_of_kind(session: AsyncSession, *, customer_id: int, kind: st
         )
         .limit(1)
     )
+
+
+async def open_cases_of_customer(session: AsyncSession, *, customer_id: int) -> list[Case]:
+    """A customer's cases not yet closed or cancelled, newest first."""
+    rows = await session.scalars(
+        select(Case)
+        .where(Case.customer_id == customer_id, Case.status.in_(list(OPEN_STATUSES)))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )
+    return list(rows)
+
+
+async def open_unverified_of_product(
+    session: AsyncSession, *, product_id: int, warranty: str
+) -> list[Case]:
+    """A product's open cases whose warranty is still in the given (unverified) state."""
+    rows = await session.scalars(
+        select(Case)
+        .where(
+            Case.product_id == product_id,
+            Case.warranty == warranty,
+            Case.status.in_(list(OPEN_STATUSES)),
+        )
+        .order_by(Case.id)
+    )
+    return list(rows)

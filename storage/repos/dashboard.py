@@ -25,6 +25,7 @@ from storage.models import (
     SurveyAnswer,
     WebSession,
 )
+from storage.repos.first_time_fix import first_time_fixes
 from storage.repos.rows import add as add_row
 
 BOARD_STATUSES = ("new", "assigned", "accepted", "quote_pending", "on_site", "resolved")
@@ -247,7 +248,7 @@ class TechnicianLine:
     open_jobs: int
     visits_due: int
     on_time: int
-    closed: int
+    closed: int  # closures counted for first-time fix (storage.repos.first_time_fix)
     first_time_fixed: int
 
 
@@ -272,22 +273,34 @@ async def technician_lines(
     for tech, arrived_at, due in arrived:
         punctual = due is None or (arrived_at is not None and arrived_at <= due)
         visits.setdefault(tech, []).append(punctual)
-    closed = await session.execute(
-        select(Case.technician_id, Case.first_time_fix).where(
-            Case.closed_at >= start, Case.closed_at < end, Case.technician_id.is_not(None)
-        )
-    )
-    fixes: dict[int | None, list[bool]] = {}
-    for tech, first_fix in closed:
-        fixes.setdefault(tech, []).append(bool(first_fix))
+    # The report's definition (storage.repos.first_time_fix), not a count of its own.
+    fixes = await first_time_fixes(session, start=start, end=end, group=Case.technician_id)
     return [
         TechnicianLine(
             staff=tech,
             open_jobs=int(open_jobs.get(tech.id, 0)),
             visits_due=len(visits.get(tech.id, [])),
             on_time=sum(visits.get(tech.id, [])),
-            closed=len(fixes.get(tech.id, [])),
-            first_time_fixed=sum(fixes.get(tech.id, [])),
+            closed=fixes[tech.id].counted if tech.id in fixes else 0,
+            first_time_fixed=fixes[tech.id].fixed if tech.id in fixes else 0,
         )
         for tech in await technicians(session)
     ]
+
+
+async def surveys_of(
+    session: AsyncSession, *, case_id: int
+) -> list[tuple[Survey, list[SurveyAnswer]]]:
+    """Every survey of a case (one per repair round), oldest first, with its answers."""
+    surveys = list(
+        await session.scalars(select(Survey).where(Survey.case_id == case_id).order_by(Survey.id))
+    )
+    answers: dict[int, list[SurveyAnswer]] = {s.id: [] for s in surveys}
+    if surveys:
+        for answer in await session.scalars(
+            select(SurveyAnswer)
+            .where(SurveyAnswer.survey_id.in_(answers))
+            .order_by(SurveyAnswer.id)
+        ):
+            answers[answer.survey_id].append(answer)
+    return [(s, answers[s.id]) for s in surveys]

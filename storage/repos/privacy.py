@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Case,
     CaseEvent,
+    CaseMessage,
     CasePhoto,
     InboxUpdate,
     OutboxMessage,
@@ -28,12 +29,13 @@ ERASED_PAYLOAD: dict[str, Any] = {"erased": True}
 
 @dataclass(frozen=True)
 class CaseRecords:
-    """A case's own rows: its photos, timeline, quotes and service reports."""
+    """A case's own rows: its photos, timeline, quotes, service reports and conversation."""
 
     photos: list[CasePhoto]
     events: list[CaseEvent]
     quotes: list[Quote]
     service_reports: list[ServiceReport]
+    messages: list[CaseMessage]
 
 
 def _chat_keys(telegram_id: int) -> list[str]:
@@ -70,6 +72,7 @@ async def case_records(session: AsyncSession, *, case_id: int) -> CaseRecords:
         events=await _rows(session, CaseEvent, CaseEvent.case_id == case_id),
         quotes=await _rows(session, Quote, Quote.case_id == case_id),
         service_reports=await _rows(session, ServiceReport, ServiceReport.case_id == case_id),
+        messages=await _rows(session, CaseMessage, CaseMessage.case_id == case_id),
     )
 
 
@@ -109,7 +112,8 @@ async def dialog_rows(session: AsyncSession, *, telegram_id: int) -> list[Persis
 async def erase_case_details(
     session: AsyncSession, *, customer_id: int, case_ids: list[int]
 ) -> int:
-    """Blanks what describes the person in their products, cases and answers; drops the photos.
+    """Blanks what describes the person in their products, cases and answers; drops the photos
+    and what they wrote in the cases' conversations.
 
     Returns how many photos were dropped. Statuses, timestamps, costs and scores stay.
     """
@@ -137,6 +141,12 @@ async def erase_case_details(
         )
         deleted = await session.execute(delete(CasePhoto).where(CasePhoto.case_id.in_(case_ids)))
         photos = int(deleted.rowcount)  # type: ignore[attr-defined]
+        # What the customer wrote in the cases' conversations (texts, photos, voice notes).
+        await session.execute(
+            delete(CaseMessage).where(
+                CaseMessage.case_id.in_(case_ids), CaseMessage.author == "customer"
+            )
+        )
     survey_ids = select(Survey.id).where(Survey.customer_id == customer_id).scalar_subquery()
     await session.execute(
         update(SurveyAnswer).where(SurveyAnswer.survey_id.in_(survey_ids)).values(value_text=None)

@@ -58,6 +58,22 @@ async def schedule_plan(
     await insert_ignore_many(session, Reminder, rows, ["key"])
 
 
+async def restore_plan(
+    session: AsyncSession, *, case_id: int, plan: Iterable[PlannedReminder]
+) -> None:
+    """Plans the rows again, taking back the cancellation of any unsent one of the same key
+    (a deadline moved away and then back to the same minute)."""
+    items = list(plan)
+    await schedule_plan(session, case_id=case_id, plan=items)
+    keys = [item.key(case_id) for item in items]
+    if keys:
+        await session.execute(
+            update(Reminder)
+            .where(Reminder.key.in_(keys), Reminder.sent_at.is_(None))
+            .values(cancelled_at=None)
+        )
+
+
 async def cancel(
     session: AsyncSession, *, case_id: int, kinds: Iterable[str], now: datetime
 ) -> int:

@@ -18,14 +18,12 @@ from domain.metrics import mean, percent
 from domain.survey import Question
 from storage.models import Case, Staff, Survey, SurveyAnswer
 from storage.models import ServiceReport as ServiceReportRow
+from storage.repos.first_time_fix import FirstTimeFix, first_time_fixes
 from storage.repos.standard_populations import (
     arrived_on_time,
     closed_between,
-    first_time_fixed,
     flag,
-    ftf_counted,
     onsite_counted,
-    repeated_cases,
     within,
 )
 
@@ -41,25 +39,23 @@ async def _grouped(
 ) -> dict[Any, dict[str, Any]]:
     """Closures, first-time fixes, on-time visits, satisfaction and cost, grouped."""
     rows: dict[Any, dict[str, Any]] = {}
-    repeated = repeated_cases()
     closures = await session.execute(
         select(
             group,
             func.count(),
-            flag(ftf_counted()),
-            flag(and_(ftf_counted(), first_time_fixed(repeated))),
             flag(onsite_counted()),
             flag(and_(onsite_counted(), arrived_on_time())),
         )
         .select_from(Case)
-        .outerjoin(repeated, repeated.c.case_id == Case.id)
         .where(closed_between(start, end))
         .group_by(group)
     )
-    for key, closed, ftf_n, ftf_ok, visits, on_time in closures:
+    fixes = await first_time_fixes(session, start=start, end=end, group=group)
+    for key, closed, visits, on_time in closures:
+        ftf = fixes.get(key, FirstTimeFix(0, 0))
         rows[key] = {
             "closed": int(closed),
-            "first_time_fix_pct": percent(ftf_ok, ftf_n),
+            "first_time_fix_pct": percent(ftf.fixed, ftf.counted),
             "onsite_on_time_pct": percent(on_time, visits),
             "avg_satisfaction": None,
             "complaints": 0,

@@ -3,7 +3,10 @@
 Every figure is a grouped COUNT/SUM/AVG over indexed columns (cases.created_at, closed_at,
 onsite_due_at, surveys.created_at, survey_answers.survey_id, service_reports.case_id); no
 query loads the cases themselves. Which cases each figure counts is in standard_populations;
-the rows per technician and per category are in standard_breakdowns (both in storage.repos).
+first-time fix has its one definition in first_time_fix (shared with the technician page);
+the rows per technician and per category are in standard_breakdowns, and the compliance
+counts (money asked for, supplier claims, key visits, certificates...) in standard_compliance
+(all in storage.repos).
 """
 
 from __future__ import annotations
@@ -20,16 +23,15 @@ from domain.survey import Question
 from domain.warranty import Warranty
 from storage.models import Case, Survey, SurveyAnswer
 from storage.models import ServiceReport as ServiceReportRow
+from storage.repos.first_time_fix import FirstTimeFix, first_time_fixes
 from storage.repos.standard_breakdowns import by_category, by_technician
+from storage.repos.standard_compliance import compliance_metrics
 from storage.repos.standard_populations import (
     SERVICE_KINDS,
     arrived_on_time,
     closed_between,
-    first_time_fixed,
     flag,
-    ftf_counted,
     onsite_counted,
-    repeated_cases,
     row_cost,
     within,
 )
@@ -75,19 +77,9 @@ async def service_report(
             )
         )
     ).one()
-    repeated = repeated_cases()
-    closures = (
-        await session.execute(
-            select(
-                func.count(),
-                flag(ftf_counted()),
-                flag(and_(ftf_counted(), first_time_fixed(repeated))),
-            )
-            .select_from(Case)
-            .outerjoin(repeated, repeated.c.case_id == Case.id)
-            .where(closed_between(start, end))
-        )
-    ).one()
+    closures = select(func.count()).select_from(Case).where(closed_between(start, end))
+    closed = int(await session.scalar(closures) or 0)
+    ftf = (await first_time_fixes(session, start=start, end=end)).get(None, FirstTimeFix(0, 0))
     repeats = await session.scalar(
         select(func.count()).where(
             Case.is_repeat.is_(True),
@@ -107,13 +99,10 @@ async def service_report(
     ).scalar_one()
     closure_hours = await _complaint_closure_hours(session, start, end)
     costs = await _cost_figures(session, start, end)
-    closed = int(closures[0])
     metrics = [
         Metric("response_24h_pct", percent(response[1], response[0]), targets.response_pct, "%"),
         Metric("onsite_on_time_pct", percent(onsite[1], onsite[0]), targets.onsite_pct, "%"),
-        Metric(
-            "first_time_fix_pct", percent(closures[2], closures[1]), targets.first_fix_pct, "%"
-        ),
+        Metric("first_time_fix_pct", percent(ftf.fixed, ftf.counted), targets.first_fix_pct, "%"),
         Metric("repeat_repairs", float(repeats or 0), None, "count", higher_is_better=False),
         Metric(
             "survey_response_pct",
@@ -157,6 +146,7 @@ async def service_report(
     metrics.extend(
         Metric(key, value, None, "money", higher_is_better=False) for key, value in costs.items()
     )
+    metrics.extend(await compliance_metrics(session, start=start, end=end))
     return ServiceReport(
         start=start,
         end=end,

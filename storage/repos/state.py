@@ -26,6 +26,24 @@ async def load_namespace(
     return {key: data for key, data in rows}
 
 
+async def holds_any(
+    session: AsyncSession, *, namespaces: Sequence[str], key: str, now: datetime
+) -> bool:
+    """Whether any of these namespaces holds a live value under the key (a dialog under way)."""
+    if not namespaces:
+        return False
+    found = await session.scalar(
+        select(PersistedState.id)
+        .where(
+            PersistedState.namespace.in_(list(namespaces)),
+            PersistedState.key == key,
+            or_(PersistedState.expires_at.is_(None), PersistedState.expires_at > now),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def put_many(
     session: AsyncSession,
     *,

@@ -13,8 +13,9 @@ async def register(
     chinese: bool = False,
     name: str = "Wang Wei",
     phone: str = "+8613800138000",
+    company: str | None = None,
 ) -> SandboxUser:
-    """Registers a customer through /start and returns the user."""
+    """Registers a customer through /start (company skipped unless given); returns the user."""
     user = harness.user(user_id, language_code="zh" if chinese else "en")
     user.send_text("/start")
     await harness.settle()
@@ -24,7 +25,10 @@ async def register(
     await harness.settle()
     user.send_contact(phone)
     await harness.settle()
-    user.press("跳过" if chinese else "Skip")
+    if company is None:
+        user.press("跳过" if chinese else "Skip")
+    else:
+        user.send_text(company)
     await harness.settle()
     return user
 

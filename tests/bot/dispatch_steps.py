@@ -13,9 +13,13 @@ from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
 from storage.models import Case, CaseEvent, Product
-from tests.bot.customer_steps import press, register, report_fault, say
-from tests.factories import make_product, make_staff
+from tests.bot.customer_steps import press, register, report_fault
+from tests.bot.job_steps import assign_to, check_in, file_report, send_quote
+from tests.factories import make_product
 from tests.harness import Harness
+from tests.world import world_of
+
+__all__ = ["assign_to", "check_in", "file_report", "harness", "send_quote"]
 
 ADMIN = 9000
 DISPATCHER = 5001
@@ -24,6 +28,8 @@ TECH_B = 6002
 CUSTOMER = 7001
 QUALITY_CHAT = -100777
 PURCHASING_CHAT = -100888
+PUDONG = (31.2304, 121.4737)  # Tech An's base (People's Square)
+MINHANG = (31.1129, 121.3817)  # Tech Bo's base
 
 
 @pytest.fixture
@@ -43,20 +49,18 @@ async def harness(
 
 
 async def staff_team(harness: Harness) -> tuple[SandboxUser, SandboxUser, SandboxUser]:
-    """A dispatcher and two technicians (A: Pudong, hvac, light load; B: Minhang, hvac)."""
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
-        await make_staff(session, telegram_id=DISPATCHER, roles=["dispatcher"], now=now,
-                         name="Desk Zhou")  # fmt: skip
-        await make_staff(session, telegram_id=TECH_A, roles=["technician"], now=now,
-                         name="Tech An", regions=["Pudong"], skills=["hvac"])  # fmt: skip
-        await make_staff(session, telegram_id=TECH_B, roles=["technician"], now=now,
-                         name="Tech Bo", regions=["Minhang"], skills=["hvac"])  # fmt: skip
-    return (
-        harness.user(DISPATCHER, "Zhou"),
-        harness.user(TECH_A, "An"),
-        harness.user(TECH_B, "Bo"),
+    """A dispatcher and two technicians (A: Pudong, hvac; B: Minhang, hvac), all joined by
+    invite; the technicians' regions and skills set by the admin (`aftersales staff add`)."""
+    world = await world_of(harness)
+    desk = await world.staff(DISPATCHER, "dispatcher", "Desk Zhou")
+    tech_a = await world.technician(
+        TECH_A, "Tech An", base=PUDONG, regions=("Pudong",), skills=("hvac",)
     )
+    tech_b = await world.technician(
+        TECH_B, "Tech Bo", phone="+8613700137000", base=MINHANG, regions=("Minhang",),
+        skills=("hvac",),
+    )  # fmt: skip
+    return desk, tech_a, tech_b
 
 
 async def customer_with_case(
@@ -86,65 +90,6 @@ async def timeline(harness: Harness, case_id: int) -> list[str]:
             select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
         )
         return list(rows)
-
-
-async def assign_to(harness: Harness, desk: SandboxUser, name: str) -> None:
-    """The dispatcher presses Assign on the newest notice and picks a technician."""
-    await press(harness, desk, "Assign")
-    if not any(name in b.text for row in desk.last().buttons() for b in row):
-        await press(harness, desk, "Other…")
-    await press(harness, desk, name)
-
-
-async def check_in(harness: Harness, tech: SandboxUser, lat: float = 31.2304,
-                   lon: float = 121.4737) -> str:  # fmt: skip
-    """The technician opens /jobs, presses Check in and shares a location."""
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Check in")
-    tech.send_location(lat, lon)
-    await harness.settle()
-    return "\n".join(tech.texts()[-2:])
-
-
-async def file_report(
-    harness: Harness,
-    tech: SandboxUser,
-    *,
-    fixed: bool = True,
-    parts: tuple[str, ...] = (),
-    cause: str = "Wear",
-    supplier: str | None = None,
-    major: bool = False,
-    followup: str = "2026-11-26 10:00",
-) -> str:
-    """The technician walks through the service report from /jobs; returns the last answer."""
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Report")
-    await say(harness, tech, "Replaced the start relay and tested.")
-    for part in parts:
-        await say(harness, tech, part)
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "1.5")
-    await say(harness, tech, "20")
-    await press(harness, tech, cause)
-    if supplier is not None:
-        await say(harness, tech, supplier)
-    await press(harness, tech, "Yes" if major else "No")
-    await press(harness, tech, "Yes" if fixed else "No")
-    if not fixed:
-        await say(harness, tech, followup)
-    return await press(harness, tech, "Submit")
-
-
-async def send_quote(harness: Harness, tech: SandboxUser) -> None:
-    """The technician quotes from /jobs: 2 relays at 35.50, labour 100, travel 20 (191.00)."""
-    await say(harness, tech, "/jobs")
-    await press(harness, tech, "Quote")
-    await say(harness, tech, "Relay, 2, 35.50")
-    await press(harness, tech, "No more parts")
-    await say(harness, tech, "100")
-    await say(harness, tech, "20")
-    await press(harness, tech, "Send to customer")
 
 
 async def product_of(harness: Harness, serial: str) -> Product:

@@ -1,17 +1,18 @@
-"""Set-up shared by the survey and complaint tests: a closed case whose survey is pushed."""
+"""Set-up shared by the survey and complaint tests: a closed case whose survey is pushed.
+
+Everything is built through the paths (tests/world.py): staff join by invite, the customer
+registers and reports in the chat, the case is assigned, accepted, checked in, reported and
+confirmed before the survey is due.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from sandbox.users import SandboxUser
-from storage.models import Survey
-from storage.repos import people
-from tests.factories import make_closed_case, make_customer, make_staff
 from tests.harness import Harness
+from tests.world import Team, World
 
 TECHNICIAN_ID = 7001
 DISPATCHER_ID = 7002
@@ -28,39 +29,27 @@ class Surveyed:
     number: str
 
 
-async def staff(harness: Harness) -> None:
-    """A technician, a dispatcher and a supervisor."""
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
-        await make_staff(session, telegram_id=TECHNICIAN_ID, roles=["technician"], now=now)
-        await make_staff(
-            session, telegram_id=DISPATCHER_ID, roles=["dispatcher"], now=now, name="Liu Desk"
-        )
-        await make_staff(
-            session, telegram_id=SUPERVISOR_ID, roles=["supervisor"], now=now, name="Chen Sup"
-        )
+async def staff(world: World) -> Team:
+    """A technician ("Zhang San"), a dispatcher ("Liu Desk") and a supervisor ("Chen Sup")."""
+    team = await world.team(desk_id=DISPATCHER_ID, tech_id=TECHNICIAN_ID)
+    await world.staff(SUPERVISOR_ID, "supervisor", "Chen Sup")
+    return team
 
 
-async def closed_case(harness: Harness, user_id: int, *, language: str = "en") -> Surveyed:
+async def closed_case(world: World, user_id: int, *, language: str = "en") -> Surveyed:
     """A registered customer whose case was just closed (survey scheduled, not yet pushed)."""
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
-        tech = await people.get_staff(session, telegram_id=TECHNICIAN_ID)
-        assert tech is not None
-        customer = await make_customer(session, telegram_id=user_id, now=now, language=language)
-        case = await make_closed_case(session, customer=customer, technician=tech, now=now)
-        survey = await session.scalar(select(Survey).where(Survey.case_id == case.id))
-        assert survey is not None
-        ids = (case.id, survey.id, case.number)
-    code = "zh" if language == "zh_CN" else "en"
-    return Surveyed(harness.user(user_id, language_code=code), *ids)
+    assert world.crew is not None, "staff(world) first"
+    user = await world.customer(user_id, chinese=language == "zh_CN")
+    built = await world.closed_case(user, world.crew, serial=f"SN-{user_id}")
+    assert built.survey_id is not None
+    return Surveyed(user, built.case_id, built.survey_id, built.number)
 
 
-async def pushed(harness: Harness, user_id: int, *, language: str = "en") -> Surveyed:
+async def pushed(world: World, user_id: int, *, language: str = "en") -> Surveyed:
     """A closed case whose survey has been pushed to the customer (an hour after closure)."""
-    surveyed = await closed_case(harness, user_id, language=language)
-    harness.advance(timedelta(hours=1))
-    await harness.tick()
+    surveyed = await closed_case(world, user_id, language=language)
+    world.harness.advance(timedelta(hours=1))
+    await world.harness.tick()
     return surveyed
 
 

@@ -15,8 +15,8 @@ from services.complaints import ComplaintError
 from storage.models import Case, Reminder
 from storage.repos import people
 from tests.bot.survey_steps import SUPERVISOR_ID, TECHNICIAN_ID, closed_case, staff, tap
-from tests.factories import make_customer, make_staff
 from tests.harness import Harness
+from tests.world import World
 
 OTHER_SUPERVISOR = 7004
 
@@ -36,9 +36,9 @@ async def _complaint(harness: Harness) -> Case:
     return complaint
 
 
-async def test_customer_files_a_complaint_about_a_case(harness: Harness) -> None:
-    await staff(harness)
-    s = await closed_case(harness, 6001)
+async def test_customer_files_a_complaint_about_a_case(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await closed_case(world, 6001)
     s.user.send_text("/complaint")
     await harness.settle()
     assert "What is your complaint about?" in s.user.texts()[-1]
@@ -61,12 +61,9 @@ async def test_customer_files_a_complaint_about_a_case(harness: Harness) -> None
     assert f"case:{complaint.id}:response:breach:0" in keys
 
 
-async def test_general_complaint_in_chinese_and_bad_input(harness: Harness) -> None:
-    await staff(harness)
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
-        await make_customer(session, telegram_id=6002, now=now, language="zh_CN")
-    user = harness.user(6002, language_code="zh")
+async def test_general_complaint_in_chinese_and_bad_input(harness: Harness, world: World) -> None:
+    await staff(world)
+    user = await world.customer(6002, chinese=True)
     user.send_text("/complaint")
     await harness.settle()
     assert "您要投诉哪件事" in user.texts()[-1]
@@ -81,14 +78,10 @@ async def test_general_complaint_in_chinese_and_bad_input(harness: Harness) -> N
     assert complaint.parent_id is None and complaint.description == "客服电话总是打不通。"
 
 
-async def test_complaint_lifecycle_with_refusals(harness: Harness) -> None:
-    await staff(harness)
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
-        await make_staff(
-            session, telegram_id=OTHER_SUPERVISOR, roles=["supervisor"], now=now, name="Zhou"
-        )
-    s = await closed_case(harness, 6003)
+async def test_complaint_lifecycle_with_refusals(harness: Harness, world: World) -> None:
+    await staff(world)
+    await world.staff(OTHER_SUPERVISOR, "supervisor", "Zhou")
+    s = await closed_case(world, 6003)
     s.user.send_text("/complaint")
     await harness.settle()
     await tap(harness, s.user, "General complaint")
@@ -171,9 +164,11 @@ async def test_complaint_lifecycle_with_refusals(harness: Harness) -> None:
     assert supervisor.texts()[-1] == "There are no open complaints."
 
 
-async def test_closure_needs_owner_root_cause_and_corrective_action(harness: Harness) -> None:
-    await staff(harness)
-    s = await closed_case(harness, 6004)
+async def test_closure_needs_owner_root_cause_and_corrective_action(
+    harness: Harness, world: World
+) -> None:
+    await staff(world)
+    s = await closed_case(world, 6004)
     now = harness.clock.now()
     async with harness.session() as session, session.begin():
         customer = await people.get_customer(session, telegram_id=6004)

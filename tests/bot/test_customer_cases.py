@@ -9,8 +9,10 @@ from sqlalchemy import select
 from domain.lifecycle import CaseStatus
 from storage.models import Case, CaseEvent, Product
 from tests.bot.customer_steps import press, register, report_fault, say
+from tests.bot.job_steps import assign_to, check_in
 from tests.factories import make_customer, make_product
 from tests.harness import Harness
+from tests.world import World
 
 
 async def _product(harness: Harness, serial: str = "SN-1001", **kw: object) -> None:
@@ -40,7 +42,8 @@ async def test_cases_list_timeline_and_cancellation(harness: Harness) -> None:
     assert events == ["create", "cancel"]
 
 
-async def test_case_on_site_can_no_longer_be_cancelled(harness: Harness) -> None:
+async def test_case_on_site_can_no_longer_be_cancelled(harness: Harness, world: World) -> None:
+    team = await world.team()
     await _product(harness)
     user = await register(harness, 3002)
     await report_fault(harness, user)
@@ -48,12 +51,14 @@ async def test_case_on_site_can_no_longer_be_cancelled(harness: Harness) -> None
     await press(harness, user, "SR-20261123-0001")
     user.press("Cancel this request")
     await harness.settle()
-    async with harness.session() as session, session.begin():
-        case = await session.scalar(select(Case))
-        assert case is not None
-        case.status = CaseStatus.ON_SITE  # the technician checked in meanwhile
-    answer = await press(harness, user, "Yes, cancel it")
-    assert "can no longer be cancelled" in answer
+    # Meanwhile the desk assigns the case, the technician accepts and checks in on site.
+    await assign_to(harness, team.desk, team.tech_name)
+    await press(harness, team.tech, "Accept")
+    await check_in(harness, team.tech)
+    assert not any("can no longer be cancelled" in t for t in user.texts())
+    await press(harness, user, "Yes, cancel it")
+    # The refusal replaces the question (edited in place), above the technician's notices.
+    assert any("can no longer be cancelled" in t for t in user.texts()), user.texts()[-4:]
     async with harness.session() as session:
         assert (await session.scalar(select(Case.status))) == CaseStatus.ON_SITE
 

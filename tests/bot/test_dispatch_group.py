@@ -72,7 +72,8 @@ async def test_desk_group_assigns_and_closes_with_photos_sent_to_the_technician(
     await press(harness, customer, "Tomorrow by 18:00")
     await press(harness, customer, "Confirm")
     assert "New fault repair SR-20261123-0001" in (group.last().text or "")
-    assert dispatcher.inbox() == []  # the group gets it, not each dispatcher
+    # The group gets it, not each dispatcher (who only had the welcome when joining).
+    assert [t for t in dispatcher.texts() if "New fault repair" in t] == []
 
     group.press(customer, "Assign")  # a customer in the group is refused
     await harness.settle()
@@ -97,3 +98,31 @@ async def test_desk_group_assigns_and_closes_with_photos_sent_to_the_technician(
     assert (await timeline(harness, case.id))[-1] == "close"
     async with harness.session() as session:
         assert await session.scalar(select(Survey)) is not None
+
+
+async def test_a_customer_message_goes_to_the_desk_group_and_is_answered_from_it(
+    harness: Harness,
+) -> None:
+    dispatcher, _, _ = await staff_team(harness)
+    group = desk_group(harness)
+    async with harness.session() as session, session.begin():
+        await make_product(session, serial="SN-5005", now=harness.clock.now())
+    customer = await register(harness, CUSTOMER)
+    await say(harness, customer, "/report")
+    await say(harness, customer, "SN-5005")
+    await say(harness, customer, "Water on the floor")
+    await press(harness, customer, "Continue")
+    await say(harness, customer, "5 Lujiazui Ring Rd")
+    await press(harness, customer, "Tomorrow by 18:00")
+    await press(harness, customer, "Confirm")
+    assert "Customer: Wang Wei, +8613800138000" in (group.last().text or "")
+
+    assert "Added to your case" in await say(harness, customer, "It is getting worse")
+    assert "Wang Wei wrote about SR-20261123-0001:\nIt is getting worse" in (
+        group.last().text or ""
+    )
+    # The group gets it, not each dispatcher (who only had the welcome when joining).
+    assert [t for t in dispatcher.texts() if "SR-" in t] == []
+    group.send_text(dispatcher, "/reply SR-20261123-0001 A technician comes today")
+    await harness.settle()
+    assert "A technician comes today" in customer.texts()[-1]

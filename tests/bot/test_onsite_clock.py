@@ -182,3 +182,57 @@ async def test_a_quote_declined_before_the_visit_is_not_a_late_visit(harness: Ha
     await press(harness, customer, "Decline")
     harness.advance(timedelta(hours=1))
     assert await _onsite_on_time(harness) is None  # nobody was due on site: not a late visit
+
+
+async def test_a_technician_removed_while_the_customer_decides_withdraws_the_quote(
+    harness: Harness,
+) -> None:
+    """The quote's author is gone: the quote is withdrawn, the customer told, and the paused
+    on-site clock runs again — moved by the pause — pinging the desk while nobody holds it."""
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness, warranty_end=past(harness))  # by 11-24 18:00
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await send_quote(harness, tech)
+    harness.advance(timedelta(hours=10))
+
+    admin = harness.user(9000, "Boss")
+    await say(harness, admin, "/staff")
+    await press(harness, admin, "Remove Tech An")
+    await press(harness, admin, "Remove from staff")
+    await harness.tick()
+    case = await only_case(harness)
+    assert case.status == "new" and case.quote_pending_since is None
+    assert case.onsite_paused_seconds == 10 * 3600
+    assert case.onsite_due_at is not None
+    assert case.onsite_due_at - case.created_at == timedelta(hours=33 + 10)  # 11-25 04:00
+    [told] = _said(customer, "is withdrawn")
+    assert case.number in told
+    assert "Approve" in " ".join(b for m in customer.inbox() for b in m.button_texts())
+    stale = await press(harness, customer, "Approve")  # the old quote's button
+    assert (await only_case(harness)).status == "new", stale
+
+    harness.advance(timedelta(hours=30, minutes=59))  # 11-25 01:59 Shanghai
+    await harness.tick()
+    assert not _said(desk, "120 min left")
+    harness.advance(timedelta(minutes=1))  # two hours before the moved deadline
+    await harness.tick()
+    [ping] = _said(desk, "has nobody assigned")
+    assert "by 2026-11-25 04:00 (120 min left)" in ping
+
+
+async def test_a_quote_approved_within_the_minute_keeps_the_onsite_pings(
+    harness: Harness,
+) -> None:
+    """The customer approves at once: the deadline moves by seconds, within the same minute,
+    and the pings the quote paused must come back (their rows have the same keys)."""
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness, warranty_end=past(harness))  # by 11-24 18:00
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await send_quote(harness, tech)
+    harness.advance(timedelta(seconds=20))
+    await press(harness, customer, "Approve")
+    harness.advance(timedelta(hours=31))  # 2026-11-24 16:00: two hours before the deadline
+    await harness.tick()
+    assert "(120 min left)" in tech.texts()[-1]

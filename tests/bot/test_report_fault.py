@@ -11,6 +11,7 @@ from storage.models import Case, CaseEvent, CasePhoto, Product, Reminder
 from tests.bot.customer_steps import fill_report, press, register, report_fault, say
 from tests.factories import make_product
 from tests.harness import Harness
+from tests.world import World
 
 
 async def _known_product(harness: Harness, serial: str = "SN-1001", **kw: object) -> None:
@@ -227,20 +228,17 @@ async def test_a_redelivered_update_is_processed_once(harness: Harness) -> None:
     assert len(await _cases(harness)) == 1
 
 
-async def test_repeat_fault_within_30_days_is_linked(harness: Harness) -> None:
-    await _known_product(harness)
-    user = await register(harness, 2011)
-    await report_fault(harness, user)
+async def test_repeat_fault_within_30_days_is_linked(harness: Harness, world: World) -> None:
+    team = await world.team()
+    user = await world.customer(2011)
+    harness.advance(timedelta(days=1))
+    # Reported, assigned, accepted, checked in, reported fixed, confirmed by the customer.
+    await world.closed_case(user, team, serial="SN-1001")
     [first] = await _cases(harness)
-    async with harness.session() as session, session.begin():
-        case = await session.get(Case, first.id)
-        assert case is not None
-        case.status = CaseStatus.CLOSED
-        case.closed_at = harness.clock.now() + timedelta(days=1)
     harness.advance(timedelta(days=10))
     answer = await report_fault(harness, user)
-    assert "recent repair of this product (SR-20261123-0001)" in answer
-    assert "registered as SR-20261203-0001" in user.texts()[-2]
+    assert "recent repair of this product (SR-20261124-0001)" in answer
+    assert "registered as SR-20261204-0001" in user.texts()[-2]
     second = (await _cases(harness))[-1]
     assert second.is_repeat and second.parent_id == first.id
 

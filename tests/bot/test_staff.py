@@ -64,7 +64,7 @@ async def test_expired_invite_is_refused(harness: Harness) -> None:
 
 
 async def test_wrong_roles_are_refused(harness: Harness) -> None:
-    desk, tech_a, _ = await staff_team(harness)
+    desk, tech_a, _ = await staff_team(harness)  # joined by invite: three redeemed
     customer = await register(harness, 7100)
     for command in ("/queue", "/invite", "/jobs", "/reply SR-20261123-0001 hi", "/quote X"):
         assert "not available to you" in await say(harness, customer, command)
@@ -72,8 +72,10 @@ async def test_wrong_roles_are_refused(harness: Harness) -> None:
     assert "not available to you" in await say(harness, tech_a, "/invite")
     assert "not available to you" in await say(harness, desk, "/jobs")
     async with harness.session() as session:
-        invites = await session.scalar(select(func.count()).select_from(StaffInvite))
-    assert invites == 0
+        invites = await session.scalar(
+            select(func.count()).select_from(StaffInvite).where(StaffInvite.used_at.is_(None))
+        )
+    assert invites == 0  # the refused /invite created none
 
 
 async def test_forged_staff_buttons_change_nothing(harness: Harness) -> None:

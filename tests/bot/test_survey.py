@@ -16,6 +16,7 @@ from tests.bot.survey_steps import (
     tap,
 )
 from tests.harness import Harness
+from tests.world import World
 
 
 async def _answers(harness: Harness, survey_id: int) -> dict[str, int | str | None]:
@@ -28,9 +29,9 @@ async def _answers(harness: Harness, survey_id: int) -> dict[str, int | str | No
         return {q: (t if t is not None else v) for q, v, t in rows}
 
 
-async def test_complete_survey_in_english(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5001)
+async def test_complete_survey_in_english(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5001)
     first = s.user.texts()[-1]
     assert f"Your case {s.number} is closed" in first and "Question 1 of 7" in first
     assert "Overall, how satisfied" in first
@@ -70,9 +71,9 @@ async def test_complete_survey_in_english(harness: Harness) -> None:
     assert len(s.user.texts()) == before
 
 
-async def test_complete_survey_in_chinese_with_skip(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5002, language="zh_CN")
+async def test_complete_survey_in_chinese_with_skip(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5002, language="zh_CN")
     assert f"您的工单 {s.number} 已关闭" in s.user.texts()[-1]
     assert "第 2/7 题" in await tap(harness, s.user, "4 — 满意")
     await tap(harness, s.user, "是")
@@ -85,9 +86,9 @@ async def test_complete_survey_in_chinese_with_skip(harness: Harness) -> None:
     assert answers["nps"] == 9 and answers["comment"] is None and len(answers) == 7
 
 
-async def test_double_tap_on_an_old_keyboard_counts_once(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5003)
+async def test_double_tap_on_an_old_keyboard_counts_once(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5003)
     first_message = s.user.last().message_id
     await tap(harness, s.user, "2 — Dissatisfied")
     # The message now shows question 2; a replayed press of the old button arrives.
@@ -97,9 +98,9 @@ async def test_double_tap_on_an_old_keyboard_counts_once(harness: Harness) -> No
     assert await _answers(harness, s.survey_id) == {"overall": 2}
 
 
-async def test_resume_from_the_reminder_after_a_restart(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5004)
+async def test_resume_from_the_reminder_after_a_restart(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5004)
     await tap(harness, s.user, "5 — Very satisfied")
     await tap(harness, s.user, "Yes")
     await harness.restart()
@@ -116,9 +117,9 @@ async def test_resume_from_the_reminder_after_a_restart(harness: Harness) -> Non
     assert len(await _answers(harness, s.survey_id)) == 7
 
 
-async def test_expired_survey_says_so(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5005)
+async def test_expired_survey_says_so(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5005)
     await tap(harness, s.user, "4 — Satisfied")
     harness.advance(timedelta(days=7))
     await harness.tick()
@@ -131,9 +132,9 @@ async def test_expired_survey_says_so(harness: Harness) -> None:
     assert await _answers(harness, s.survey_id) == {"overall": 4}
 
 
-async def test_someone_elses_survey_button_is_refused(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5006)
+async def test_someone_elses_survey_button_is_refused(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5006)
     intruder = harness.user(5999)
     presses = [
         intruder.press_data(f"sv:{s.survey_id}:ov:1", s.user.last().message_id),
@@ -147,9 +148,11 @@ async def test_someone_elses_survey_button_is_refused(harness: Harness) -> None:
     assert await _answers(harness, s.survey_id) == {}
 
 
-async def test_not_solved_reopens_the_case_and_tells_the_desk(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5007)
+async def test_not_solved_reopens_the_case_and_tells_the_desk(
+    harness: Harness, world: World
+) -> None:
+    await staff(world)
+    s = await pushed(world, 5007)
     for label in ("3 — Neutral", "Yes", "4 — Good"):
         await tap(harness, s.user, label)
     s.user.press("No")
@@ -180,9 +183,9 @@ async def test_not_solved_reopens_the_case_and_tells_the_desk(harness: Harness) 
     assert case is not None and case.reopen_count == 1
 
 
-async def test_money_asked_opens_a_high_complaint_at_once(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5008)
+async def test_money_asked_opens_a_high_complaint_at_once(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5008)
     for label in ("4 — Satisfied", "Yes", "4 — Good", "Yes"):
         await tap(harness, s.user, label)
     s.user.press("Yes")
@@ -204,9 +207,9 @@ async def test_money_asked_opens_a_high_complaint_at_once(harness: Harness) -> N
     assert count == 1
 
 
-async def test_low_scores_open_a_complaint_on_completion(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5009)
+async def test_low_scores_open_a_complaint_on_completion(harness: Harness, world: World) -> None:
+    await staff(world)
+    s = await pushed(world, 5009)
     for label in ("4 — Satisfied", "No", "2 — Poor", "Yes", "No", "7"):
         await tap(harness, s.user, label)
     s.user.send_text("The technician was rude.")
@@ -219,9 +222,11 @@ async def test_low_scores_open_a_complaint_on_completion(harness: Harness) -> No
     assert any(f"New complaint {complaint.number}" in t for t in supervisor.texts())
 
 
-async def test_nps_detractor_needs_a_comment_to_open_a_complaint(harness: Harness) -> None:
-    await staff(harness)
-    s = await pushed(harness, 5010)
+async def test_nps_detractor_needs_a_comment_to_open_a_complaint(
+    harness: Harness, world: World
+) -> None:
+    await staff(world)
+    s = await pushed(world, 5010)
     for label in ("3 — Neutral", "Yes", "3 — Acceptable", "Yes", "No", "5", "Skip"):
         await tap(harness, s.user, label)
     async with harness.session() as session:

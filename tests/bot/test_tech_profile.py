@@ -3,6 +3,7 @@ customers who registered in chat. Every piece of state comes from the chat."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import AsyncIterator
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aftersales.commands import staff as staff_cli
 from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
@@ -148,3 +150,37 @@ async def test_an_unanswered_phone_question_does_not_swallow_a_decline_reason(
     await say(harness, tech, "Van broke down")
     assert "You declined" in tech.texts()[-1]
     assert "Lin declined SR-20261123-0001: Van broke down" in desk.texts()[-1]
+
+
+async def test_auto_assign_leaves_a_case_to_the_desk_when_nobody_is_certified(
+    auto_harness: Harness,
+) -> None:
+    """Certificates recorded for the product's category: the nearest technician's has expired
+    and nobody else holds one, so the policy picks nobody and the desk decides."""
+    harness = auto_harness
+    await join_as_technician(harness, 6301, "Far Fang", "+8613900139001", FAR)
+    await join_as_technician(harness, 6302, "Near Ning", "+8613900139002", NEAR)
+    certify = staff_cli.certify_staff
+    expired = argparse.Namespace(telegram_id=6302, category="hvac", until="2026-11-01",
+                                 revoke=False)  # fmt: skip
+    assert await certify(harness.sessions, expired, harness.clock) == 0
+    async with harness.session() as session, session.begin():
+        await make_product(session, serial="SN-5005", now=harness.clock.now(), category="hvac")
+        await make_product(session, serial="SN-5006", now=harness.clock.now(), category="hvac")
+    customer = await register(harness, CUSTOMER)
+    assert "registered as" in await report_at(harness, customer, SITE, serial="SN-5005")
+    await harness.tick()
+    case = await only_case(harness)
+    assert (case.status, case.technician_id) == ("new", None)
+
+    # Far Fang gets a valid certificate: the next case goes to them, though Near Ning is nearer.
+    valid = argparse.Namespace(telegram_id=6301, category="hvac", until="2027-11-01",
+                               revoke=False)  # fmt: skip
+    assert await certify(harness.sessions, valid, harness.clock) == 0
+    other = await register(harness, CUSTOMER + 1)
+    assert "registered as" in await report_at(harness, other, SITE, serial="SN-5006")
+    await harness.tick()
+    async with harness.session() as session:
+        assignment = await session.scalar(select(Assignment))
+    far = await _staff(harness, 6301)
+    assert assignment is not None and assignment.technician_id == far.id

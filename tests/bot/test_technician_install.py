@@ -22,8 +22,9 @@ from tests.bot.dispatch_steps import (
     staff_team,
     timeline,
 )
-from tests.factories import make_customer, make_product
+from tests.factories import make_product
 from tests.harness import Harness
+from tests.world import world_of
 
 __all__ = ["harness"]
 
@@ -91,8 +92,9 @@ async def test_auto_assign_picks_the_local_skilled_technician(auto_harness: Harn
     desk, tech_a, _ = await staff_team(harness)
     async with harness.session() as session, session.begin():
         await make_product(session, serial="SN-4004", now=harness.clock.now())
-        await make_customer(session, telegram_id=CUSTOMER, now=harness.clock.now())
-    customer = harness.user(CUSTOMER)
+    # Registered in the chat; the desk sets the region dispatch matches (`customer region`).
+    world = await world_of(harness)
+    customer = await world.customer(CUSTOMER, region="Pudong")
     await say(harness, customer, "/report")
     await say(harness, customer, "SN-4004")
     await say(harness, customer, "Leaking water")

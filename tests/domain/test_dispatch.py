@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from domain.costs import parse_hours, parse_money, parse_part
@@ -125,3 +127,26 @@ def test_hours() -> None:
     for bad in ("-1", "x", "101"):
         with pytest.raises(InputError):
             parse_hours(bad)
+
+
+def test_auto_pick_never_chooses_an_uncertified_or_expired_technician() -> None:
+    """Only trained technicians may repair: without a valid certificate the desk decides."""
+    today = date(2026, 12, 4)
+    ranked = rank(
+        [
+            Candidate(
+                1, "Expired", ("Pudong",), ("hvac",), 0, 5, certified_until=date(2026, 1, 1)
+            ),
+            Candidate(2, "None", ("Pudong",), ("hvac",), 0, 5),
+        ],
+        region="Pudong",
+        category="hvac",
+        today=today,
+    )
+    assert {r.certification for r in ranked} == {"expired", "none"}
+    assert auto_pick(ranked, region="Pudong", category="hvac") is None
+    valid = Candidate(3, "Valid", ("Pudong",), ("hvac",), 4, 5, certified_until=today)
+    ranked = rank([*(r.candidate for r in ranked), valid], region="Pudong", category="hvac",
+                  today=today)  # fmt: skip
+    picked = auto_pick(ranked, region="Pudong", category="hvac")
+    assert picked is not None and picked.candidate.name == "Valid"

@@ -32,7 +32,6 @@ from storage.models import (
 )
 from tests.factories import (
     make_case,
-    make_closed_case,
     make_customer,
     make_job,
     make_product,
@@ -43,6 +42,7 @@ from tests.reliability.corpus_run import OTHER_ID, SECRETS, clean
 
 OTHER_TECH_ID = 99_002
 OTHER_SUPERVISOR_ID = 99_003
+OTHER_DESK_ID = 99_004
 
 
 async def make_world(harness: Harness) -> dict[str, int | str]:
@@ -60,9 +60,9 @@ async def make_world(harness: Harness) -> dict[str, int | str]:
         )
         product = await make_product(session, serial="SN-OTHER-1", now=now, customer=other)
         case = await make_case(
-            session, customer=other, now=now, product=product, description=SECRETS[2]
-        )
-        case.address = SECRETS[3]
+            session, customer=other, now=now, product=product, description=SECRETS[2],
+            address=SECRETS[3],
+        )  # fmt: skip
         tech = await make_staff(
             session, telegram_id=OTHER_TECH_ID, roles=["technician"], now=now, name="Tech Other"
         )
@@ -70,22 +70,28 @@ async def make_world(harness: Harness) -> dict[str, int | str]:
             session, telegram_id=OTHER_SUPERVISOR_ID, roles=["supervisor"], now=now,
             name="Sup Other",
         )  # fmt: skip
-        job = await make_job(
-            session, customer=other, technician=tech, now=now, description=SECRETS[2]
+        desk = await make_staff(
+            session, telegram_id=OTHER_DESK_ID, roles=["dispatcher"], now=now, name="Desk Other"
         )
-        resolved = await make_job(
-            session, customer=other, technician=tech, now=now, stage="resolved",
+        job = await make_job(
+            session, customer=other, technician=tech, dispatcher=desk, now=now,
             description=SECRETS[2],
+        )  # fmt: skip
+        resolved = await make_job(
+            session, customer=other, technician=tech, dispatcher=desk, now=now,
+            stage="resolved", description=SECRETS[2],
         )  # fmt: skip
         expired = await make_product(
             session, serial="SN-OTHER-2", now=now, customer=other,
             warranty_end=now.date() - timedelta(days=10),
         )  # fmt: skip
         quoted = await make_job(
-            session, customer=other, technician=tech, now=now, stage="quote_pending",
-            product=expired, description=SECRETS[2],
+            session, customer=other, technician=tech, dispatcher=desk, now=now,
+            stage="quote_pending", product=expired, description=SECRETS[2],
         )  # fmt: skip
-        closed = await make_closed_case(session, customer=other, technician=tech, now=now)
+        closed = await make_job(
+            session, customer=other, technician=tech, dispatcher=desk, now=now, stage="closed"
+        )
         complaint = await complaints.open_complaint(
             session, customer=other, parent=closed, description="Late twice.",
             source=Source.CUSTOMER, now=now, policy=policy,

@@ -25,7 +25,6 @@ from services import complaints
 from storage.models import Assignment, CaseEvent, Quote, ServiceReport, Staff, Survey
 from tests.factories import (
     make_case,
-    make_closed_case,
     make_customer,
     make_job,
     make_product,
@@ -148,9 +147,10 @@ async def _setup(
     """The person's rows for the step (staff with their role, their job, survey, complaint)."""
     language = "zh_CN" if chinese else "en"
     # Whoever else the person's rows need: the customer of a staff member's job, the
-    # technician of a customer's job.
+    # technician of a customer's job, the dispatcher who assigned it.
     their_customer, their_technician = uid + 500_000, uid + 600_000
     tech: Staff | None = None
+    desk: Staff | None = None
     if step.role == CUSTOMER:
         customer = await make_customer(session, telegram_id=uid, now=now, language=language)
     else:
@@ -159,6 +159,7 @@ async def _setup(
             name=f"Staff {uid}",
         )  # fmt: skip
         tech = staff if step.role == TECH else None
+        desk = staff if step.role == DESK else None
         customer = await make_customer(session, telegram_id=their_customer, now=now)
     if step.owns == "complaint":
         complaint = await complaints.open_complaint(
@@ -173,11 +174,16 @@ async def _setup(
         tech = await make_staff(
             session, telegram_id=their_technician, roles=[TECH], now=now, name=f"Tech {uid}"
         )
+    if desk is None:
+        desk = await make_staff(
+            session, telegram_id=uid + 700_000, roles=[DESK], now=now, name=f"Desk {uid}"
+        )
     if step.owns == "survey":
         # Closed an hour ago: the survey is due now and pushed before the step.
-        case = await make_closed_case(
-            session, customer=customer, technician=tech, now=now - timedelta(hours=1)
-        )
+        case = await make_job(
+            session, customer=customer, technician=tech, dispatcher=desk,
+            now=now - timedelta(hours=1), stage="closed",
+        )  # fmt: skip
         survey = await session.scalar(select(Survey.id).where(Survey.case_id == case.id))
         assert survey is not None
         return {"own_case": case.id, "own_number": case.number, "own_survey": survey}
@@ -199,8 +205,8 @@ async def _setup(
         )  # fmt: skip
     kind = CaseKind.INSTALLATION if step.owns == "installation on site" else CaseKind.FAULT
     case = await make_job(
-        session, customer=customer, technician=tech, now=now, stage=stage, product=product,
-        kind=kind,
+        session, customer=customer, technician=tech, dispatcher=desk, now=now, stage=stage,
+        product=product, kind=kind,
     )  # fmt: skip
     ids: dict[str, int | str] = {"own_case": case.id, "own_number": case.number}
     assignment = await session.scalar(select(Assignment.id).where(Assignment.case_id == case.id))

@@ -203,6 +203,21 @@ async def test_user_photo_roundtrip_and_bot_upload(
     assert (user.last().kind, user.last().latitude) == ("location", 31.2)
 
 
+async def test_voice_sent_again_by_file_id(bot: telegram.Bot, server: BotApiServer) -> None:
+    user = SandboxUser(server, 42, "Li")
+    user.send_media("voice")
+    [update] = await bot.get_updates()
+    assert update.message is not None and update.message.voice is not None
+    voice_id = update.message.voice.file_id
+    sent = await bot.send_voice(42, voice_id, caption="from the customer")
+    msg = user.last()
+    assert (msg.kind, msg.text, msg.voice_file_id) == ("voice", "from the customer", voice_id)
+    assert sent.voice is not None and sent.voice.file_id == voice_id
+    assert server.file_bytes(voice_id) == b"OggS voice"
+    with pytest.raises(telegram.error.BadRequest):
+        await bot.send_voice(42, "no-such-file")
+
+
 async def test_injected_faults(
     bot: telegram.Bot, server: BotApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

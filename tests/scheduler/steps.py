@@ -1,19 +1,19 @@
-"""Building cases in given states straight through storage, for the scheduler tests."""
+"""People and cases for the scheduler tests: staff join by invite, the desk and the technician
+act in the chat (so the Assignment row, its reminder round and the customer's notices are the
+product's own); cases are opened by intake, as the report dialog opens them."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from domain.lifecycle import Action, Actor, CaseKind
-from domain.policy import ServicePolicy
-from domain.reminders import onsite_clock
-from services import workflow
-from storage.models import Case, Staff
-from storage.repos import people, reminders
-from tests.factories import make_case, make_customer, make_staff
+from domain.lifecycle import CaseKind
+from storage.models import Case
+from storage.repos import people
+from tests.bot.customer_steps import press, say
+from tests.bot.job_steps import check_in as check_in_by_chat
+from tests.factories import make_case, make_customer
 from tests.harness import Harness
+from tests.world import world_of
 
 CUSTOMER = 2001
 DISPATCHER = 3001
@@ -23,17 +23,12 @@ ADMIN = 3004
 
 
 async def staff(harness: Harness) -> None:
-    """A dispatcher, a supervisor, a technician and an admin."""
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
-        await make_staff(session, telegram_id=DISPATCHER, roles=["dispatcher"], now=now)
-        await make_staff(
-            session, telegram_id=SUPERVISOR, roles=["supervisor"], now=now, name="Li Si"
-        )
-        await make_staff(
-            session, telegram_id=TECHNICIAN, roles=["technician"], now=now, name="Wang Wu"
-        )
-        await make_staff(session, telegram_id=ADMIN, roles=["admin"], now=now, name="Zhao Liu")
+    """A dispatcher, a supervisor, a technician ("Wang Wu") and an admin, joined by invite."""
+    world = await world_of(harness)
+    await world.staff(DISPATCHER, "dispatcher", "Zhang San")
+    await world.staff(SUPERVISOR, "supervisor", "Li Si")
+    await world.technician(TECHNICIAN, "Wang Wu")
+    await world.staff(ADMIN, "admin", "Zhao Liu")
 
 
 async def new_case(
@@ -42,67 +37,59 @@ async def new_case(
     customer_id: int = CUSTOMER,
     kind: CaseKind = CaseKind.FAULT,
     onsite_in: timedelta = timedelta(hours=8),
+    region: str | None = None,
 ) -> int:
-    """A freshly registered case (response clock planned); returns its id."""
+    """A freshly registered case (response clock planned, desk told); returns its id.
+
+    The customer's region, if any, is set by the desk's `aftersales customer region` first; a
+    complaint is filed by the customer through /complaint, as people file them.
+    """
+    world = await world_of(harness)
     now = harness.clock.now()
     async with harness.session() as session, session.begin():
-        customer = await make_customer(session, telegram_id=customer_id, now=now)
+        if await people.get_customer(session, telegram_id=customer_id) is None:
+            await make_customer(session, telegram_id=customer_id, now=now)
+    if region is not None:
+        await world.command("customer", "region", str(customer_id), "--set", region)
+    if kind == CaseKind.COMPLAINT:
+        return (await world.complaint(harness.user(customer_id))).case_id
+    async with harness.session() as session, session.begin():
+        customer = await people.get_customer(session, telegram_id=customer_id)
+        assert customer is not None
         case = await make_case(session, customer=customer, now=now, kind=kind, onsite_in=onsite_in)
-        return case.id
+    await harness.settle()  # the desk's notice delivered
+    return case.id
 
 
 async def assign_and_accept(harness: Harness, case_id: int, *, accept: bool = True) -> None:
-    """The desk assigns the technician (the response clock stops), who accepts; on-site clock."""
-    now = harness.clock.now()
-    policy = ServicePolicy()
-    async with harness.session() as session, session.begin():
+    """The dispatcher assigns the case from its notice to Wang Wu, who accepts it."""
+    async with harness.session() as session:
         case = await session.get(Case, case_id)
-        assert case is not None and case.onsite_due_at is not None
-        technician = await _staff(session, TECHNICIAN)
-        await workflow.move(
-            session,
-            case=case,
-            action=Action.ASSIGN,
-            actor=Actor.DESK,
-            actor_id=DISPATCHER,
-            now=now,
-        )
-        case.technician_id = technician.id
-        case.responded_at = now
-        if accept:
-            await workflow.move(
-                session,
-                case=case,
-                action=Action.ACCEPT,
-                actor=Actor.TECHNICIAN,
-                actor_id=TECHNICIAN,
-                now=now,
-            )
-            case.accepted_at = now
-        await reminders.schedule_plan(
-            session, case_id=case.id, plan=onsite_clock(case.onsite_due_at, now, policy)
-        )
+        assert case is not None
+        number = case.number
+    desk = harness.user(DISPATCHER)
+    [notice] = [
+        m
+        for m in desk.inbox()
+        if m.text and number in m.text and any("Assign" in b for b in m.button_texts())
+    ]
+    desk.press("Assign", message_id=notice.message_id)
+    await harness.settle()
+    await press(harness, desk, "Wang Wu")
+    if accept:
+        await press(harness, harness.user(TECHNICIAN), "Accept")
 
 
 async def check_in(harness: Harness, case_id: int) -> None:
-    """The technician checks in on site."""
-    now = harness.clock.now()
-    async with harness.session() as session, session.begin():
+    """The technician checks in on site from /jobs, sharing the location."""
+    await check_in_by_chat(harness, harness.user(TECHNICIAN))
+
+
+async def desk_message(harness: Harness, case_id: int, text: str) -> None:
+    """The dispatcher writes to the customer with /reply: a human response, no status change."""
+    async with harness.session() as session:
         case = await session.get(Case, case_id)
         assert case is not None
-        await workflow.move(
-            session,
-            case=case,
-            action=Action.CHECK_IN,
-            actor=Actor.TECHNICIAN,
-            actor_id=TECHNICIAN,
-            now=now,
-        )
-        case.arrived_at = now
-
-
-async def _staff(session: AsyncSession, telegram_id: int) -> Staff:
-    """A staff member by Telegram id."""
-    found = await people.get_staff(session, telegram_id=telegram_id)
-    assert found is not None
-    return found
+        number = case.number
+    answer = await say(harness, harness.user(DISPATCHER), f"/reply {number} {text}")
+    assert "sent" in answer, answer

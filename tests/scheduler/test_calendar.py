@@ -8,9 +8,17 @@ from sqlalchemy import select
 
 from domain.lifecycle import CaseKind
 from storage.models import Case, Customer
-from tests.factories import make_customer
 from tests.harness import Harness
 from tests.scheduler.steps import CUSTOMER, DISPATCHER, SUPERVISOR, new_case, staff
+from tests.world import world_of
+
+
+async def _days(harness: Harness, days: int) -> None:
+    """Lets the calendar run through the given number of days."""
+    for _ in range(days):
+        harness.advance(timedelta(days=1))
+        await harness.tick()
+        await harness.tick()
 
 
 def digests(harness: Harness) -> list[str]:
@@ -22,7 +30,7 @@ async def test_digest_every_morning_at_eight_local_once(harness: Harness) -> Non
     await staff(harness)
     await harness.tick()  # Monday 09:00 local: a fresh install sends no stale digest
     assert digests(harness) == []
-    await new_case(harness, onsite_in=timedelta(hours=8))
+    await new_case(harness, onsite_in=timedelta(hours=8), region="Pudong")
     harness.advance(timedelta(hours=22, minutes=59))  # Tuesday 07:59
     await harness.tick()
     assert digests(harness) == []
@@ -61,20 +69,16 @@ async def test_a_missed_digest_is_sent_when_the_bot_comes_back_that_day(
 
 async def test_key_customer_gets_a_return_visit_case_every_cycle(harness: Harness) -> None:
     await staff(harness)
-    now = harness.clock.now()
+    world = await world_of(harness)
+    await world.customer(CUSTOMER, company="ACME")
     await new_case(harness)  # the customer's earlier case gives the address
-    async with harness.session() as session, session.begin():
-        key = await session.scalar(select(Customer).where(Customer.telegram_id == CUSTOMER))
-        assert key is not None
-        key.is_key = True
-        key.company = "ACME"
-        key.next_return_visit_at = now + timedelta(hours=12)
-        newly_key = await make_customer(session, telegram_id=CUSTOMER + 1, now=now)
-        newly_key.is_key = True
+    await world.command("customer", "key", str(CUSTOMER), "--on")  # the desk marks them
     await harness.tick()
-    harness.advance(timedelta(days=1))  # Tuesday 09:00 local
-    await harness.tick()
-    await harness.tick()
+    await _days(harness, 1)  # the calendar plans the first visit a cycle (90 days) later
+    await world.customer(CUSTOMER + 1, name="Li Na", phone="+8613900139001")
+    await _days(harness, 44)
+    await world.command("customer", "key", str(CUSTOMER + 1), "--on")  # marked half-way
+    await _days(harness, 46)  # the first customer's visit is due on day 91
     async with harness.session() as session:
         visits = list(
             await session.scalars(select(Case).where(Case.kind == CaseKind.RETURN_VISIT))
@@ -84,7 +88,7 @@ async def test_key_customer_gets_a_return_visit_case_every_cycle(harness: Harnes
     [visit] = visits
     assert visit.status == "new" and visit.address == "88 Century Ave, Pudong"
     assert customers[CUSTOMER].next_return_visit_at == harness.clock.now() + timedelta(days=90)
-    assert customers[CUSTOMER + 1].next_return_visit_at == harness.clock.now() + timedelta(days=90)
+    assert customers[CUSTOMER + 1].next_return_visit_at == harness.clock.now() + timedelta(days=45)
     opened = [t for t in harness.user(DISPATCHER).texts() if "Return visit" in t]
     assert len(opened) == 1
     assert f"Return visit {visit.number} opened for key customer Wang Wei (ACME)" in opened[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.lifecycle import CaseKind
-from storage.models import Case
 from storage.repos import reminders
 from tests.harness import Harness
 from tests.scheduler.steps import (
@@ -15,6 +14,7 @@ from tests.scheduler.steps import (
     TECHNICIAN,
     assign_and_accept,
     check_in,
+    desk_message,
     new_case,
     staff,
 )
@@ -62,17 +62,15 @@ async def test_the_first_human_response_stops_the_response_clock(harness: Harnes
     messaged = await new_case(harness, customer_id=CUSTOMER + 1)
     harness.advance(timedelta(hours=2))
     await assign_and_accept(harness, assigned)
-    async with harness.session() as session, session.begin():
-        case = await session.get(Case, messaged)
-        assert case is not None
-        case.responded_at = harness.clock.now()  # a staff message: no status change
+    await desk_message(harness, messaged, "We will call you this afternoon.")
     harness.advance(timedelta(hours=30))
     await harness.tick()
     assert said(harness, DISPATCHER, "no response") == []
     assert said(harness, SUPERVISOR, "not answered") == []
     async with harness.session() as session:
         rows = await reminders.reminders_of(session, case_id=assigned)
-    assert {r.kind for r in rows if r.cancelled_at is not None} == {"response"}
+    # Assigning stopped the response clock; accepting closed the accept window.
+    assert {r.kind for r in rows if r.cancelled_at is not None} == {"response", "accept"}
 
 
 async def test_complaints_go_to_supervisors_at_both_stages(harness: Harness) -> None:
@@ -129,16 +127,16 @@ async def test_check_in_stops_the_onsite_clock(harness: Harness) -> None:
     assert said(harness, CUSTOMER, "We are sorry") == []
 
 
-async def test_a_stale_onsite_row_does_nothing_once_the_technician_arrived(
+async def test_an_early_check_in_leaves_nothing_of_the_onsite_clock_to_fire(
     harness: Harness,
 ) -> None:
     await staff(harness)
     case_id = await new_case(harness, onsite_in=timedelta(hours=8))
     await assign_and_accept(harness, case_id)
-    async with harness.session() as session, session.begin():
-        case = await session.get(Case, case_id)
-        assert case is not None
-        case.arrived_at = harness.clock.now()  # recorded, reminders not (yet) cancelled
+    await check_in(harness, case_id)  # before the first ping
+    async with harness.session() as session:
+        rows = await reminders.reminders_of(session, case_id=case_id)
+    assert {r.stage for r in rows if r.kind == "onsite" and r.cancelled_at is None} == set()
     harness.advance(timedelta(hours=9))
     await harness.tick()
     assert said(harness, TECHNICIAN, "expects you") == []

@@ -21,6 +21,7 @@ from tests.harness import Harness
 PHONE = "+8613800138000"
 ADDRESS = "88 Century Ave, Pudong, Shanghai"
 DESCRIPTION = "Compressor rattles, error E4"
+WORD_TO_THE_DESK = "Please call before coming, gate code 4711"
 
 
 @pytest.fixture
@@ -66,6 +67,8 @@ async def customer_with_a_case(harness: Harness) -> None:
     ]:
         await step(harness, user, action, value)
     assert "Your request is registered as" in user.texts()[-1]
+    await step(harness, user, "text", WORD_TO_THE_DESK)  # joins the case's conversation
+    assert "Added to your case" in user.texts()[-1]
 
 
 async def everything_stored(harness: Harness) -> str:
@@ -92,6 +95,7 @@ async def test_export_holds_everything_about_the_person(
     (case,) = data["cases"]
     assert (case["description"], case["address"]) == (DESCRIPTION, ADDRESS)
     assert len(case["photos"]) == 1 and case["events"][0]["action"] == "create"
+    assert [m["text"] for m in case["conversation"]] == [WORD_TO_THE_DESK]
     received = json.dumps(data["updates_received"], ensure_ascii=False)
     assert "Wang Wei" in received and PHONE.lstrip("+") in received
 
@@ -122,7 +126,8 @@ async def test_forget_erases_the_person_and_keeps_anonymous_statistics(
     assert "1 cases kept anonymously" in capsys.readouterr().out
 
     stored = await everything_stored(harness)
-    for personal in ("Wang Wei", PHONE, PHONE.lstrip("+"), "ACME Ltd", "Century Ave", "E4"):
+    personal_data = ("Wang Wei", PHONE, PHONE.lstrip("+"), "ACME Ltd", "Century Ave", "E4", "4711")
+    for personal in personal_data:
         assert personal not in stored, personal
     async with harness.session() as session:
         customer = await session.scalar(select(Customer))

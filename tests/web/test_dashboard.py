@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage.models import Assignment, Case, CasePhoto, OutboxMessage
+from storage.models import Assignment, Case, OutboxMessage
 from tests.factories import make_case, make_customer
 from tests.harness import Harness
 from tests.web.conftest import Client, add_staff, log_in, login_path
@@ -109,17 +109,7 @@ async def test_case_page_assigns_with_csrf_and_role_checks(
     harness: Harness, client: Client
 ) -> None:
     photo = harness.server.store_file(b"\x89PNG fake photo", kind="photo")
-    case = await open_case(harness)
-    async with harness.session() as session, session.begin():
-        session.add(
-            CasePhoto(
-                case_id=case.id,
-                file_id=photo.file_id,
-                file_unique_id=photo.file_unique_id,
-                added_by="customer",
-                added_at=harness.clock.now(),
-            )
-        )
+    case = await open_case(harness, photos=[(photo.file_id, photo.file_unique_id)])
     tech = await add_staff(harness, 6401, ["technician"], name="Tech Wu")
     await add_staff(harness, 6402, ["dispatcher"], name="Desk Liu")
     await add_staff(harness, 6403, ["supervisor"], name="Boss Ma")

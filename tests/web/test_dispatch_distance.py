@@ -19,8 +19,11 @@ DESK = 6402
 async def technician_at(
     harness: Harness, telegram_id: int, name: str, base: tuple[float, float]
 ) -> SandboxUser:
-    """A technician who sets their phone and base with /profile."""
-    await add_staff(harness, telegram_id, ["technician"], name=name)
+    """A technician added by the admin (`staff add`: Pudong, hvac) who sets their phone and
+    base with /profile."""
+    await add_staff(
+        harness, telegram_id, ["technician"], name=name, regions=["Pudong"], skills=["hvac"]
+    )
     tech = harness.user(telegram_id, name)
     await say(harness, tech, "/profile")
     tech.send_contact(f"+86139001390{telegram_id % 100:02d}")

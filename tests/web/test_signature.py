@@ -18,7 +18,7 @@ from sandbox.botapi import BotApiServer
 from sandbox.panes import transcript
 from sandbox.users import SandboxUser
 from storage.models import Case, ServiceReport
-from tests.bot.customer_steps import press
+from tests.bot.customer_steps import press, register, say
 from tests.bot.dispatch_steps import (
     CUSTOMER,
     TECH_A,
@@ -192,3 +192,37 @@ async def test_the_sandbox_opens_the_mini_app_and_shows_the_pdf(
     await harness.settle()
     [copy] = [m for m in transcript(harness.server, customer) if m.get("document")]
     assert copy["document_name"] == "SR-20261123-0001-report.pdf"
+
+
+async def test_the_sheet_on_the_phone_says_why_costs_are_not_charged_as_the_pdf_does(
+    harness: Harness, client: Client
+) -> None:
+    """A product whose warranty is still to be verified: nothing is charged yet, and the sheet
+    the customer signs says so (not "warranty", which would promise it is free)."""
+    desk, tech, _ = await staff_team(harness)
+    customer = await register(harness, CUSTOMER)
+    await say(harness, customer, "/report")
+    await say(harness, customer, "ZX-77")  # not in the catalog: model and purchase date asked
+    await say(harness, customer, "Chiller C-2")
+    await say(harness, customer, "2025-06-01")
+    await say(harness, customer, "Leaking water")
+    await press(harness, customer, "Continue")
+    await say(harness, customer, "Room 5, 1 Main St")
+    await press(harness, customer, "Tomorrow by 18:00")
+    assert "to be verified" in await press(harness, customer, "Confirm")
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await check_in(harness, tech)
+    await file_report(harness, tech, parts=("Start relay, 2, 35.50",))
+    async with harness.session() as session:
+        case = await session.scalar(select(Case))
+        report = await session.scalar(select(ServiceReport))
+    assert case is not None and case.warranty == "to_be_verified"
+    assert report is not None
+    report_id = report.id
+    sheet = await client.post(
+        f"/sign/{report_id}/sheet", json={"init_data": _launch(harness, TECH_A)}
+    )
+    html = (await sheet.json())["html"]
+    assert "Not charged yet (warranty to be verified)" in html
+    assert "Not charged (warranty)" not in html

@@ -9,18 +9,23 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from core.i18n import catalog
 from domain.dispatch import Ranked
 from domain.lifecycle import Actor, IllegalTransition
 from domain.parsing import parse_id
+from domain.survey import SCALES, Scale
 from services import dispatch, report_sheet
 from services import report_pdf as report_pdf_doc
 from storage.models import CasePhoto, Staff
+from storage.repos import case_messages
 from storage.repos import cases as case_rows
 from storage.repos import dashboard as web_store
+from web import words
 from web.access import Refused, Viewer, check_csrf, viewer
 from web.badges import badges
 from web.deps import deps_key, http_key, texts_key
 from web.render import language, render
+from web.views import case_actions, case_timeline
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +53,18 @@ async def case_page(request: web.Request) -> web.Response:
         if file is None or not _may_see(found, file.case.technician_id):
             raise web.HTTPNotFound()
         events = await case_rows.events_of(session, case_id=case_id)
+        texts, lang = request.app[texts_key], language(request)
+
+        def say(key: str, **args: object) -> str:
+            return texts.get(lang, key, **args)
+
+        def has(key: str) -> bool:
+            return key in catalog(lang)
+
+        timeline = await case_timeline.entries(session, events, t=say, has=has, when=texts.when)
+        surveys = await web_store.surveys_of(session, case_id=case_id)
         photos = await case_rows.photos_of(session, case_id=case_id)
+        thread = await case_messages.thread_of(session, case_id=case_id)
         technicians = await web_store.technicians(session) if found.may_assign else []
         today = deps.clock.now().astimezone(deps.policy.tz).date()
         ranked = (
@@ -60,14 +76,28 @@ async def case_page(request: web.Request) -> web.Response:
         request,
         "case.html",
         file=file,
-        events=events,
+        events=timeline,
+        # Every survey (one per repair round) with its questions and answers in words.
+        surveys=[
+            (survey, words.survey_status(say, survey), words.answers(say, rows))
+            for survey, rows in surveys
+        ],
+        description=words.description(say, file.case.description),
+        reason=lambda text: words.reason(say, has, text),
         photos=photos,
+        thread=thread,
         badges=badges(file.case, deps.clock.now()),
         technicians=technicians,
         proposals={r.candidate.staff_id: r.reasons for r in ranked},
         notice=request.query.get("notice") if request.query.get("notice") in NOTICES else None,
+        yes_no_questions=YES_NO_QUESTIONS,
         **assign_form_context(file.case.status),
+        **case_actions.page_context(found, file, deps.clock.now(), request),
     )
+
+
+# Survey questions answered yes or no (stored as 1 or 0): shown as the words.
+YES_NO_QUESTIONS = frozenset(q.value for q, scale in SCALES.items() if scale == Scale.YES_NO)
 
 
 def assign_form_context(status: str) -> dict[str, Any]:
@@ -169,13 +199,50 @@ async def photo(request: web.Request) -> web.StreamResponse:
         row = await session.get(CasePhoto, photo_id)
     if case is None or row is None or row.case_id != case_id:
         raise web.HTTPNotFound()
-    if not _may_see(found, case.technician_id) or deps.settings.bot_token is None:
+    if not _may_see(found, case.technician_id):
+        raise web.HTTPNotFound()
+    data = await _telegram_file(request, row.file_id, f"photo {row.id}")
+    content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return web.Response(
+        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+async def message_file(request: web.Request) -> web.StreamResponse:
+    """Streams the photo or voice note of a conversation message to a viewer of the case."""
+    found = viewer(request)
+    deps = request.app[deps_key]
+    case_id = _path_id(request, "case_id")
+    message_id = _path_id(request, "message_id")
+    kind = request.match_info["kind"]
+    async with deps.reads() as session:
+        case = await case_rows.get_case(session, case_id=case_id)
+        row = await case_messages.get_message(session, message_id=message_id)
+    if case is None or row is None or row.case_id != case_id:
+        raise web.HTTPNotFound()
+    file_id = row.photo_file_id if kind == "photo" else row.voice_file_id
+    if file_id is None or not _may_see(found, case.technician_id):
+        raise web.HTTPNotFound()
+    data = await _telegram_file(request, file_id, f"message {row.id}")
+    if kind == "voice":
+        content_type = "audio/ogg"
+    else:
+        content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return web.Response(
+        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+async def _telegram_file(request: web.Request, file_id: str, what: str) -> bytes:
+    """A file's bytes from the Bot API (getFile, then the download); 404 or 502 otherwise."""
+    deps = request.app[deps_key]
+    if deps.settings.bot_token is None:
         raise web.HTTPNotFound()
     base = deps.settings.telegram_base_url.rstrip("/")
     token = deps.settings.bot_token.get_secret_value()
     client = request.app[http_key]
     try:
-        async with client.get(f"{base}/bot{token}/getFile", params={"file_id": row.file_id}) as r:
+        async with client.get(f"{base}/bot{token}/getFile", params={"file_id": file_id}) as r:
             answer = await r.json()
         path = answer.get("result", {}).get("file_path") if answer.get("ok") else None
         if not path:
@@ -185,12 +252,9 @@ async def photo(request: web.Request) -> web.StreamResponse:
                 raise web.HTTPNotFound()
             data = await r.read()
     except (aiohttp.ClientError, TimeoutError):
-        logger.warning("photo %s could not be fetched from Telegram", row.id)
+        logger.warning("%s could not be fetched from Telegram", what)
         raise web.HTTPBadGateway() from None
-    content_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
-    return web.Response(
-        body=data, content_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
-    )
+    return data
 
 
 async def report_pdf(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from aiohttp import web
 from core.i18n import catalog
 from domain.parsing import parse_day
 from storage.repos import exports
+from web import words
 from web.access import desk_viewer
 from web.deps import deps_key, texts_key
 from web.render import language, render
@@ -21,11 +22,16 @@ MAX_DAYS = 366
 # Columns holding codes, shown as their catalog terms: per register, since one column name
 # (status, root_cause) holds different codes in different registers.
 TERMS: dict[str, dict[str, str]] = {
-    "intake": {"kind": "kind", "channel": "channel", "status": "status", "warranty": "warranty"},
+    "intake": {
+        "kind": "kind",
+        "channel": "channel",
+        "status": "web.status",
+        "warranty": "warranty_staff",
+    },
     "dispatch": {},
-    "costs": {"warranty": "warranty", "root_cause": "tech.cause"},
+    "costs": {"warranty": "warranty_staff", "root_cause": "tech.cause"},
     "surveys": {"survey_status": "survey.status", "question": "survey.q"},
-    "complaints": {"status": "status", "root_cause": "complaint.cause"},
+    "complaints": {"status": "web.status", "root_cause": "complaint.cause"},
 }
 NUMBER = re.compile(r"^[+-]?[\d .()-]+$")
 
@@ -72,10 +78,23 @@ def _cell(texts: Any, lang: str, terms: dict[str, str], column: str, value: Any)
         return str(texts.money(value))
     if column in terms and isinstance(value, str) and f"{terms[column]}.{value}" in catalog(lang):
         return str(texts.get(lang, f"{terms[column]}.{value}"))  # a code without a term: as is
-    text = str(value)
+    text = _in_words(texts, lang, column, str(value))
     # A cell starting with = + - @ is a formula to Excel; customers' text must stay text.
     if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in "+-" and not NUMBER.match(text)):
         return "'" + text
+    return text
+
+
+def _in_words(texts: Any, lang: str, column: str, text: str) -> str:
+    """Stored notes in the reader's words: a survey complaint's origin, an end reason."""
+
+    def say(key: str, **args: object) -> str:
+        return str(texts.get(lang, key, **args))
+
+    if column == "description":
+        return words.description(say, text)
+    if column == "end_reason":
+        return words.reason(say, lambda key: key in catalog(lang), text)
     return text
 
 

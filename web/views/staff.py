@@ -114,6 +114,7 @@ async def remove(request: web.Request) -> web.Response:
                 by=staff_changes.by_staff(by),
                 now=deps.clock.now(),
                 route=staff_changes.route_of(settings),
+                policy=deps.policy,
             )
             notice = "removed" if removed else "bad_role"
     if notice == "removed":

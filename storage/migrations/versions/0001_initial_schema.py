@@ -55,6 +55,9 @@ def upgrade() -> None:
         sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("registered_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("forgotten_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        # Written by hand (issue #18, the customer page): the desk's address and notes.
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_customers_telegram_id")),
     )
@@ -191,6 +194,31 @@ def upgrade() -> None:
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_products_customer_id"), ["customer_id"], unique=False)
 
+    # Written by hand (issue #18): who changed what on a customer, shown on the customer page.
+    op.create_table(
+        "customer_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=10), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("detail", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_changes_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_customer_changes_staff_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_changes")),
+    )
+    with op.batch_alter_table("customer_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_changes_customer_id"), ["customer_id"], unique=False
+        )
+
     op.create_table(
         "staff_audit",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -304,7 +332,6 @@ def upgrade() -> None:
         sa.Column("root_cause", sa.String(length=40), nullable=True),
         sa.Column("corrective_action", sa.Text(), nullable=True),
         sa.Column("handling_satisfied", sa.Boolean(), nullable=True),
-        sa.Column("flagged", sa.Boolean(), nullable=False),
         sa.Column("first_time_fix", sa.Boolean(), nullable=True),
         sa.Column("visits", sa.Integer(), nullable=False),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
@@ -385,6 +412,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assignments_case_id"), ["case_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_assignments_technician_id"), ["technician_id"], unique=False
+        )
+        # Monthly report (#22): assignments made in the month, counted by certificate state.
+        batch_op.create_index(
+            batch_op.f("ix_assignments_assigned_at"), ["assigned_at"], unique=False
         )
 
     op.create_table(
@@ -539,6 +570,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_service_reports_technician_id"), ["technician_id"], unique=False
         )
+        # Monthly report (#22): reports filed in the month (major quality problems).
+        batch_op.create_index(
+            batch_op.f("ix_service_reports_filed_at"), ["filed_at"], unique=False
+        )
 
     op.create_table(
         "surveys",
@@ -618,12 +653,42 @@ def upgrade() -> None:
             batch_op.f("ix_supplier_claims_opened_at"), ["opened_at"], unique=False
         )
 
+    # --- case_messages (hand-written, issue #18 §4): a case's conversation ---
+    op.create_table(
+        "case_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("author", sa.String(length=20), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("author_name", sa.String(length=120), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("photo_file_id", sa.String(length=200), nullable=True),
+        sa.Column("voice_file_id", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_messages_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_case_messages_staff_id_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_messages")),
+    )
+    with op.batch_alter_table("case_messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_messages_case_id"), ["case_id"], unique=False)
+    # --- end case_messages ---
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Reverts this revision."""
     # ### commands auto generated by Alembic - please adjust! ###
+    # --- case_messages (hand-written, issue #18 §4) ---
+    with op.batch_alter_table("case_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_messages_case_id"))
+
+    op.drop_table("case_messages")
+    # --- end case_messages ---
     with op.batch_alter_table("supplier_claims", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supplier_claims_opened_at"))
         batch_op.drop_index(batch_op.f("ix_supplier_claims_case_id"))
@@ -640,6 +705,7 @@ def downgrade() -> None:
 
     op.drop_table("surveys")
     with op.batch_alter_table("service_reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_reports_filed_at"))  # monthly report (#22)
         batch_op.drop_index(batch_op.f("ix_service_reports_technician_id"))
         batch_op.drop_index(batch_op.f("ix_service_reports_case_id"))
 
@@ -676,6 +742,7 @@ def downgrade() -> None:
 
     op.drop_table("case_events")
     with op.batch_alter_table("assignments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_assignments_assigned_at"))  # monthly report (#22)
         batch_op.drop_index(batch_op.f("ix_assignments_technician_id"))
         batch_op.drop_index(batch_op.f("ix_assignments_case_id"))
 
@@ -705,6 +772,11 @@ def downgrade() -> None:
 
     op.drop_table("webhook_deliveries")
     op.drop_table("web_sessions")
+    # Written by hand (issue #18).
+    with op.batch_alter_table("customer_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_changes_customer_id"))
+
+    op.drop_table("customer_changes")
     with op.batch_alter_table("staff_audit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_audit_subject_id"))
         batch_op.drop_index(batch_op.f("ix_staff_audit_at"))

@@ -21,6 +21,7 @@ from tests.harness import Harness
 from tests.web.api.conftest import Receiver, call, new_key, served
 from tests.web.api.test_cases import customer_and_product
 from tests.web.conftest import Client, add_staff
+from tests.world import World
 
 
 async def stored_tries(harness: Harness, tries: int) -> WebhookDelivery:
@@ -128,7 +129,7 @@ async def test_a_receiver_that_keeps_failing_is_given_up_and_admins_are_told(
 
 
 async def test_a_missed_response_deadline_and_an_answered_survey_are_events(
-    harness: Harness, client: Client, receiver: tuple[Receiver, str]
+    harness: Harness, client: Client, receiver: tuple[Receiver, str], world: World
 ) -> None:
     hooks, url = receiver
     _, hooks.secret = await add_subscription(
@@ -153,8 +154,8 @@ async def test_a_missed_response_deadline_and_an_answered_survey_are_events(
         "response", body["case"]["number"],
     )  # fmt: skip
 
-    await staff(harness)
-    surveyed = await pushed(harness, 7501)
+    await staff(world)
+    surveyed = await pushed(world, 7501)
     for label in ("5 — Very satisfied", "Yes", "4 — Good", "Yes", "No", "10"):
         await tap(harness, surveyed.user, label)
     surveyed.user.send_text("Fine.")
