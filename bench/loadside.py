@@ -29,7 +29,11 @@ class LoadSide:
     """The child process holding the sandbox server and the customers, seen from the bot's side."""
 
     def __init__(self, *, manual_clock: bool) -> None:
-        context = multiprocessing.get_context("spawn")
+        # A fresh interpreter, as "spawn" gives, but forked from a server process that has
+        # imported the load side once: a spawn per measurement re-imported the bot's libraries
+        # each time (2-10 s, most of a tiny run).
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["bench.loadside", "bench.throughput"])
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=_serve, args=(child, manual_clock), name="bench-load", daemon=True

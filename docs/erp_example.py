@@ -127,7 +127,11 @@ def run(base_url: str, key: str, events: queue.Queue[dict[str, Any]]) -> dict[st
     api("POST", f"/cases/{case['id']}/notes", {"text": "Customer prefers mornings."})
     case = api("GET", f"/cases/{case['id']}")
     for event in case["timeline"]:
-        print(" ", event["at"], event["action"], event["to_status"] or "", event["note"] or "")
+        # `data`: what the event records (technician, quote, root cause...); `note`: typed text.
+        facts = json.dumps(event["data"], ensure_ascii=False) if event["data"] else ""
+        print(
+            " ", event["at"], event["action"], event["to_status"] or "", facts, event["note"] or ""
+        )
     return dict(case)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message
+from domain.event_data import Because, Why
 from domain.lifecycle import Action, Actor
 from domain.policy import ServicePolicy
 from services import feedback, notify, workflow
@@ -61,7 +62,7 @@ async def confirm(
     await workflow.move(
         session, case=case, action=Action.CLOSE, actor=Actor.CUSTOMER,
         actor_id=signed_by if signed else customer.telegram_id, now=now,
-        note="signed by the customer on site" if signed else "confirmed by the customer",
+        data=Because(why=Why.SIGNED if signed else Why.CONFIRMED),
     )  # fmt: skip
     report.confirmation = "signed" if signed else "confirmed"
     report.signature_png = signature_png
@@ -106,7 +107,8 @@ async def dispute(
         actor_id=customer.telegram_id,
         now=now,
         policy=policy,
-        note=f"disputed: {text}",
+        note=text,
+        data=Because(why=Why.DISPUTED),
     )
     await end_assignment(session, case=case, now=now, reason="disputed", tell_technician=False)
     await announce_new_case(session, case=case, now=now, route=route)
@@ -118,7 +120,7 @@ async def autoclose(
     """Closes a resolved case the customer did not answer about."""
     await workflow.move(
         session, case=case, action=Action.CLOSE, actor=Actor.SYSTEM, actor_id=None, now=now,
-        note="no answer from the customer",
+        data=Because(why=Why.AUTOCLOSED),
     )  # fmt: skip
     report = await report_rows.latest_report(session, case_id=case.id)
     if report is not None and report.confirmation == "pending":

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.callbacks import HandlingVerdict, TakeComplaint
 from core.messages import Button, Message, at, term
 from domain.complaints import Severity, Source, closure_problem
+from domain.event_data import Because, ComplaintClosed, Owner, Why
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind
@@ -109,7 +110,7 @@ async def take_ownership(
         actor_id=staff.telegram_id,
         action="take_ownership",
         now=now,
-        note=staff.name,
+        data=Owner(owner=staff.name),
     )
 
 
@@ -140,7 +141,7 @@ async def close_complaint(
         actor=Actor.SUPERVISOR,
         actor_id=staff.telegram_id,
         now=now,
-        note=root_cause,
+        data=ComplaintClosed(root_cause=root_cause),
     )
     complaint.root_cause = root_cause
     complaint.corrective_action = corrective_action.strip()
@@ -190,7 +191,7 @@ async def record_handling(
         actor_id=None,
         action="handling_feedback",
         now=now,
-        note="satisfied" if satisfied else "not satisfied",
+        data=Because(why=Why.HANDLING_SATISFIED if satisfied else Why.HANDLING_NOT_SATISFIED),
     )
     if not satisfied:
         await _reopen(session, complaint=complaint, now=now, policy=policy)
@@ -209,7 +210,7 @@ async def _reopen(
         actor_id=None,
         now=now,
         policy=policy,
-        note="handling: not satisfied",
+        data=Because(why=Why.HANDLING_NOT_SATISFIED),
     )
     # Taking it again is the response its new clock waits for; the verdict is asked anew.
     complaint.owner_id = None

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message, at, term
+from domain.event_data import Deadline, WarrantyChecked
 from domain.lifecycle import BEFORE_SITE, Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind
@@ -167,7 +168,7 @@ async def change_deadline(
     await onsite.plan(session, case=case, now=now, policy=policy)
     await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action=DEADLINE_EVENT,
-        now=now, note=deadline.isoformat(),
+        now=now, data=Deadline(onsite_due_at=deadline.isoformat()),
     )  # fmt: skip
     args = {"number": case.number, "onsite_due": at(deadline)}
     stamp = int(deadline.timestamp())
@@ -240,7 +241,7 @@ async def _warranty_decided(
     """The timeline records the check; the technician holding the case is told the result."""
     await case_rows.add_event(
         session, case=case, actor=actor, actor_id=staff.telegram_id, action=WARRANTY_EVENT,
-        now=now, note=f"{case.warranty} {end.isoformat()}",
+        now=now, data=WarrantyChecked(warranty=case.warranty, warranty_end=end.isoformat()),
     )  # fmt: skip
     technician = await _technician(session, case=case)
     if technician is not None:

@@ -78,7 +78,7 @@ async def register(
         address=request.address,
         onsite_due_at=request.onsite_due_at,
         channel=request.channel,
-        registered_by=f"staff:{staff.name}",
+        registered_by=staff.name,
     )
     case = await open_case(
         session, customer=customer, draft=draft, now=now, policy=policy, desk=desk

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.callbacks import AcceptJob, DeclineJob
 from core.messages import Button, Message
 from domain.dispatch import Candidate, Point, Ranked, auto_pick, rank
+from domain.event_data import Because, ToTechnician, Why
 from domain.geo import on_earth
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
@@ -225,7 +226,6 @@ async def assign(
             reason=reason or "reassigned",
             tell_technician=True,
         )
-    note = f"to {technician.name} (#{technician.id})" + (f": {reason}" if reason else "")
     await workflow.move(
         session,
         case=case,
@@ -233,7 +233,8 @@ async def assign(
         actor=actor,
         actor_id=by.telegram_id if by else None,
         now=now,
-        note=note,
+        note=reason,
+        data=ToTechnician(technician=technician.name, technician_id=technician.id),
     )
     assignment = Assignment(
         case_id=case.id,
@@ -316,12 +317,17 @@ async def back_to_queue(
     reason: str,
     route: DeskRoute | None,
     policy: ServicePolicy,
+    why: Why | None = None,
 ) -> None:
-    """A declined, unanswered or orphaned job: the case returns to the queue, the desk is told."""
+    """A declined, unanswered or orphaned job: the case returns to the queue, the desk is told.
+
+    `reason` is the assignment's end reason; the event keeps it as typed text unless `why`
+    names a fixed one."""
     waiting = case.status == CaseStatus.QUOTE_PENDING
     await workflow.move(
-        session, case=case, action=action, actor=actor, actor_id=actor_id, now=now, note=reason
-    )
+        session, case=case, action=action, actor=actor, actor_id=actor_id, now=now,
+        note=None if why else reason, data=Because(why=why) if why else None,
+    )  # fmt: skip
     # Told only of a timeout: a technician who declined knows, one removed from staff is gone.
     running = await end_assignment(
         session,

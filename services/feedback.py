@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message, at
 from domain.complaints import Severity, Source
+from domain.event_data import Because, Why
 from domain.lifecycle import Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import survey_clock
@@ -217,7 +218,7 @@ async def reopen_after_survey(
         actor_id=customer.telegram_id if customer else None,
         now=now,
         policy=policy,
-        note="survey: not solved",
+        data=Because(why=Why.SURVEY_NOT_SOLVED),
     )
     await notify.to_role(
         session,

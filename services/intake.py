@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.event_data import Intake
 from domain.lifecycle import Actor, CaseKind, CaseStatus
 from domain.numbers import COMPLAINT_SERIES, SERVICE_SERIES
 from domain.policy import ServicePolicy
@@ -106,10 +107,13 @@ async def open_case(
             added_by="customer",
             now=now,
         )
-    notes = [f"via {draft.channel}"] if draft.channel != "chat" else []
-    notes += [draft.registered_by] if draft.registered_by else []
-    notes += [f"repeat of case #{parent_id}"] if is_repeat else []
-    note = "; ".join(notes) or None
+    intake = Intake()
+    if draft.channel != "chat":
+        intake["channel"] = draft.channel
+    if draft.registered_by:
+        intake["registered_by"] = draft.registered_by
+    if is_repeat and parent_id is not None:
+        intake["repeat_of"] = parent_id
     await case_rows.add_event(
         session,
         case=case,
@@ -118,7 +122,7 @@ async def open_case(
         action="create",
         now=now,
         to_status=CaseStatus.NEW,
-        note=note,
+        data=intake,
     )
     await reminders.schedule_plan(
         session, case_id=case.id, plan=response_clock(now, policy, case.reopen_count)

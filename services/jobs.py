@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import Message, at
+from domain.event_data import Arrival, ToTechnician
 from domain.geo import haversine_m
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
@@ -53,7 +54,7 @@ async def accept(
         actor=Actor.TECHNICIAN,
         actor_id=technician.telegram_id,
         now=now,
-        note=technician.name,
+        data=ToTechnician(technician=technician.name, technician_id=technician.id),
     )
     case.accepted_at = now
     assignment.accepted_at = now
@@ -134,9 +135,9 @@ async def check_in(
     distance: float | None = None
     if case.latitude is not None and case.longitude is not None:
         distance = round(haversine_m(case.latitude, case.longitude, latitude, longitude), 1)
-    note = f"at {latitude:.6f},{longitude:.6f}" + (
-        f"; {distance:.0f} m from the site" if distance is not None else ""
-    )
+    arrival = Arrival(latitude=latitude, longitude=longitude)
+    if distance is not None:
+        arrival["distance_m"] = distance
     await workflow.move(
         session,
         case=case,
@@ -144,7 +145,7 @@ async def check_in(
         actor=Actor.TECHNICIAN,
         actor_id=technician.telegram_id,
         now=now,
-        note=note,
+        data=arrival,
     )
     if case.arrived_at is None:
         case.arrived_at = now

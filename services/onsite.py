@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.callbacks import LateAction, LateVisit
 from core.messages import Button, Message, at
+from domain.event_data import Because, Why
 from domain.lifecycle import Action, Actor, CaseKind, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import ReminderKind, onsite_clock
@@ -136,6 +137,6 @@ async def cancel_late(
         actor=Actor.CUSTOMER,
         actor_id=customer.telegram_id,
         now=now,
-        note="late visit",
+        data=Because(why=Why.LATE_VISIT),
     )
     case.cancelled_at = now

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.callbacks import ApproveQuote, DeclineQuote
 from core.messages import Button, Message, money
-from core.money import format_money, part_lines
+from core.money import part_lines
+from domain.event_data import Quoted
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import quote_clock
@@ -82,7 +83,7 @@ async def create_quote(
         actor=actor,
         actor_id=by.telegram_id,
         now=now,
-        note=f"total {format_money(quote.total_cents)}",
+        data=Quoted(quote_id=quote.id, total_cents=quote.total_cents),
     )
     await reminders.schedule_plan(
         session, case_id=case.id, plan=quote_clock(now, policy, quote.id)
@@ -125,7 +126,7 @@ async def decide_quote(
         actor=Actor.CUSTOMER,
         actor_id=customer.telegram_id,
         now=now,
-        note=f"quote #{quote.id}",
+        data=Quoted(quote_id=quote.id),
     )
     quote.status = "approved" if approve else "declined"
     if approve:

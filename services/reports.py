@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.callbacks import ConfirmReport, DisputeReport
 from core.messages import Button, Message, at, money, term
 from core.money import part_lines
+from domain.event_data import ReportFiled
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import confirm_clock
@@ -138,7 +139,7 @@ async def file_report(
             session, case=case, file_id=file_id, file_unique_id=unique_id,
             added_by="technician", now=now,
         )  # fmt: skip
-    note = f"report #{report.id}: {draft.root_cause}"
+    filed = ReportFiled(report_id=report.id, root_cause=draft.root_cause)
     args: dict[str, Any] = {
         "number": case.number,
         "work": draft.work_done,
@@ -151,7 +152,7 @@ async def file_report(
     if draft.fixed:
         await workflow.move(
             session, case=case, action=Action.REPORT_FIXED, actor=Actor.TECHNICIAN,
-            actor_id=technician.telegram_id, now=now, note=note,
+            actor_id=technician.telegram_id, now=now, data=filed,
         )  # fmt: skip
         case.resolved_at = now
         await reminders.schedule_plan(
@@ -188,7 +189,7 @@ async def file_report(
     else:
         await workflow.move(
             session, case=case, action=Action.REPORT_NOT_FIXED, actor=Actor.TECHNICIAN,
-            actor_id=technician.telegram_id, now=now, note=note,
+            actor_id=technician.telegram_id, now=now, data=filed,
         )  # fmt: skip
         if draft.followup_due_at is not None:
             case.onsite_due_at = draft.followup_due_at

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.settings import Settings
+from domain.event_data import Why
 from domain.lifecycle import Action, Actor
 from domain.policy import ServicePolicy
 from services.desk import DeskRoute
@@ -127,6 +128,7 @@ async def remove(
                 reason=REMOVED_REASON,
                 route=route,
                 policy=policy,
+                why=Why.NO_LONGER_ON_STAFF,
             )
     await web_store.end_web_access(session, staff_id=staff.id)
     await session.flush()

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import lifecycle
+from domain.event_data import EventData
 from domain.lifecycle import Action, Actor, CaseStatus
 from domain.policy import ServicePolicy
 from domain.reminders import moot_kinds, response_clock
@@ -27,6 +28,7 @@ async def move(
     actor_id: int | None,
     now: datetime,
     note: str | None = None,
+    data: EventData | None = None,
 ) -> CaseStatus:
     """The only way a status changes: checks the table, logs the event, cancels moot reminders."""
     source = CaseStatus(case.status)
@@ -42,6 +44,7 @@ async def move(
         from_status=source,
         to_status=target,
         note=note,
+        data=data,
     )
     logger.info(
         "case %s: %s, %s -> %s", case.number, action, source, target, extra={"case": case.number}
@@ -60,7 +63,8 @@ async def reopen(
     actor_id: int | None,
     now: datetime,
     policy: ServicePolicy,
-    note: str,
+    note: str | None = None,
+    data: EventData | None = None,
 ) -> None:
     """Back to `new` after a bad outcome: counted against first-time fix, response clock anew."""
     await move(
@@ -71,6 +75,7 @@ async def reopen(
         actor_id=actor_id,
         now=now,
         note=note,
+        data=data,
     )
     case.reopen_count += 1
     case.first_time_fix = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -16,7 +17,11 @@ from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
 from storage.db import create_session_factory
 
-TOKEN = "123456:TEST"
+# This test process's bot. On PostgreSQL the leadership lock is named after the bot's id
+# (aftersales.leader.lock_name) and the server is shared: with one id for all, a test's bot
+# stood by until the other xdist worker's bot (or another checkout's run) let go of the lock.
+BOT_ID = 1_000_000 + os.getpid()
+TOKEN = f"{BOT_ID}:TEST"
 
 
 class Harness:
@@ -37,7 +42,7 @@ class Harness:
     def settings(self) -> Settings:
         """Settings pointing the bot at the local server."""
         values: dict[str, Any] = {
-            "bot_token": TOKEN,
+            "bot_token": self.server.token,
             "telegram_base_url": self.server.base_url,
             "database_url": "sqlite+aiosqlite:///unused.db",
             "timezone": "Asia/Shanghai",

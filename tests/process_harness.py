@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sandbox.botapi import BotApiServer
 from sandbox.users import SandboxUser
 from storage.models import InboxUpdate
+from tests.harness import TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "123456:TEST"
 
 
 def free_port() -> int:
@@ -171,29 +172,71 @@ class BotProcess:
         return code
 
 
+class _Watch:
+    """One poll of the inbox for every update some driver waits on.
+
+    Fifty customers each polling for their own update made a thousand queries a second, and
+    on two cores the test process's polling took the CPU the bots under test needed.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.waiting: dict[int, list[asyncio.Future[None]]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    async def wait(self, update_id: int, timeout: float) -> None:  # noqa: ASYNC109
+        """Waits until the update is processed and its answers sent."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(update_id, []).append(future)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._poll())
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise AssertionError(f"update {update_id} not processed within {timeout}s") from None
+        finally:
+            waiters = self.waiting.get(update_id, [])
+            if future in waiters:
+                waiters.remove(future)
+                if not waiters:
+                    del self.waiting[update_id]
+
+    async def _poll(self) -> None:
+        """Every 50 ms, one query for all awaited updates, until none is awaited."""
+        while self.waiting:
+            async with self.sessions() as session:
+                # Processed, and its answers sent (they go out after the commit).
+                done = set(
+                    await session.scalars(
+                        select(InboxUpdate.update_id).where(
+                            InboxUpdate.update_id.in_(list(self.waiting)),
+                            InboxUpdate.processed_at.is_not(None),
+                            InboxUpdate.replies.is_(None),
+                        )
+                    )
+                )
+            for update_id in done:
+                for future in self.waiting.pop(update_id, []):
+                    if not future.done():
+                        future.set_result(None)
+            await asyncio.sleep(0.05)
+
+
+_watches: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], _Watch] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def processed(
     sessions: async_sessionmaker[AsyncSession],
     update_id: int,
     timeout: float = 30.0,  # noqa: ASYNC109
 ) -> None:
     """Waits until the update is stored and processed by whichever bot is active."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        async with sessions() as session:
-            # Processed, and its answers sent (they go out after the commit).
-            done = await session.scalar(
-                select(InboxUpdate.id).where(
-                    InboxUpdate.update_id == update_id,
-                    InboxUpdate.processed_at.is_not(None),
-                    InboxUpdate.replies.is_(None),
-                )
-            )
-        if done is not None:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"update {update_id} not processed within {timeout}s")
-        await asyncio.sleep(0.05)
+    watch = _watches.get(sessions)
+    if watch is None:
+        watch = _watches[sessions] = _Watch(sessions)
+    await watch.wait(update_id, timeout)
 
 
 Step = Callable[[SandboxUser], int]

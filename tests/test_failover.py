@@ -28,6 +28,7 @@ from storage.models import Base, Case, CaseEvent, Customer, InboxUpdate, OutboxM
 from storage.repos import outbox
 from tests.conftest import PG_URL, USE_PG
 from tests.factories import make_product
+from tests.harness import BOT_ID, TOKEN
 from tests.process_harness import (
     BotProcess,
     Step,
@@ -84,7 +85,7 @@ async def database(schema: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def server() -> AsyncIterator[BotApiServer]:
     """The local Bot API server, on real time (the bots run on the system clock)."""
-    api = BotApiServer()
+    api = BotApiServer(token=TOKEN, bot_id=BOT_ID)
     await api.start()
     yield api
     await api.stop()

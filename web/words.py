@@ -1,8 +1,10 @@
-"""Stored notes in words: assignment end reasons, survey answers, a survey complaint's origin.
+"""Stored codes and notes in words: assignment end reasons, survey answers, a survey
+complaint's origin, and the notes of timeline rows written before events carried data.
 
-Services store a few facts as short English notes and codes (`to Tech An (#2)`,
-`report #1: supplier`, `closed`, `overall=4`); staff read them here in their own language.
-What a person typed (a reason, a dispute, a note) is shown as typed.
+Assignments end with a code (`closed`, `timeout`) or a typed reason; timeline rows written
+before `CaseEvent.data` hold short English notes (`to Tech An (#2)`, `report #1: supplier`);
+staff read them here in their own language. New events are worded from their data
+(`web.event_words`). What a person typed (a reason, a dispute, a note) is shown as typed.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def note(t: Say, has: Has, text: str | None) -> str | None:
 
 
 def known(t: Say, has: Has, text: str) -> str | None:
-    """A note the services write, in words; None for anything else (typed text)."""
+    """An end reason or an old row's note the services wrote, in words; None for anything
+    else (typed text)."""
     if text in FIXED:
         return t(FIXED[text])
     if has(f"complaint.cause.{text}"):

@@ -7,6 +7,7 @@ import logging
 
 from core.callbacks import AcceptJob, DeclineJob, StartReport
 from core.messages import Button, Message
+from domain.event_data import Quoted, Why
 from domain.lifecycle import Action, Actor, CaseStatus
 from scheduler.registry import JobContext, handles
 from services import closing, notify, quotes
@@ -89,6 +90,7 @@ async def accept_timeout(context: JobContext, reminder: Reminder) -> None:
         reason="timeout",
         route=desk_route(context),
         policy=context.policy,
+        why=Why.TIMEOUT,
     )
 
 
@@ -142,7 +144,7 @@ async def quote_flag(context: JobContext, reminder: Reminder) -> None:
         return
     await case_rows.add_event(
         context.session, case=case, actor=Actor.SYSTEM, actor_id=None, action="flag",
-        now=context.now, note=f"quote #{quote.id} undecided",
+        now=context.now, data=Quoted(quote_id=quote.id, why=Why.QUOTE_UNDECIDED),
     )  # fmt: skip
     hours = int(context.policy.quote_flag.total_seconds() // 3600)
     await to_desk(

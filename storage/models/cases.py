@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -135,6 +137,9 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    # What the event records as data (domain.event_data), rendered in the reader's language;
+    # the note keeps only what a person typed. NULL on rows written before it existed.
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Assignment(Base):

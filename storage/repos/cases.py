@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, Sequence, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.event_data import EventData
 from domain.lifecycle import OPEN_STATUSES, Actor, CaseKind, CaseStatus
 from domain.numbers import COMPLAINT_SERIES, SERVICE_SERIES, format_case_number
 from domain.sla import EarlierCase
@@ -133,8 +134,9 @@ async def add_event(
     from_status: str | None = None,
     to_status: str | None = None,
     note: str | None = None,
+    data: EventData | None = None,
 ) -> CaseEvent:
-    """Appends one line to a case's audit trail."""
+    """Appends one line to a case's audit trail: the facts as data, typed text as the note."""
     event = CaseEvent(
         case_id=case.id,
         at=now,
@@ -144,6 +146,8 @@ async def add_event(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        # Never NULL on a new row: NULL marks rows written before, read from their note.
+        data=dict(data or {}),
     )
     await add_row(session, event)
     # Subscribers hear of the change in the same transaction (storage.repos.webhooks).

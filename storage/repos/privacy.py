@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.event_data import PERSONAL_KEYS, PERSONAL_NOTE_ACTIONS
 from storage.models import (
     Case,
     CaseEvent,
@@ -134,6 +135,7 @@ async def erase_case_details(
             .where(CaseEvent.case_id.in_(case_ids), CaseEvent.actor == "customer")
             .values(actor_id=None, note=None)
         )
+        await _erase_event_places(session, case_ids=case_ids)
         await session.execute(
             update(ServiceReport)
             .where(ServiceReport.case_id.in_(case_ids))
@@ -152,6 +154,23 @@ async def erase_case_details(
         update(SurveyAnswer).where(SurveyAnswer.survey_id.in_(survey_ids)).values(value_text=None)
     )
     return photos
+
+
+async def _erase_event_places(session: AsyncSession, *, case_ids: list[int]) -> None:
+    """Drops where the person's site is from the cases' events (a check-in's coordinates);
+    what is not personal (the distance from the site, the report's id) stays."""
+    await session.execute(
+        update(CaseEvent)
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.action.in_(PERSONAL_NOTE_ACTIONS))
+        .values(note=None)
+    )
+    events = await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.data.is_not(None))
+    )
+    for event in events:
+        data = event.data or {}
+        if PERSONAL_KEYS & data.keys():
+            event.data = {k: v for k, v in data.items() if k not in PERSONAL_KEYS}
 
 
 async def erase_messages(session: AsyncSession, *, telegram_id: int, case_ids: list[int]) -> int:

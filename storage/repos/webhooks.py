@@ -129,6 +129,7 @@ def case_data(case: Case, event: CaseEvent | None = None) -> dict[str, Any]:
             from_status=event.from_status,
             to_status=event.to_status,
             note=event.note,
+            data=event.data,
             at=event.at.isoformat(),
         )
     return data

@@ -61,10 +61,10 @@ async def test_a_forged_check_in_location_is_refused(harness: Harness) -> None:
     assert any("Checked in" in text for text in tech.texts()[-3:])
     case = await only_case(harness)
     async with harness.session() as session:
-        note = await session.scalar(
-            select(CaseEvent.note).where(
+        data = await session.scalar(
+            select(CaseEvent.data).where(
                 CaseEvent.case_id == case.id, CaseEvent.action == "check_in"
             )
         )
-    assert case.status == "on_site" and note is not None
-    assert note.startswith("at 31.230400,121.473700")
+    assert case.status == "on_site" and data is not None
+    assert (data["latitude"], data["longitude"]) == (31.2304, 121.4737)

@@ -27,6 +27,7 @@ from storage.db import create_engine, create_session_factory
 from storage.models import Base, Case, CaseEvent, Customer, InboxUpdate
 from tests.conftest import PG_URL, USE_PG
 from tests.factories import make_customer, make_product
+from tests.harness import BOT_ID, TOKEN
 from tests.process_harness import BotProcess, Step, bot_environment, drive, press
 from tests.process_harness import text as say
 
@@ -80,7 +81,7 @@ async def database(target: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]
 @pytest.fixture
 async def server() -> AsyncIterator[BotApiServer]:
     """The local Bot API server, on real time (the bot process runs on the system clock)."""
-    api = BotApiServer()
+    api = BotApiServer(token=TOKEN, bot_id=BOT_ID)
     await api.start()
     yield api
     await api.stop()

@@ -85,9 +85,13 @@ async def press(page: Any, pane: str, label: str) -> None:
 
 
 async def bot_says(page: Any, pane: str, text: str) -> None:
-    """Waits until the newest bot message of a pane contains text."""
+    """Waits until the newest bot message of a pane contains text.
+
+    Up to 15 s, not Playwright's 5: a message comes through the sweep, the outbox and the
+    sandbox's paced delivery, which a busy 2-core machine (CI runs two workers) can slow.
+    """
     last = page.get_by_test_id(f"pane-{pane}").locator(".msg.bot").last
-    await expect(last).to_contain_text(text)
+    await expect(last).to_contain_text(text, timeout=15_000)
 
 
 async def report_fault(page: Any) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
-from tests.harness import Harness
+from tests.harness import BOT_ID, TOKEN, Harness
 
 MakeHarness = Callable[..., Awaitable[Harness]]
 
@@ -22,7 +22,7 @@ async def make_harness(engine: AsyncEngine, clock: ManualClock) -> AsyncIterator
 
     async def make(server: BotApiServer | None = None, **overrides: Any) -> Harness:
         if server is None:
-            server = BotApiServer(now=lambda: clock.now().timestamp())
+            server = BotApiServer(token=TOKEN, bot_id=BOT_ID, now=lambda: clock.now().timestamp())
         await server.start()
         harness = Harness(server, engine, clock, **overrides)
         started.append((harness, server))

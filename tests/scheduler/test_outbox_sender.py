@@ -13,7 +13,7 @@ from sandbox.botapi import BotApiServer
 from sandbox.models import RetryAfter, ServerError, Timeout
 from storage.models import OutboxMessage
 from storage.repos import outbox
-from tests.harness import Harness
+from tests.harness import BOT_ID, TOKEN, Harness
 from tests.scheduler.conftest import MakeHarness
 from tests.scheduler.steps import ADMIN, staff
 
@@ -197,7 +197,8 @@ async def test_sending_resumes_after_a_restart(harness: Harness) -> None:
 
 
 async def test_pacing_keeps_telegrams_limits_without_any_429(make_harness: MakeHarness) -> None:
-    server = BotApiServer(enforce_limits=True)  # real time: the sandbox counts like Telegram
+    # Real time: the sandbox counts like Telegram.
+    server = BotApiServer(token=TOKEN, bot_id=BOT_ID, enforce_limits=True)
     harness = await make_harness(server, outbox_chat_interval_seconds=1.0)
     await queue(harness, USER, 1, 2, 3)
     await queue(harness, -100, 4, 5)

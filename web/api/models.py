@@ -8,7 +8,7 @@ and capped, moments carry a time zone and lie in a sane range.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -158,7 +158,12 @@ class EventOut(Out):
     action: str
     from_status: str | None
     to_status: str | None
-    note: str | None
+    note: str | None = Field(description="what a person typed (a reason, a note), if anything")
+    data: dict[str, Any] | None = Field(
+        description="what the event records, by kind: e.g. {technician, technician_id} for "
+        "assign, {latitude, longitude, distance_m} for check_in, {report_id, root_cause}, "
+        "{quote_id, total_cents}, {why}; null on events recorded before it existed"
+    )
 
 
 class CaseDetail(CaseOut):

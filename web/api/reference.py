@@ -29,7 +29,8 @@ def type_of(schema: dict[str, Any]) -> str:
     if kind == "array":
         return type_of(schema.get("items", {})) + "[]"
     if kind == "object" and "additionalProperties" in schema:
-        return "map of " + type_of(schema["additionalProperties"] or {})
+        values = schema["additionalProperties"]  # `true`: any JSON value (an event's data)
+        return "map of " + type_of(values if isinstance(values, dict) else {})
     return f"{kind} ({schema['format']})" if "format" in schema else kind
 
 

@@ -1,10 +1,10 @@
 """The case page's timeline: every event as a label, who did it and what they wrote, in the
-viewer's language (the notes services store for the record are English or data: shown only when
-a person typed them, otherwise turned into catalog text or left out)."""
+viewer's language. An event's facts are data (`CaseEvent.data`, worded by `web.event_words`);
+its note is what a person typed. Rows written before events carried data are read from their
+note as before."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,26 +15,12 @@ from domain.lifecycle import Actor
 from services.desk_actions import DEADLINE_EVENT, WARRANTY_EVENT
 from storage.models import CaseEvent
 from storage.repos import timeline as names
-from web import words
+from web import event_words, words
 
 Translate = Callable[..., str]
 
-# Actions whose note is what a person typed (a reason, a note, a message).
+# Rows written before events carried data: actions whose note is what a person typed.
 TYPED_NOTES = frozenset({"note", "message", "decline", "unassign", "cancel", "reopen", "close"})
-# Fixed notes some services write for the record, and their catalog text.
-FIXED_NOTES = {
-    "confirmed by the customer": "caseact.why.confirmed",
-    "signed by the customer on site": "caseact.why.signed",
-    "no answer from the customer": "caseact.why.autoclosed",
-    "late visit": "caseact.why.late_visit",
-    "survey: not solved": "caseact.why.survey_not_solved",
-    "satisfied": "caseact.why.handling_satisfied",
-    "not satisfied": "caseact.why.handling_not_satisfied",
-    "handling: not satisfied": "caseact.why.handling_not_satisfied",
-    "no longer on staff": "caseact.why.no_longer_on_staff",
-}
-_ASSIGNED = re.compile(r"^to (?P<name>.+?) \(#\d+\)(?:: (?P<reason>.*))?$", re.S)
-_DISPUTED = "disputed: "
 
 
 @dataclass(frozen=True)
@@ -64,7 +50,19 @@ def _detail(
     has: Callable[[str], bool],
     when: Callable[[datetime | None], str],
 ) -> str:
-    """What the event's note says, in the viewer's language, or nothing."""
+    """What the event records, in the viewer's language, and what a person typed, or nothing."""
+    if event.data is not None:
+        return event_words.detail(t, has, event.action, event.data, event.note)
+    return _before_data(event, t, has, when)
+
+
+def _before_data(
+    event: CaseEvent,
+    t: Translate,
+    has: Callable[[str], bool],
+    when: Callable[[datetime | None], str],
+) -> str:
+    """A row written before events carried data: its note, read as the services wrote it."""
     note = event.note
     if not note:
         return ""
@@ -82,21 +80,12 @@ def _detail(
         except ValueError:
             return ""
         return t("caseact.event.warranty", warranty=t(f"warranty_staff.{code}"), end=day)
-    if note in FIXED_NOTES:
-        return t(FIXED_NOTES[note])
-    if note.startswith(_DISPUTED):
-        return t("caseact.why.disputed", text=note.removeprefix(_DISPUTED))
-    if event.action in ("assign", "reassign"):
-        found = _ASSIGNED.match(note)
-        if found is None:
-            return ""
-        line = t("caseact.event.to_technician", name=found["name"])
-        return f"{line} · {found['reason']}" if found["reason"] else line
-    if event.action in TYPED_NOTES:
-        return note
-    # What the services record in English (how the request came in, the root cause, the
-    # quote's total, how far from the site the technician checked in), in words.
-    return words.known(t, has, note) or ""
+    # The services' English notes (fixed reasons, the technician assigned, how the request
+    # came in, the root cause, the quote's total, where the technician checked in), in words.
+    known = words.known(t, has, note)
+    if known is not None:
+        return known
+    return note if event.action in TYPED_NOTES else ""
 
 
 async def entries(

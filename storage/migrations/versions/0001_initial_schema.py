@@ -429,6 +429,9 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(length=20), nullable=True),
         sa.Column("to_status", sa.String(length=20), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        # --- written by hand (event data): what the event records as a typed shape per kind
+        # (domain.event_data); NULL on rows written before, which keep only their note ---
+        sa.Column("data", sa.JSON(none_as_null=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_events_case_id_cases")
         ),

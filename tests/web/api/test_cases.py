@@ -49,7 +49,8 @@ async def test_a_phone_request_is_registered_announced_assigned_and_noted(
     case = body["case"]
     assert case["number"].startswith("SR-") and case["status"] == "new"
     assert (case["channel"], case["warranty"]) == ("phone", "in_warranty")
-    assert notes(case) == ["via phone; api:erp"]
+    assert notes(case) == [""]
+    assert case["timeline"][0]["data"] == {"channel": "phone", "registered_by": "api:erp"}
     await harness.settle()
     assert any(case["number"] in text for text in harness.user(7001).texts())
 
@@ -61,7 +62,10 @@ async def test_a_phone_request_is_registered_announced_assigned_and_noted(
     assert status == 200, body
     assert body["case"]["status"] == "assigned"
     assert body["case"]["technician_id"] == technician.id
-    assert "api:erp: nearest" in notes(body["case"])[-1]
+    assert notes(body["case"])[-1] == "api:erp: nearest"
+    assert body["case"]["timeline"][-1]["data"] == {
+        "technician": "Tech Zhao", "technician_id": technician.id,
+    }  # fmt: skip
     assert body["case"]["responded_at"] is not None
     await harness.settle()
     assert any(case["number"] in text for text in harness.user(7002).texts())

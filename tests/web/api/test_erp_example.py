@@ -63,3 +63,4 @@ async def test_the_erp_example_registers_a_case_hears_the_webhooks_and_reads_the
     assert f"webhook case.created {case['number']} new" in out
     assert f"webhook case.assigned {case['number']} assigned" in out
     assert "api:erp: Customer prefers mornings." in out
+    assert '"technician": "Tech Zhou"' in out  # the assignment's data, as the ERP reads it
