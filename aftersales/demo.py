@@ -49,11 +49,11 @@ CUSTOMER = DemoPerson(
 NEWCOMER = DemoPerson("newcomer", 700002, "Li Na", "+8613700137002")
 TECHNICIAN = DemoPerson(
     "technician", 700101, "Zhang Lei", "+8613900139001", ("technician",),
-    regions=("Pudong", "Minhang"), skills=("air_conditioner", "refrigeration"),
+    regions=("Pudong", "Minhang"), skills=("air conditioner", "refrigeration"),
 )  # fmt: skip
 TECHNICIAN_NORTH = DemoPerson(
     "technician_north", 700102, "Liu Yang", "+8613900139002", ("technician",),
-    regions=("Haidian", "Chaoyang"), skills=("air_conditioner",),
+    regions=("Haidian", "Chaoyang"), skills=("air conditioner",),
 )  # fmt: skip
 DISPATCHER = DemoPerson("dispatcher", 700201, "Chen Jing", "+8613900139003", ("dispatcher",))
 SUPERVISOR = DemoPerson(
@@ -74,7 +74,7 @@ def demo_products(today: date) -> list[dict[str, Any]]:
         {
             "serial": IN_WARRANTY_SERIAL,
             "model": "CoolPro 3500 split air conditioner",
-            "category": "air_conditioner",
+            "category": "air conditioner",
             "owner_phone": CUSTOMER.phone,
             "owner_company": CUSTOMER.company,
             "purchase_date": today - timedelta(days=200),
@@ -94,7 +94,7 @@ def demo_products(today: date) -> list[dict[str, Any]]:
         {
             "serial": SPARE_SERIAL,
             "model": "CoolPro 5000 ducted air conditioner",
-            "category": "air_conditioner",
+            "category": "air conditioner",
             "owner_phone": None,
             "owner_company": None,
             "purchase_date": today - timedelta(days=20),
