@@ -97,7 +97,7 @@ async def test_script_in_chinese(engine: AsyncEngine, tmp_path: Path) -> None:
     )
     transcript = out.getvalue()
     assert code == 0, transcript
-    assert "服务单号 SR-" in transcript
+    assert "工单号 SR-" in transcript
     # The framing speaks Chinese too, not only the bot.
     assert transcript.startswith("aftersales 沙盒 — 自动演示，未连接 Telegram\n")
     assert "=== 报修 ===" in transcript and "=== 满意度调查 ===" in transcript

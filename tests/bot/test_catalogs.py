@@ -34,3 +34,9 @@ def test_every_literal_key_used_in_code_exists() -> None:
             used.update(pattern.findall(path.read_text(encoding="utf-8")))
     known = set(catalog("en"))
     assert sorted(k for k in used if k not in known) == []
+
+
+def test_chinese_names_a_case_one_way() -> None:
+    """A case is 工单 everywhere: the navigation said 工单 while pages and chat said 服务单."""
+    mixed = sorted(k for k, v in catalog("zh_CN").items() if "服务单" in v)
+    assert not mixed, mixed

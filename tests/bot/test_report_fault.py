@@ -69,7 +69,7 @@ async def test_report_in_chinese_with_photos_and_a_shared_location(harness: Harn
     answer = await press(harness, user, "小时内")
     assert "照片：2" in answer and "已分享的位置" in answer
     answer = await press(harness, user, "确认提交")
-    assert "服务单号 SR-20261123-0001" in answer and "在保修期内" in answer
+    assert "工单号 SR-20261123-0001" in answer and "在保修期内" in answer
     [case] = await _cases(harness)
     assert case.description == "空调不制冷"
     assert (case.latitude, case.longitude) == (31.2304, 121.4737)

@@ -194,7 +194,7 @@ async def test_case_page_and_its_actions_in_chinese(harness: Harness, client: Cl
     )
     assert notice == "到场时限已修改；已通知客户。"
     page = await (await client.get(f"/cases/{case.id}")).text()
-    for text in ("给客户留言", "内部备注", "到场时限", "取消服务单"):
+    for text in ("给客户留言", "内部备注", "到场时限", "取消工单"):
         assert text in page, text
     line = timeline(page)
     assert "服务请求已登记 → 新登记 · Wang Wei" in line

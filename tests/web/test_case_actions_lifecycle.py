@@ -243,7 +243,7 @@ async def test_closed_case_page_in_chinese_has_no_raw_codes(
     _, notice = await act(
         harness, client, case.id, "reopen", csrf=csrf, reason="客户来电：问题复发"
     )
-    assert notice == "服务单已重新打开并回到待派队列，响应时限重新计算。"
+    assert notice == "工单已重新打开并回到待派队列，响应时限重新计算。"
     page = await (await client.get(f"/cases/{case.id}")).text()
     answers = page.split('id="survey-answers">')[1].split("</ul>")[0]
     assert "总体而言" in answers and "是" in answers and "否" in answers
@@ -254,4 +254,4 @@ async def test_closed_case_page_in_chinese_has_no_raw_codes(
         assert raw not in line, raw
     assert "客户已确认" in line and "派给 Tech An" in line
     assert "已重新打开 → 新登记 · Desk Zhou 客户来电：问题复发" in line
-    assert "服务单已关闭" in page  # the assignment's end, from the catalog
+    assert "工单已关闭" in page  # the assignment's end, from the catalog
