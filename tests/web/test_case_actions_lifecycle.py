@@ -114,6 +114,7 @@ async def test_close_a_resolved_case_then_reopen_it_for_a_new_round(
     assert stored.response_due_at == harness.clock.now() + timedelta(hours=24)
     assert stored.first_time_fix is False
     page = await (await client.get(f"/cases/{case.id}")).text()
+    assert "<dt>Labour</dt><dd>1.5 h</dd>" in page  # the hours typed, not only their cost
     line = timeline(page)
     assert "Closed → Closed · Desk Zhou Confirmed by phone" in line
     assert "Reopened → New · Sup Wu Noise came back on Friday" in line
