@@ -60,7 +60,9 @@ async def _filed(harness: Harness) -> tuple[SandboxUser, SandboxUser, int]:
     await file_report(harness, tech, parts=("Start relay, 2, 35.50",))
     [url] = [b.web_app for row in tech.last().buttons() for b in row if b.web_app]
     assert url is not None and "/sign/" in url
-    assert "sign it on your phone" in (tech.last().text or "")
+    assert "sign the report for SR-20261123-0001 on your phone" in (tech.last().text or "")
+    # Said once: the filed notice before it, the hand-over after, not "filed" twice.
+    assert sum("filed" in text for text in tech.texts()[-2:]) == 1
     found = re.search(r"/sign/(\d+)$", url)
     assert found is not None
     return customer, tech, int(found.group(1))
