@@ -208,3 +208,26 @@ async def test_major_quality_problem_goes_to_the_quality_chat(harness: Harness) 
         case = await session.scalar(select(Case))
     assert row is not None and row.payload["key"] == "desk.major_quality"
     assert case is not None and case.root_cause == "supplier"
+
+
+async def test_a_note_on_the_job_joins_the_timeline_and_never_reaches_the_customer(
+    harness: Harness,
+) -> None:
+    desk, tech, _ = await staff_team(harness)
+    customer = await customer_with_case(harness)
+    await assign_to(harness, desk, "Tech An")
+    await press(harness, tech, "Accept")
+    await say(harness, tech, "/jobs")
+    assert "Type your note for SR-20261123-0001" in await press(harness, tech, "Add note")
+    assert "Note added to SR-20261123-0001" in await say(harness, tech, "Gate code 4711, dog")
+    assert "note" in await timeline(harness, (await only_case(harness)).id)
+    assert not [t for t in customer.texts() if "Gate code" in t]
+    # Once the job is no longer theirs, a typed note is refused, not stored on someone's case.
+    await say(harness, tech, "/jobs")
+    await press(harness, tech, "Add note")
+    admin = harness.user(9000, "Boss")
+    await say(harness, admin, "/staff")
+    await press(harness, admin, "Remove Tech An")
+    await press(harness, admin, "Remove from staff")
+    await say(harness, tech, "Second note")
+    assert (await timeline(harness, (await only_case(harness)).id)).count("note") == 1
