@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.files import FileStore
 from sandbox.formatting import check_markup, check_text, render
-from sandbox.models import ApiError, SentMessage, bad_request
+from sandbox.models import ApiError, SentMessage, StoredFile, bad_request
 from sandbox.params import Upload, opt_float, opt_int, opt_json, opt_str, req_str
 
 logger = logging.getLogger(__name__)
@@ -203,29 +203,29 @@ class ChatStore:
 
     def send_document(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
         """sendDocument."""
-        chat_id, markup = self._start(params)
-        probe = self._probe(chat_id, "document", params, caption=True)
-        stored, _ = self.files.resolve(params.get("document"), "document", uploads, "document")
-        assert stored is not None
-        msg = self._new(chat_id, "document", params)
-        self._copy_text(msg, probe)
-        msg.reply_markup = markup
-        msg.content = self._document_content("document", stored)
+        msg, stored = self._send_file("document", params, uploads)
         msg.document_file_id = stored.file_id
         return self.api_message(msg)
 
     def send_voice(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
         """sendVoice (upload or file_id)."""
-        chat_id, markup = self._start(params)
-        probe = self._probe(chat_id, "voice", params, caption=True)
-        stored, _ = self.files.resolve(params.get("voice"), "voice", uploads, "voice")
-        assert stored is not None
-        msg = self._new(chat_id, "voice", params)
-        self._copy_text(msg, probe)
-        msg.reply_markup = markup
-        msg.content = self._document_content("voice", stored)
+        msg, stored = self._send_file("voice", params, uploads)
         msg.voice_file_id = stored.file_id
         return self.api_message(msg)
+
+    def _send_file(
+        self, kind: str, params: dict[str, Any], uploads: dict[str, Upload]
+    ) -> tuple[SentMessage, StoredFile]:
+        """A captioned message carrying one file (a document or a voice note)."""
+        chat_id, markup = self._start(params)
+        probe = self._probe(chat_id, kind, params, caption=True)
+        stored, _ = self.files.resolve(params.get(kind), kind, uploads, kind)
+        assert stored is not None
+        msg = self._new(chat_id, kind, params)
+        self._copy_text(msg, probe)
+        msg.reply_markup = markup
+        msg.content = self._document_content(kind, stored)
+        return msg, stored
 
     def send_location(self, params: dict[str, Any], uploads: dict[str, Upload]) -> Any:
         """sendLocation."""

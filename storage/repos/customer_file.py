@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Case, CustomerChange, Product, Staff, Survey, SurveyAnswer
@@ -44,27 +44,25 @@ async def cases_of_customer(
     session: AsyncSession, *, customer_id: int, technician_id: int | None = None
 ) -> list[FileCase]:
     """Every case of a customer, newest first (only one technician's, when given)."""
-    statement = (
-        select(Case, Product.id, Product.serial, Staff.name)
-        .outerjoin(Product, Product.id == Case.product_id)
-        .outerjoin(Staff, Staff.id == Case.technician_id)
-        .where(Case.customer_id == customer_id)
-        .order_by(Case.created_at.desc(), Case.id.desc())
-    )
-    if technician_id is not None:
-        statement = statement.where(Case.technician_id == technician_id)
-    return [FileCase(*row) for row in await session.execute(statement)]
+    return await _file_cases(session, Case.customer_id == customer_id, technician_id)
 
 
 async def cases_of_product(
     session: AsyncSession, *, product_id: int, technician_id: int | None = None
 ) -> list[FileCase]:
     """Every case on a product, newest first (only one technician's, when given)."""
+    return await _file_cases(session, Case.product_id == product_id, technician_id)
+
+
+async def _file_cases(
+    session: AsyncSession, whose: ColumnElement[bool], technician_id: int | None
+) -> list[FileCase]:
+    """The cases matching `whose`, with product serial and technician name, newest first."""
     statement = (
         select(Case, Product.id, Product.serial, Staff.name)
-        .join(Product, Product.id == Case.product_id)
+        .outerjoin(Product, Product.id == Case.product_id)
         .outerjoin(Staff, Staff.id == Case.technician_id)
-        .where(Case.product_id == product_id)
+        .where(whose)
         .order_by(Case.created_at.desc(), Case.id.desc())
     )
     if technician_id is not None:
