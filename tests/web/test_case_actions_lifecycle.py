@@ -155,6 +155,7 @@ async def test_verified_out_of_warranty_means_a_quote_before_work(
     csrf = await log_in(harness, client, DISPATCHER)
     page = await (await client.get(f"/cases/{case.id}")).text()
     assert 'id="form-warranty"' in page
+    assert "out of warranty (the customer approves a quote before work)" in page  # staff words
 
     # The date says "in warranty" on the day of the report: refused, nothing saved.
     _, notice = await act(
