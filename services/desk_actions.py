@@ -17,11 +17,10 @@ from domain.sla import DeadlinePolicy
 from domain.warranty import Warranty, warranty_status
 from services import notify, onsite, workflow
 from services.desk import DeskRoute
-from services.dispatch import announce_new_case, end_assignment
+from services.dispatch import announce_new_case, end_assignment, withdraw_pending_quotes
 from storage.models import Case, Product, Staff
 from storage.repos import cases as case_rows
 from storage.repos import people, reminders
-from storage.repos import quotes as quote_rows
 from storage.repos import surveys as survey_rows
 
 logger = logging.getLogger(__name__)
@@ -85,8 +84,7 @@ async def cancel(
         now=now, note=reason,
     )  # fmt: skip
     case.cancelled_at = now
-    for quote in await quote_rows.quotes_in_status(session, case_id=case.id, status="pending"):
-        quote.status, quote.decided_at = "withdrawn", now  # nothing left to approve
+    await withdraw_pending_quotes(session, case=case, now=now)  # nothing left to approve
     await end_assignment(
         session, case=case, now=now, reason="desk_cancelled", tell_technician=False
     )

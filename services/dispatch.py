@@ -17,7 +17,7 @@ from domain.policy import ServicePolicy
 from domain.reminders import accept_window
 from services import notify, onsite, workflow
 from services.desk import DeskRoute, assign_button, case_card, shown_reason, to_desk
-from storage.models import Assignment, Case, Staff
+from storage.models import Assignment, Case, Quote, Staff
 from storage.repos import assignments, certifications, people, reminders, webhooks
 from storage.repos import cases as case_rows
 from storage.repos import quotes as quote_rows
@@ -285,14 +285,22 @@ async def unassign(
         await _withdraw_quote(session, case=case, now=now, policy=policy)
 
 
+async def withdraw_pending_quotes(
+    session: AsyncSession, *, case: Case, now: datetime
+) -> list[Quote]:
+    """Marks the case's quotes still awaiting the customer withdrawn; returns them."""
+    pending = await quote_rows.quotes_in_status(session, case_id=case.id, status="pending")
+    for quote in pending:
+        quote.status, quote.decided_at = "withdrawn", now
+    return pending
+
+
 async def _withdraw_quote(
     session: AsyncSession, *, case: Case, now: datetime, policy: ServicePolicy
 ) -> None:
     """The technician who quoted is gone: their quote is withdrawn (the next technician quotes
     anew), the customer is told, and the paused on-site clock runs again with its pings."""
-    for quote in await quote_rows.quotes_in_status(session, case_id=case.id, status="pending"):
-        quote.status = "withdrawn"
-        quote.decided_at = now
+    for quote in await withdraw_pending_quotes(session, case=case, now=now):
         await notify.to_customer(
             session,
             case=case,
