@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from domain.parsing import parse_id
+
 COOKIE = "aftersales_session"
 LANG_COOKIE = "aftersales_lang"
 DESK_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
@@ -67,3 +69,11 @@ def check_csrf(found: Viewer, submitted: object) -> None:
         submitted.encode(), found.csrf_token.encode()
     ):
         raise Refused("web.refused.csrf")
+
+
+def path_id(request: web.Request, name: str) -> int:
+    """An id from the URL; one no row can have (too big, not ASCII digits) is a 404."""
+    found = parse_id(request.match_info[name])
+    if found is None:
+        raise web.HTTPNotFound()
+    return found

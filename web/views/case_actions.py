@@ -15,7 +15,7 @@ from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.lifecycle import Actor, CaseStatus, IllegalTransition
-from domain.parsing import parse_day, parse_id
+from domain.parsing import parse_day
 from domain.sla import parse_local_datetime
 from domain.validation import InputError, clean_text
 from domain.warranty import Warranty
@@ -26,7 +26,7 @@ from storage.models import Case, Customer, Product, Staff
 from storage.repos import cases as case_rows
 from storage.repos import products
 from storage.repos.dashboard import CaseFile
-from web.access import Refused, Viewer, check_csrf, viewer
+from web.access import Refused, Viewer, check_csrf, path_id, viewer
 from web.deps import deps_key
 
 logger = logging.getLogger(__name__)
@@ -110,9 +110,7 @@ async def _act(request: web.Request, work: Work, *, illegal: str) -> web.Respons
     if not found.desk:
         raise Refused("web.refused.role")
     deps = request.app[deps_key]
-    case_id = parse_id(request.match_info["case_id"])
-    if case_id is None:
-        raise web.HTTPNotFound()
+    case_id = path_id(request, "case_id")
     try:
         async with deps.sessions() as session, session.begin():
             case = await case_rows.lock_case(session, case_id=case_id)

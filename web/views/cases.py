@@ -21,21 +21,13 @@ from storage.repos import case_messages
 from storage.repos import cases as case_rows
 from storage.repos import dashboard as web_store
 from web import words
-from web.access import Refused, Viewer, check_csrf, viewer
+from web.access import Refused, Viewer, check_csrf, path_id, viewer
 from web.badges import badges
 from web.deps import deps_key, http_key, texts_key
 from web.render import language, render
 from web.views import case_actions, case_timeline
 
 logger = logging.getLogger(__name__)
-
-
-def _path_id(request: web.Request, name: str) -> int:
-    """An id from the URL; one no row can have (too big, not ASCII digits) is a 404."""
-    found = parse_id(request.match_info[name])
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
 
 
 def _may_see(found: Viewer, technician_id: int | None) -> bool:
@@ -47,7 +39,7 @@ async def case_page(request: web.Request) -> web.Response:
     """Renders one case with everything known about it."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = _path_id(request, "case_id")
+    case_id = path_id(request, "case_id")
     async with deps.reads() as session:
         file = await web_store.case_file(session, case_id=case_id)
         if file is None or not _may_see(found, file.case.technician_id):
@@ -126,7 +118,7 @@ async def assign(request: web.Request) -> web.Response:
     if not found.may_assign:
         raise Refused("web.refused.role")
     deps = request.app[deps_key]
-    case_id = _path_id(request, "case_id")
+    case_id = path_id(request, "case_id")
     chosen = parse_id(str(form.get("technician", "")))
     reason = str(form.get("reason", "")).strip() or None
     now = deps.clock.now()
@@ -192,8 +184,8 @@ async def photo(request: web.Request) -> web.StreamResponse:
     """Streams a case photo from the Bot API to a viewer allowed to see the case."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = _path_id(request, "case_id")
-    photo_id = _path_id(request, "photo_id")
+    case_id = path_id(request, "case_id")
+    photo_id = path_id(request, "photo_id")
     async with deps.reads() as session:
         case = await case_rows.get_case(session, case_id=case_id)
         row = await session.get(CasePhoto, photo_id)
@@ -212,8 +204,8 @@ async def message_file(request: web.Request) -> web.StreamResponse:
     """Streams the photo or voice note of a conversation message to a viewer of the case."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = _path_id(request, "case_id")
-    message_id = _path_id(request, "message_id")
+    case_id = path_id(request, "case_id")
+    message_id = path_id(request, "message_id")
     kind = request.match_info["kind"]
     async with deps.reads() as session:
         case = await case_rows.get_case(session, case_id=case_id)
@@ -261,7 +253,7 @@ async def report_pdf(request: web.Request) -> web.Response:
     """The case's latest service report as the customer's PDF, in the viewer's language."""
     found = viewer(request)
     deps = request.app[deps_key]
-    case_id = _path_id(request, "case_id")
+    case_id = path_id(request, "case_id")
     async with deps.reads() as session:
         case = await case_rows.get_case(session, case_id=case_id)
         sheet = await report_sheet.latest_of_case(session, case=case) if case else None

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import customer_edits
 from storage.models import Customer
 from storage.repos import people
-from web.access import Viewer, check_csrf, desk_viewer
+from web.access import Viewer, check_csrf, desk_viewer, path_id
 from web.deps import deps_key
-from web.views.customers import path_id, render_customer
+from web.views.customers import render_customer
 
 logger = logging.getLogger(__name__)
 

@@ -9,11 +9,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import LANGUAGES
-from domain.parsing import parse_id
 from domain.survey import NO, SCALES, YES, Question, Scale
 from storage.models import SurveyAnswer
 from storage.repos import customer_file, people, products
-from web.access import Viewer, viewer
+from web.access import Viewer, path_id, viewer
 from web.deps import deps_key
 from web.render import render
 
@@ -48,14 +47,6 @@ def answer_line(answer: SurveyAnswer) -> AnswerLine | None:
     if answer.value_text:
         return AnswerLine(key, None, {}, answer.value_text)
     return AnswerLine(key, "web.customer.no_remark", {}, None)
-
-
-def path_id(request: web.Request, name: str) -> int:
-    """An id from the URL; one no row can have is a 404."""
-    found = parse_id(request.match_info[name])
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
 
 
 async def customer_page(request: web.Request) -> web.Response:

@@ -6,11 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from domain.parsing import parse_id
 from domain.webhooks import EVENTS
 from services.api_keys import NAME, SCOPES, KeyRefused, issue
 from storage.repos import api_keys, webhooks
-from web.access import check_csrf
+from web.access import check_csrf, path_id
 from web.deps import deps_key
 from web.render import render
 from web.views.staff import admin_viewer
@@ -81,9 +80,7 @@ async def redeliver(request: web.Request) -> web.Response:
     found = admin_viewer(request)
     check_csrf(found, (await request.post()).get("csrf"))
     deps = request.app[deps_key]
-    delivery_id = parse_id(request.match_info["delivery_id"])
-    if delivery_id is None:
-        raise web.HTTPNotFound()
+    delivery_id = path_id(request, "delivery_id")
     async with deps.sessions() as session, session.begin():
         done = await webhooks.redeliver(session, delivery_id=delivery_id, now=deps.clock.now())
     if done:

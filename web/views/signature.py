@@ -17,11 +17,11 @@ from aiohttp import web
 
 from core.webapp_data import LaunchData, verify
 from domain.lifecycle import CaseStatus
-from domain.parsing import parse_id
 from services import closing, report_sheet
 from services.report_sheet import ReportSheet
 from storage.repos import cases as case_rows
 from storage.repos import people, reports
+from web.access import path_id
 from web.deps import deps_key, templates_key, texts_key
 from web.render import render
 
@@ -29,14 +29,6 @@ logger = logging.getLogger(__name__)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE = 300 * 1024  # a signature pad's PNG is some tens of kilobytes
-
-
-def _report_id(request: web.Request) -> int:
-    """The report id in the path; one no row can have is not found."""
-    found = parse_id(request.match_info["report_id"])
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
 
 
 class _Refusal(Exception):
@@ -49,7 +41,7 @@ class _Refusal(Exception):
 
 async def page(request: web.Request) -> web.Response:
     """The page Telegram opens: the report is fetched by its script, then the pad is shown."""
-    report_id = _report_id(request)
+    report_id = path_id(request, "report_id")
     return render(request, "sign.html", report_id=report_id)
 
 
@@ -141,7 +133,7 @@ async def _checked(request: web.Request) -> tuple[ReportSheet, LaunchData]:
     """The report and the launch, if the launch is Telegram's, fresh, and by someone entitled."""
     deps = request.app[deps_key]
     fallback = deps.settings.default_language
-    report_id = _report_id(request)
+    report_id = path_id(request, "report_id")
     body = await _body(request)
     init_data = body.get("init_data")
     token = deps.settings.bot_token

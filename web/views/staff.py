@@ -12,7 +12,7 @@ from services import certifications as certs
 from services import staff as staff_changes
 from storage.models import Staff
 from storage.repos import certifications, people
-from web.access import Refused, Viewer, check_csrf, viewer
+from web.access import Refused, Viewer, check_csrf, path_id, viewer
 from web.deps import deps_key
 from web.render import render
 
@@ -36,14 +36,6 @@ def admin_viewer(request: web.Request) -> Viewer:
     found = viewer(request)
     if "admin" not in found.roles:
         raise Refused("web.refused.role")
-    return found
-
-
-def _staff_id(request: web.Request) -> int:
-    """The staff id in the path; one no row can have is not found."""
-    found = parse_id(request.match_info["staff_id"])
-    if found is None:
-        raise web.HTTPNotFound()
     return found
 
 
@@ -83,7 +75,7 @@ async def remove_page(request: web.Request) -> web.Response:
     deps = request.app[deps_key]
     role = _role(request.query.get("role"))
     async with deps.reads() as session:
-        member = await session.get(Staff, _staff_id(request))
+        member = await session.get(Staff, path_id(request, "staff_id"))
     if member is None or not member.active:
         raise web.HTTPFound("/staff?notice=gone")
     return render(request, "staff_remove.html", member=member, role=role)
@@ -98,7 +90,7 @@ async def remove(request: web.Request) -> web.Response:
     deps = request.app[deps_key]
     settings = deps.settings
     async with deps.sessions() as session, session.begin():
-        member = await session.get(Staff, _staff_id(request))
+        member = await session.get(Staff, path_id(request, "staff_id"))
         by = await session.get(Staff, found.staff_id)
         if member is None or not member.active or by is None:
             notice = "gone"

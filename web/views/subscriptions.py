@@ -6,24 +6,15 @@ import logging
 
 from aiohttp import web
 
-from domain.parsing import parse_id
 from services.webhook_subscriptions import SubscriptionRefused, queue_test, subscribe
 from storage.repos import webhooks
-from web.access import check_csrf
+from web.access import check_csrf, path_id
 from web.deps import deps_key
 from web.render import render
 from web.views.integrations import page
 from web.views.staff import admin_viewer
 
 logger = logging.getLogger(__name__)
-
-
-def _subscription_id(request: web.Request) -> int:
-    """The subscription id in the path; one no row can have is not found."""
-    found = parse_id(request.match_info["subscription_id"])
-    if found is None:
-        raise web.HTTPNotFound()
-    return found
 
 
 async def add(request: web.Request) -> web.Response:
@@ -51,7 +42,9 @@ async def remove_page(request: web.Request) -> web.Response:
     admin_viewer(request)
     deps = request.app[deps_key]
     async with deps.reads() as session:
-        row = await webhooks.live_subscription(session, subscription_id=_subscription_id(request))
+        row = await webhooks.live_subscription(
+            session, subscription_id=path_id(request, "subscription_id")
+        )
     if row is None:
         raise web.HTTPFound("/integrations?notice=webhook_gone")
     return render(request, "webhook_remove.html", subscription=row)
@@ -62,7 +55,7 @@ async def remove(request: web.Request) -> web.Response:
     found = admin_viewer(request)
     check_csrf(found, (await request.post()).get("csrf"))
     deps = request.app[deps_key]
-    subscription_id = _subscription_id(request)
+    subscription_id = path_id(request, "subscription_id")
     async with deps.sessions() as session, session.begin():
         done = await webhooks.remove_subscription(
             session, subscription_id=subscription_id, now=deps.clock.now()
@@ -81,7 +74,7 @@ async def test(request: web.Request) -> web.Response:
     deps = request.app[deps_key]
     async with deps.sessions() as session, session.begin():
         done = await queue_test(
-            session, subscription_id=_subscription_id(request), now=deps.clock.now()
+            session, subscription_id=path_id(request, "subscription_id"), now=deps.clock.now()
         )
     if done:
         deps.after_change()  # wakes the sender
