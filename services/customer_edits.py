@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import LANGUAGES
 from domain.validation import InputError, clean_text, normalize_phone
-from services import key_customers
 from storage.models import Customer
 from storage.repos import customer_file
 
@@ -20,6 +19,7 @@ NAME_LIMIT = 100  # the columns' widths
 COMPANY_LIMIT = 120
 ADDRESS_LIMIT = 300
 NOTE_LIMIT = 2000
+REGION_LIMIT = 60
 
 
 class Refused(Exception):
@@ -120,31 +120,35 @@ async def set_key(
     session: AsyncSession, *, customer: Customer, key: bool, staff_id: int | None,
     now: datetime,
 ) -> bool:  # fmt: skip
-    """Marks or unmarks a key customer (return visits); True if it changed."""
+    """Marks or unmarks a key customer (return visits every cycle); True if it changed.
+
+    Unmarking also forgets the planned visit, so marking the customer again starts a new cycle
+    (the return-visit job plans the first visit one cycle after it sees the flag).
+    """
     _open(customer)
-    changed = key_customers.mark_key(customer, key=key)
-    if changed:
-        action = "key_on" if key else "key_off"
-        await _record(session, customer, staff_id=staff_id, now=now, action=action)
-    return changed
+    if customer.is_key == key:
+        return False
+    customer.is_key = key
+    if not key:
+        customer.next_return_visit_at = None
+    await _record(session, customer, staff_id=staff_id, now=now,
+                  action="key_on" if key else "key_off")  # fmt: skip
+    logger.info("customer %s is %s a key customer", customer.id, "now" if key else "no longer")
+    return True
 
 
 async def set_region(
     session: AsyncSession, *, customer: Customer, region: str | None, staff_id: int | None,
     now: datetime,
 ) -> bool:  # fmt: skip
-    """Sets or (blank) clears the customer's region; True if it changed."""
+    """Sets or (None, blank) clears the region dispatch matches; True if it changed."""
     _open(customer)
-    try:
-        changed = key_customers.set_region(customer, region=region)
-    except InputError:
-        raise Refused("web.customer.err.region_too_long") from None
-    if changed:
-        await _record(
-            session, customer, staff_id=staff_id, now=now, action="region",
-            detail=customer.region,
-        )  # fmt: skip
-    return changed
+    cleaned = _optional(region or "", REGION_LIMIT, "region")
+    if customer.region == cleaned:
+        return False
+    customer.region = cleaned
+    await _record(session, customer, staff_id=staff_id, now=now, action="region", detail=cleaned)
+    return True
 
 
 async def set_note(

@@ -14,7 +14,7 @@ from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import SystemClock
 from core.settings import Settings
 from domain.validation import InputError, normalize_phone
-from services import customer_edits, key_customers, privacy
+from services import customer_edits, privacy
 from storage.db import create_session_factory
 from storage.models import Customer
 from storage.repos import people
@@ -151,7 +151,7 @@ async def _region(
             session, customer=customer, region=region, staff_id=None, now=now
         )
     except customer_edits.Refused:
-        print(f"A region is at most {key_customers.REGION_LIMIT} characters.", file=sys.stderr)
+        print(f"A region is at most {customer_edits.REGION_LIMIT} characters.", file=sys.stderr)
         return 1
     state = f"region {customer.region}" if customer.region else "no region"
     print(f"{_describe(customer)} {'now has' if changed else 'already had'} {state}.")
