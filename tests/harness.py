@@ -48,8 +48,11 @@ class Harness:
             "timezone": "Asia/Shanghai",
             "default_language": "en",
             "sweep_interval_seconds": 3600,
-            # Pacing is tested on its own; elsewhere it would only add real seconds.
+            # Pacing is tested on its own (tests/scheduler/test_outbox_sender.py sets Telegram's
+            # limits back); elsewhere it would only add real seconds.
             "outbox_chat_interval_seconds": 0.0,
+            "outbox_global_per_second": 1_000_000.0,
+            "outbox_group_per_minute": 1_000_000,
         }
         values.update(self.overrides)
         return Settings(_env_file=None, **values)

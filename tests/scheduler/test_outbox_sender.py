@@ -199,7 +199,12 @@ async def test_sending_resumes_after_a_restart(harness: Harness) -> None:
 async def test_pacing_keeps_telegrams_limits_without_any_429(make_harness: MakeHarness) -> None:
     # Real time: the sandbox counts like Telegram.
     server = BotApiServer(token=TOKEN, bot_id=BOT_ID, enforce_limits=True)
-    harness = await make_harness(server, outbox_chat_interval_seconds=1.0)
+    harness = await make_harness(
+        server,
+        outbox_chat_interval_seconds=1.0,
+        outbox_global_per_second=30.0,
+        outbox_group_per_minute=20,
+    )
     await queue(harness, USER, 1, 2, 3)
     await queue(harness, -100, 4, 5)
     await queue(harness, OTHER, 6)
