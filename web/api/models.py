@@ -13,10 +13,20 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.lifecycle import CaseKind, CaseStatus
+from domain.parsing import ROW_ID_MAX
 from domain.validation import clean_text, normalize_phone
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 Limit = Annotated[int, Field(ge=1, le=100, description="rows per page")]
+
+
+def _cursor(value: str) -> str:
+    """A cursor is a row id handed out as `next_cursor`: one past the ids is none of ours."""
+    if int(value) > ROW_ID_MAX:
+        raise ValueError(f"out of range (0..{ROW_ID_MAX})")
+    return value
+
+
 Cursor = Annotated[
     str,
     Field(
@@ -24,6 +34,7 @@ Cursor = Annotated[
         description="the `next_cursor` of the previous page",
         json_schema_extra={"example": "120"},
     ),
+    AfterValidator(_cursor),
 ]
 Channel = Literal["chat", "phone", "letter", "email", "visit", "api"]
 Language = Literal["zh_CN", "en"]
