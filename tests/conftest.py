@@ -131,8 +131,11 @@ async def db_url_and_schema(
     and left the catalogs full of dead rows on a server without autovacuum).
     """
     if not USE_PG:
-        # A copy of the template: create_all per test cost more than many tests.
-        target = tmp_path / "test.db"
+        # A copy of the template: create_all per test cost more than many tests. One file per
+        # worker, copied over for each test, so the worker's engine (below) serves every test.
+        target = sqlite_template.with_name("test.db")
+        for leftover in (target, *(target.with_name(f"test.db{s}") for s in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
         shutil.copyfile(sqlite_template, target)
         yield f"sqlite+aiosqlite:///{target}", None
         return
@@ -193,11 +196,20 @@ def _drop_worker_schema(pg_schema: str) -> Iterator[None]:
     _pg_schemas.clear()
 
 
+# The worker's engines by URL and schema. The database under an engine is emptied for each test
+# and its connections closed after it; the engine itself stays, with its compiled statements
+# (SQLAlchemy keys them by the engine's dialect, so a new engine a test compiled every
+# statement again: a tenth of the suite's time).
+_engines: dict[tuple[str, str | None], AsyncEngine] = {}
+
+
 @pytest.fixture
 async def engine(db_url_and_schema: tuple[str, str | None]) -> AsyncIterator[AsyncEngine]:
-    """An engine on the test database."""
+    """An engine on the test database (the worker's, with no connection open)."""
     url, schema = db_url_and_schema
-    created = create_engine(url, schema=schema)
+    created = _engines.get((url, schema))
+    if created is None:
+        created = _engines[(url, schema)] = create_engine(url, schema=schema)
     yield created
     await created.dispose()
 
@@ -238,8 +250,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     The PostgreSQL pass repeats the suite for what the database does; a test that never gets
     a test database (domain rules, catalogs, the architecture checks, the commands' own SQLite
-    files) runs the same on both passes, and the SQLite pass has run it. A test module that
-    reads USE_PG or PG_URL decides itself and always runs.
+    files) runs the same on both passes, and the SQLite pass has run it. Nor do the browser
+    tests (`test_*browser.py`): what they add to the HTTP tests of the same pages, which run on
+    PostgreSQL, is the browser. A test module that reads USE_PG or PG_URL decides itself and
+    always runs.
     """
     if not USE_PG:
         return
@@ -250,6 +264,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses_backend = "db_url_and_schema" in getattr(item, "fixturenames", ()) or any(
             hasattr(module, name) for name in ("USE_PG", "PG_URL")
         )
+        if item.path.name.endswith("browser.py"):
+            uses_backend = False
         (kept if uses_backend else same_on_both).append(item)
     if same_on_both:
         config.hook.pytest_deselected(items=same_on_both)

@@ -36,6 +36,7 @@ from storage.db import create_engine, create_session_factory
 from storage.models import Case, CaseEvent, Reminder
 from storage.repos import reminders
 from tests.factories import make_customer
+from tests.sampling import examples
 
 moves = st.lists(st.tuples(st.sampled_from(Action), st.sampled_from(Actor)), max_size=40)
 REACHABLE = {CaseStatus.NEW} | {t.target for t in TRANSITIONS}
@@ -200,7 +201,7 @@ def test_moves_on_a_database_keep_the_trail_and_the_reminders(runner) -> None:
 
     @given(db_moves)
     @settings(
-        max_examples=25,
+        max_examples=examples(25),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sandbox.users import SandboxUser
 from storage.models import InboxUpdate
 from tests.harness import Harness
+from tests.sampling import corpus_shares
 
 CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text(encoding="utf-8"))
 ENTRIES: list[dict[str, Any]] = CORPUS["entries"]
@@ -35,8 +36,9 @@ KINDS = {"text", "command", "media", "photo", "contact", "location", "raw", "edi
 USERS_PER_STEP = 6
 # Every entry at every step takes minutes; by default each step gets a sixth of the corpus
 # (rotating, so each of the 48 steps meets about 50 entries and each entry about 8 steps of
-# every kind). The full cross product: AFTERSALES_FULL_CORPUS=1.
-SHARES = 1 if os.environ.get("AFTERSALES_FULL_CORPUS") == "1" else 6
+# every kind; on PostgreSQL a twelfth, tests/sampling.py). The full cross product:
+# AFTERSALES_FULL_CORPUS=1.
+SHARES = 1 if os.environ.get("AFTERSALES_FULL_CORPUS") == "1" else corpus_shares(6)
 OTHER_ID = 99_001
 SECRETS = ("Secret Other Person", "+8613911112222", "OTHER-SECRET-DESCRIPTION", "7 Hidden Lane")
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -17,6 +17,7 @@ from storage.models import Case
 from tests.bot.customer_steps import register, report_fault
 from tests.factories import make_product
 from tests.harness import Harness
+from tests.sampling import examples
 from tests.web.conftest import Client, add_staff, log_in
 
 ADMIN = 8801
@@ -136,7 +137,7 @@ async def test_no_input_makes_a_dashboard_route_fail(harness: Harness, client: C
         """Up to 30 requests with arbitrary values in every parameter the route may read."""
 
         @settings(
-            max_examples=30,
+            max_examples=examples(30),
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.clock import ManualClock
 from sandbox.botapi import BotApiServer
 from tests.harness import Harness
+from tests.sampling import examples
 from tests.web.api.conftest import call, new_key, served
 from tests.web.api.test_cases import customer_and_product
 from tests.web.conftest import Client, add_staff
@@ -66,7 +67,7 @@ def run_operations(document: dict[str, Any], base_url: str, key: str) -> list[st
         )
 
         @settings(
-            max_examples=EXAMPLES * 2,
+            max_examples=examples(EXAMPLES * 2),
             deadline=None,
             database=None,
             derandomize=True,
