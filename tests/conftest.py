@@ -261,11 +261,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     same_on_both: list[pytest.Item] = []
     for item in items:
         module = getattr(item, "module", None)
-        uses_backend = "db_url_and_schema" in getattr(item, "fixturenames", ()) or any(
-            hasattr(module, name) for name in ("USE_PG", "PG_URL")
+        uses_backend = not item.path.name.endswith("browser.py") and (
+            "db_url_and_schema" in getattr(item, "fixturenames", ())
+            or any(hasattr(module, name) for name in ("USE_PG", "PG_URL"))
         )
-        if item.path.name.endswith("browser.py"):
-            uses_backend = False
         (kept if uses_backend else same_on_both).append(item)
     if same_on_both:
         config.hook.pytest_deselected(items=same_on_both)

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import os
 
-ON_PG = os.environ.get("AFTERSALES_TEST_BACKEND") == "postgresql" and bool(
-    os.environ.get("AFTERSALES_TEST_DATABASE_URL")
-)
+from tests.conftest import USE_PG
+
 FULL = os.environ.get("AFTERSALES_FULL_SAMPLES") == "1"
 
 
 def examples(count: int) -> int:
     """Hypothesis's max_examples for this pass, from the SQLite pass's `count`."""
-    return count if FULL or not ON_PG else max(5, count // 3)
+    return count if FULL or not USE_PG else max(5, count // 3)
 
 
 def corpus_shares(shares: int) -> int:
     """Into how many shares the corpus is dealt among the steps on this pass."""
-    return shares if FULL or not ON_PG else shares * 2
+    return shares if FULL or not USE_PG else shares * 2
