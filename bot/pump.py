@@ -212,7 +212,7 @@ class UpdatePump:
             task = asyncio.create_task(self._work_chat(chat, chat_rows))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        if not self._tasks and not rows:
+        if not self._busy_chats and not rows:
             self._idle.set()
 
     async def _work_chat(self, chat: str, rows: list[InboxUpdate]) -> None:
@@ -227,8 +227,10 @@ class UpdatePump:
         finally:
             self._busy_chats.discard(chat)
             # The last chat to finish looks once more (the pump may go idle; rows may have come
-            # some other way); a chat that received updates while busy has them read now.
-            if chat in self._stored_while_busy or len(self._tasks) <= 1:
+            # some other way); a chat that received updates while busy has them read now. Last
+            # means no chat left busy: counting tasks is wrong, as a task that ended in the same
+            # instant is still in the set until its done callback runs, and then neither wakes.
+            if chat in self._stored_while_busy or not self._busy_chats:
                 self._stored_while_busy.discard(chat)
                 self._wake.set()
 
@@ -370,7 +372,7 @@ class UpdatePump:
                 self._wake.set()
                 await self._idle.wait()
                 async with self._reads() as session:
-                    if await inbox.backlog(session) == 0 and not self._tasks:
+                    if await inbox.backlog(session) == 0 and not self._busy_chats:
                         return
 
         await asyncio.wait_for(_settled(), timeout=within)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from bot.context import AppContext
@@ -105,6 +106,40 @@ async def test_an_update_for_a_busy_chat_is_taken_up_when_that_chat_is_done(
     assert len(harness.server.calls_to("answerCallbackQuery")) == answered + 1
     await harness.settle()
     assert len(harness.server.calls_to("answerCallbackQuery")) == answered + 2
+
+
+async def test_chats_finishing_together_leave_the_pump_idle(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last chat to finish wakes the pump, also when the others end in the same instant.
+
+    Found on PostgreSQL, where chats run at once: each chat ending counted the tasks not yet
+    discarded, so when two ended together neither was last, and the pump slept until its
+    periodic look (a second in production). Here that look is out of reach, and the chats are
+    held until all are done, so they end together.
+    """
+    assert harness.runtime is not None
+    pump = harness.runtime.pump
+    users = [await register(harness, 3301 + index) for index in range(3)]
+    pump.poll_interval = 3600
+    pump.wake()
+    original = pump.process
+    done: list[int] = []
+    together = asyncio.Event()
+
+    async def held(row: InboxUpdate) -> None:
+        await original(row)
+        done.append(row.update_id)
+        if len(done) == len(users):
+            together.set()
+        await together.wait()
+
+    monkeypatch.setattr(pump, "process", held)
+    for user in users:
+        user.send_text("/help")
+    await harness.settle()
+    assert len(done) == len(users)
+    assert all("/report" in user.texts()[-1] for user in users)
 
 
 async def _until(condition: Callable[[], bool], checks: int = 500) -> None:
