@@ -20,7 +20,10 @@ SETTING_DOCS: dict[str, str] = {
     "public_url": "how people reach the dashboard (for login links); default http://host:port",
     "department_name": "letterhead of the service report PDF (default: the catalog's name)",
     "department_contact": "contact line printed on the service report PDF (phone, address)",
-    "report_font": "TrueType font (.ttf/.ttc) embedded in report PDFs; must cover Chinese",
+    "report_font": (
+        "TrueType font (.ttf/.ttc) embedded in report PDFs; must cover Chinese (a lean copy "
+        "for everyday text is kept in $XDG_CACHE_HOME/aftersales, else ~/.cache/aftersales)"
+    ),
     "signature_link_hours": "how long the customer's signature page accepts a Telegram launch",
     "http_read_timeout_seconds": "seconds a client has to send a request's body; then cut off",
     "dashboard_link_minutes": "how long a /dashboard login link stays valid (it works once)",

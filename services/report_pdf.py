@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import segno
@@ -21,6 +21,7 @@ from fpdf.fonts import FontFace
 
 from core.i18n import Texts
 from core.settings import Settings
+from services import report_font
 from services.report_sheet import ReportSheet
 
 logger = logging.getLogger(__name__)
@@ -60,36 +61,92 @@ def filename(sheet: ReportSheet) -> str:
     return f"{sheet.number}-report.pdf"
 
 
+@dataclass(frozen=True)
+class _Content:
+    """Every text of the sheet, in the order drawn (the font is chosen from them)."""
+
+    title: str
+    department: str
+    contact: str | None
+    rows: tuple[tuple[str, str], ...]
+    parts_title: str
+    parts_header: tuple[str, ...]
+    parts: tuple[tuple[str, ...], ...]
+    no_parts: str
+    costs: tuple[tuple[str, str], ...]
+    total: tuple[str, str]
+    confirmation: str
+
+    def strings(self) -> Iterator[str]:
+        """All of the texts."""
+
+        def walk(value: object) -> Iterator[str]:
+            if isinstance(value, str):
+                yield value
+            elif isinstance(value, tuple):
+                for item in value:
+                    yield from walk(item)
+
+        for item in fields(self):
+            yield from walk(getattr(self, item.name))
+
+
 def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: str) -> bytes:
     """The report as PDF bytes in one language."""
     font = Path(letterhead.font_path)
     if not font.is_file():
         raise FontMissing(f"report font {font} not found (setting AFTERSALES_REPORT_FONT)")
-
-    def t(key: str, **args: object) -> str:
-        return texts.get(language, f"sheet.{key}", **args)
+    content = _content(sheet, texts, letterhead, language)
+    chosen = report_font.choose(font, content.strings())
 
     pdf = FPDF(format="A4")
-    pdf.set_title(t("title", number=sheet.number))
+    pdf.set_title(content.title)
     pdf.set_creator("aftersales")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    collection = {"collection_font_number": 0} if font.suffix.lower() == ".ttc" else {}
-    pdf.add_font(FONT, fname=str(font), **collection)  # type: ignore[arg-type]
+    if chosen.collection_font_number is None:
+        pdf.add_font(FONT, fname=str(chosen.path))
+    else:
+        pdf.add_font(
+            FONT, fname=str(chosen.path), collection_font_number=chosen.collection_font_number
+        )
 
     pdf.set_font(FONT, size=16)
-    pdf.cell(150, 9, letterhead.department or t("department"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(150, 9, content.department, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, size=13)
-    pdf.cell(150, 8, t("title", number=sheet.number), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if letterhead.contact:
+    pdf.cell(150, 8, content.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if content.contact:
         pdf.set_font(FONT, size=9)
-        pdf.cell(150, 5, letterhead.contact, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(150, 5, content.contact, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _qr(pdf, sheet, letterhead)
     pdf.ln(4)
 
     pdf.set_font(FONT, size=10)
-    when = texts.when
-    rows = [
+    for label, value in content.rows:
+        _row(pdf, label, value)
+    pdf.ln(3)
+    _parts(pdf, content)
+    pdf.ln(3)
+    for label, value in content.costs:
+        _row(pdf, label, value)
+    pdf.set_font(FONT, size=12)
+    _row(pdf, *content.total)
+    pdf.set_font(FONT, size=10)
+    pdf.ln(4)
+    _line(pdf, content.confirmation)
+    if sheet.confirmation == "signed" and sheet.signature_png:
+        pdf.image(io.BytesIO(sheet.signature_png), w=60, h=24, keep_aspect_ratio=True)
+    return bytes(pdf.output())
+
+
+def _content(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: str) -> _Content:
+    """The sheet's texts in the language."""
+
+    def t(key: str, **args: object) -> str:
+        return texts.get(language, f"sheet.{key}", **args)
+
+    when, money = texts.when, texts.money
+    rows = (
         ("number", sheet.number),
         ("customer", sheet.customer_name),
         ("company", sheet.customer_company),
@@ -105,28 +162,30 @@ def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: s
         ("technician", sheet.technician_name),
         ("arrived", when(sheet.arrived_at)),
         ("finished", when(sheet.finished_at)),
+    )
+    costs = [
+        (t("labour", hours=f"{sheet.labour_hours:g}"), money(sheet.labour_cents)),
+        (t("travel"), money(sheet.travel_cents)),
     ]
-    for key, value in rows:
-        _row(pdf, t(key), value)
-
-    pdf.ln(3)
-    _parts(pdf, sheet, t, texts.money)
-    pdf.ln(3)
-    _row(pdf, t("labour", hours=f"{sheet.labour_hours:g}"), texts.money(sheet.labour_cents))
-    _row(pdf, t("travel"), texts.money(sheet.travel_cents))
-    costs = sheet.parts_cents + sheet.labour_cents + sheet.travel_cents
-    if sheet.total_cents < costs:  # what the warranty (or the approved quote) does not charge
-        _row(
-            pdf,
-            t(sheet.uncharged_key),
-            "-" + texts.money(costs - sheet.total_cents),
-        )
-    pdf.set_font(FONT, size=12)
-    _row(pdf, t("total"), texts.money(sheet.total_cents))
-    pdf.set_font(FONT, size=10)
-    pdf.ln(4)
-    _confirmation(pdf, sheet, texts, t)
-    return bytes(pdf.output())
+    charged = sheet.parts_cents + sheet.labour_cents + sheet.travel_cents
+    if sheet.total_cents < charged:  # what the warranty (or the approved quote) does not charge
+        costs.append((t(sheet.uncharged_key), "-" + money(charged - sheet.total_cents)))
+    return _Content(
+        title=t("title", number=sheet.number),
+        department=letterhead.department or t("department"),
+        contact=letterhead.contact,
+        rows=tuple((t(key), value or "-") for key, value in rows),
+        parts_title=t("parts"),
+        parts_header=tuple(t(key) for key in ("part", "qty", "unit", "amount")),
+        parts=tuple(
+            (part.name, str(part.quantity), money(part.unit_cents), money(part.total_cents))
+            for part in sheet.parts
+        ),
+        no_parts=t("no_parts"),
+        costs=tuple(costs),
+        total=(t("total"), money(sheet.total_cents)),
+        confirmation=_confirmation(sheet, texts, t),
+    )
 
 
 def _line(pdf: FPDF, text: str) -> None:
@@ -141,11 +200,11 @@ def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.multi_cell(0, LINE, value or "-", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _parts(pdf: FPDF, sheet: ReportSheet, t: _Lookup, money: Callable[[int], str]) -> None:
+def _parts(pdf: FPDF, content: _Content) -> None:
     """The parts used, one line each, with quantities and prices."""
-    pdf.cell(0, LINE, t("parts"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if not sheet.parts:
-        pdf.cell(0, LINE, t("no_parts"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _line(pdf, content.parts_title)
+    if not content.parts:
+        _line(pdf, content.no_parts)
         return
     # One font, one style: the embedded CJK font has no bold face, so headings get a shade.
     headings = FontFace(emphasis="", fill_color=(230, 230, 230))
@@ -153,38 +212,19 @@ def _parts(pdf: FPDF, sheet: ReportSheet, t: _Lookup, money: Callable[[int], str
     with pdf.table(
         col_widths=(90, 20, 35, 35), text_align=aligns, headings_style=headings
     ) as table:
-        header = table.row()
-        for key in ("part", "qty", "unit", "amount"):
-            header.cell(t(key))
-        for part in sheet.parts:
+        for cells in (content.parts_header, *content.parts):
             row = table.row()
-            row.cell(part.name)
-            row.cell(str(part.quantity))
-            row.cell(money(part.unit_cents))
-            row.cell(money(part.total_cents))
+            for cell in cells:
+                row.cell(cell)
 
 
-def _confirmation(pdf: FPDF, sheet: ReportSheet, texts: Texts, t: _Lookup) -> None:
-    """The customer's signature, or how and when they confirmed, or that they have not yet."""
+def _confirmation(sheet: ReportSheet, texts: Texts, t: _Lookup) -> str:
+    """How and when the customer confirmed (a signature is drawn below it), or that not yet."""
     if sheet.confirmation == "signed" and sheet.signature_png:
-        pdf.cell(
-            0,
-            LINE,
-            t("signed", at=texts.when(sheet.confirmed_at)),
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-        pdf.image(io.BytesIO(sheet.signature_png), w=60, h=24, keep_aspect_ratio=True)
-    elif sheet.confirmation == "confirmed":
-        pdf.cell(
-            0,
-            LINE,
-            t("confirmed_in_chat", at=texts.when(sheet.confirmed_at)),
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-    else:
-        _line(pdf, t("not_confirmed"))
+        return t("signed", at=texts.when(sheet.confirmed_at))
+    if sheet.confirmation == "confirmed":
+        return t("confirmed_in_chat", at=texts.when(sheet.confirmed_at))
+    return t("not_confirmed")
 
 
 def _qr(pdf: FPDF, sheet: ReportSheet, letterhead: Letterhead) -> None:
