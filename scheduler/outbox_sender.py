@@ -112,17 +112,24 @@ class OutboxSender:
     async def _drain(self) -> int:
         """One pass over the due rows."""
         delivered = 0
+        state = _Pass()
+        # One read transaction for the rows a stopped sender left mid-send and the first due
+        # rows (the sender drains after every update that queued a message).
         async with self._reads() as session:
             stale = await outbox.stale_sending(session, now=self.clock.now())
+            due: list[OutboxMessage] | None = await outbox.due_messages(
+                session, now=self.clock.now(), limit=100
+            )
         for row in stale:  # resending could deliver twice; the admins decide (/outbox retry)
             await self._dead(row, "delivery unknown: the sender stopped while sending it")
-        state = _Pass()
         while True:
             state.pause = None
-            async with self._reads() as session:
-                rows = await outbox.due_messages(
-                    session, now=self.clock.now(), limit=100 + len(state.seen)
-                )
+            if due is None:
+                async with self._reads() as session:
+                    due = await outbox.due_messages(
+                        session, now=self.clock.now(), limit=100 + len(state.seen)
+                    )
+            rows, due = due, None
             rows = [row for row in rows if row.id not in state.seen]
             if not rows:
                 return delivered
