@@ -19,7 +19,6 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from fontTools import subset, ttLib
@@ -93,11 +92,20 @@ def _lean_copy(font: Path) -> Path | None:
     return _built(font, cache_folder() / name)
 
 
-@cache  # one try per font and process: a failure is not retried for every report
+# Copies that could not be built in this process: not tried again for every report.
+_failed: set[Path] = set()
+
+
 def _built(font: Path, target: Path) -> Path | None:
-    """Builds the copy at target unless it is there; None (and a warning) if that fails."""
+    """Builds the copy at target unless it is there; None (and a warning) if that fails.
+
+    Looked for on every report, so a copy removed while the bot runs (a cleaned cache
+    folder) is built again rather than missed.
+    """
     if target.is_file():
         return target
+    if target in _failed:
+        return None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         source = ttLib.TTFont(str(font), fontNumber=0, recalcTimestamp=False)
@@ -120,6 +128,7 @@ def _built(font: Path, target: Path) -> Path | None:
         finally:
             Path(temporary).unlink(missing_ok=True)
     except Exception as exc:  # any failure: reports embed the full font instead
+        _failed.add(target)
         logger.warning("report font: no lean copy of %s (%s); the full font is used", font, exc)
         return None
     return target

@@ -27,6 +27,7 @@ from tests.bot.dispatch_steps import (
 from tests.conftest import USE_PG
 from tests.factories import make_product
 from tests.harness import Harness
+from tests.world import world_of
 
 __all__ = ["harness"]  # the admin-from-settings bot of the dispatch tests
 
@@ -49,7 +50,12 @@ async def _report_pdf(harness: Harness, name: str, address: str) -> str:
     copy = customer.last()
     stored = harness.server.files.get(copy.document_file_id or "")
     assert stored is not None, "no PDF copy after the confirmation"
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(stored.data)).pages)
+    return _text(stored.data)
+
+
+def _text(data: bytes) -> str:
+    """The text of every page of a PDF."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def _size(path: Path) -> int:
@@ -66,6 +72,12 @@ async def test_an_everyday_report_embeds_the_lean_copy_built_once(
     [copy] = (tmp_path / "aftersales").glob("report-font-*.ttf")
     assert _size(copy) < _size(Path(harness.settings().report_font)) / 2
     assert not list((tmp_path / "aftersales").glob("*.part"))  # nothing half-written left
+
+    copy.unlink()  # the cache folder is cleaned while the bot runs: the next report builds it
+    out = tmp_path / "again.pdf"
+    await (await world_of(harness)).command("case", "pdf", "SR-20261123-0001", "--out", str(out))
+    assert "Wang Wei" in _text(out.read_bytes())
+    assert copy.is_file()
 
 
 async def test_a_rare_character_in_a_name_is_drawn_from_the_full_font(harness: Harness) -> None:
