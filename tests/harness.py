@@ -22,6 +22,13 @@ from storage.db import create_session_factory
 # stood by until the other xdist worker's bot (or another checkout's run) let go of the lock.
 BOT_ID = 1_000_000 + os.getpid()
 TOKEN = f"{BOT_ID}:TEST"
+# Pacing is tested on its own (tests/scheduler/test_outbox_sender.py sets Telegram's limits
+# back); elsewhere it would only add real seconds (the local server enforces no limits).
+UNPACED: dict[str, Any] = {
+    "outbox_chat_interval_seconds": 0.0,
+    "outbox_global_per_second": 1_000_000.0,
+    "outbox_group_per_minute": 1_000_000,
+}
 
 
 class Harness:
@@ -48,11 +55,7 @@ class Harness:
             "timezone": "Asia/Shanghai",
             "default_language": "en",
             "sweep_interval_seconds": 3600,
-            # Pacing is tested on its own (tests/scheduler/test_outbox_sender.py sets Telegram's
-            # limits back); elsewhere it would only add real seconds.
-            "outbox_chat_interval_seconds": 0.0,
-            "outbox_global_per_second": 1_000_000.0,
-            "outbox_group_per_minute": 1_000_000,
+            **UNPACED,
         }
         values.update(self.overrides)
         return Settings(_env_file=None, **values)
