@@ -226,10 +226,8 @@ class UpdatePump:
                         await self.process(row)
         finally:
             self._busy_chats.discard(chat)
-            # The last chat to finish looks once more (the pump may go idle; rows may have come
-            # some other way); a chat that received updates while busy has them read now. Last
-            # means no chat left busy: counting tasks is wrong, as a task that ended in the same
-            # instant is still in the set until its done callback runs, and then neither wakes.
+            # The last chat to finish (none left busy) looks once more: the pump may go idle, rows
+            # may have come some other way. A chat with updates stored while busy reads them now.
             if chat in self._stored_while_busy or not self._busy_chats:
                 self._stored_while_busy.discard(chat)
                 self._wake.set()
