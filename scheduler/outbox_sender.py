@@ -117,22 +117,14 @@ class OutboxSender:
         # rows (the sender drains after every update that queued a message).
         async with self._reads() as session:
             stale = await outbox.stale_sending(session, now=self.clock.now())
-            due: list[OutboxMessage] | None = await outbox.due_messages(
-                session, now=self.clock.now(), limit=100
-            )
+            rows = await outbox.due_messages(session, now=self.clock.now(), limit=100)
         for row in stale:  # resending could deliver twice; the admins decide (/outbox retry)
             await self._dead(row, "delivery unknown: the sender stopped while sending it")
         while True:
-            state.pause = None
-            if due is None:
-                async with self._reads() as session:
-                    due = await outbox.due_messages(
-                        session, now=self.clock.now(), limit=100 + len(state.seen)
-                    )
-            rows, due = due, None
             rows = [row for row in rows if row.id not in state.seen]
             if not rows:
                 return delivered
+            state.pause = None
             progressed = False
             for row in rows:
                 if not self._ready(row, state):
@@ -146,11 +138,14 @@ class OutboxSender:
                     continue
                 progressed = True
                 delivered += await self._deliver(row, state)
-            if progressed:
-                continue
-            if state.pause is None:
-                return delivered
-            await asyncio.sleep(state.pause)
+            if not progressed:
+                if state.pause is None:
+                    return delivered
+                await asyncio.sleep(state.pause)
+            async with self._reads() as session:
+                rows = await outbox.due_messages(
+                    session, now=self.clock.now(), limit=100 + len(state.seen)
+                )
 
     def _ready(self, row: OutboxMessage, state: _Pass) -> bool:
         """Whether a row may go now; rows held back by a long wait are left for later."""
