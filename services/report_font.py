@@ -60,15 +60,15 @@ COMMON: frozenset[str] = frozenset(
 
 @dataclass(frozen=True)
 class FontFile:
-    """A font file for fpdf2's add_font (a face number only for a font collection)."""
+    """A font file for fpdf2's add_font (the face number counts in a font collection only)."""
 
     path: Path
-    collection_font_number: int | None = None
+    collection_font_number: int = 0
 
 
 def choose(font: Path, text: Iterable[str]) -> FontFile:
     """The file to embed for a document holding the given strings."""
-    full = FontFile(font, 0 if font.suffix.lower() in (".ttc", ".otc") else None)
+    full = FontFile(font)
     if not all(set(piece) <= COMMON for piece in text):
         return full
     lean = _lean_copy(font.resolve())

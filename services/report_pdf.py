@@ -104,12 +104,8 @@ def render(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language: s
     pdf.set_creator("aftersales")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    if chosen.collection_font_number is None:
-        pdf.add_font(FONT, fname=str(chosen.path))
-    else:
-        pdf.add_font(
-            FONT, fname=str(chosen.path), collection_font_number=chosen.collection_font_number
-        )
+    face = chosen.collection_font_number
+    pdf.add_font(FONT, fname=str(chosen.path), collection_font_number=face)
 
     pdf.set_font(FONT, size=16)
     pdf.cell(150, 9, content.department, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -174,7 +170,7 @@ def _content(sheet: ReportSheet, texts: Texts, letterhead: Letterhead, language:
         title=t("title", number=sheet.number),
         department=letterhead.department or t("department"),
         contact=letterhead.contact,
-        rows=tuple((t(key), value or "-") for key, value in rows),
+        rows=tuple((t(key), value) for key, value in rows),
         parts_title=t("parts"),
         parts_header=tuple(t(key) for key in ("part", "qty", "unit", "amount")),
         parts=tuple(
