@@ -27,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
+# The suite starts Python many times (its workers, the bot and CLI processes it drives): bytecode
+# is kept under the venv, not beside the sources, even where the machine sets PYTHONDONTWRITEBYTECODE.
+test: export PYTHONDONTWRITEBYTECODE :=
+test: export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 test: lint chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 	@if [ -n "$$AFTERSALES_TEST_DATABASE_URL" ]; then \
