@@ -121,13 +121,17 @@ def read_sessions(sessions: async_sessionmaker[AsyncSession]) -> async_sessionma
 
     On SQLite they begin without taking the write lock, so a poll of the inbox or the outbox
     never waits behind a writer (in SQLite's busy handler, which sleeps). Only for reads: a
-    write would have to upgrade the lock and could fail instead of waiting. PostgreSQL
-    sessions are unchanged.
+    write would have to upgrade the lock and could fail instead of waiting. On PostgreSQL
+    they run without BEGIN and ROLLBACK (autocommit): under READ COMMITTED each statement
+    sees what was committed when it started either way, and a poll is one round trip, not
+    three.
     """
     bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+    if not isinstance(bind, AsyncEngine):
         return sessions
     options = {key: value for key, value in sessions.kw.items() if key != "bind"}
+    if bind.dialect.name != "sqlite":
+        return async_sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), **options)
     return async_sessionmaker(bind.execution_options(**{READ_ONLY: True}), **options)
 
 
