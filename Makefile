@@ -27,10 +27,12 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-# The suite starts Python many times (its workers, the bot and CLI processes it drives): bytecode
-# is kept under the venv, not beside the sources, even where the machine sets PYTHONDONTWRITEBYTECODE.
+# The suite starts Python many times (its workers, the bot and CLI processes it drives): each
+# reuses the bytecode of the last (__pycache__, ignored by git), even where the machine sets
+# PYTHONDONTWRITEBYTECODE. Not a PYTHONPYCACHEPREFIX: Python then ignores the bytecode the
+# standard library and the venv's packages were installed with, and a clean clone compiled
+# all of it once more (~40 s of a first run).
 test: export PYTHONDONTWRITEBYTECODE :=
-test: export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 test: lint chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 	@if [ -n "$$AFTERSALES_TEST_DATABASE_URL" ]; then \
