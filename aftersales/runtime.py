@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 
 from aftersales.leader import Fence, Leadership, lock_name, migration_guard
-from bot.app import BotApplication, build_application, policy_from
+from bot.app import BotApplication, build_application
 from bot.menu import publish_menu
 from bot.polling import poll_forever
 from bot.pump import UpdatePump
@@ -23,6 +23,7 @@ from scheduler.outbox_sender import OutboxSender
 from scheduler.sweep import Sweeper
 from scheduler.webhook_sender import WebhookSender
 from services import staff as staff_changes
+from services.policy import policy_from
 from storage import migrate
 from storage.db import create_engine, create_session_factory, describe
 from storage.repos import inbox

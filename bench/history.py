@@ -29,11 +29,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bench.common import Database, database, ms
-from bot.app import policy_from
 from core.clock import ManualClock
 from core.settings import Settings
 from scheduler.registry import JobContext, handles
 from scheduler.sweep import Sweeper
+from services.policy import policy_from
 from storage.db import create_session_factory
 from storage.models import Case, CaseEvent, Customer, Reminder
 

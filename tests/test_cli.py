@@ -324,3 +324,17 @@ def test_webhooks_are_added_listed_tested_and_removed(
     assert main(["webhook", "remove", "1"]) == 0
     assert main(["webhook", "remove", "1"]) == 1
     assert main(["webhook", "test", "1"]) == 1
+
+
+def test_the_command_line_loads_the_bot_only_for_the_commands_that_run_it() -> None:
+    """`aftersales staff list` and the like start without importing the bot and its handlers."""
+    probe = (
+        "import sys; from aftersales.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('aftersales.runtime', 'bot.app', 'aftersales.demo') "
+        "if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

@@ -12,13 +12,13 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from aftersales.commands.database import NoDatabase, existing_database, refuse
-from bot.app import policy_from
 from core.clock import Clock, SystemClock
 from core.settings import Settings
 from domain.parsing import parse_day
 from domain.validation import InputError, normalize_phone
 from services import certifications as certs
 from services import staff as staff_changes
+from services.policy import policy_from
 from storage.db import create_session_factory
 from storage.repos import people
 

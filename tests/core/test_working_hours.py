@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from aftersales.cli import main
-from bot.app import policy_from
 from core.settings import Settings
+from services.policy import policy_from
 
 
 @pytest.fixture

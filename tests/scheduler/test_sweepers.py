@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import policy_from
 from scheduler.registry import JobContext, handles
 from scheduler.sweep import Sweeper
+from services.policy import policy_from
 from storage.db import create_engine, create_session_factory
 from storage.models import OutboxMessage, Reminder
 from storage.repos import reminders
