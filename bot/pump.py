@@ -365,13 +365,13 @@ class UpdatePump:
         """Waits until every stored update has been processed (tests, shutdown)."""
 
         async def _settled() -> None:
-            while True:
-                self._idle.clear()
-                self._wake.set()
+            while True:  # once idle, the backlog says whether rows came some other way
                 await self._idle.wait()
                 async with self._reads() as session:
                     if await inbox.backlog(session) == 0 and not self._busy_chats:
                         return
+                self._idle.clear()
+                self._wake.set()
 
         await asyncio.wait_for(_settled(), timeout=within)
 
