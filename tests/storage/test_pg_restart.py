@@ -61,9 +61,10 @@ async def test_after_a_restart_the_next_customer_gets_an_answer_not_an_error(
     user.send_text("/help")
     await harness.settle()
     assert user.texts()[-1].startswith("What I can do for you"), user.texts()[-1]
-    # And the bot's own work goes on: a report is taken and stored.
+    # And the next update reads the customer's cases as well.
     user.send_text("/cases")
     await harness.settle()
+    assert user.texts()[-1].startswith("You have no service cases yet"), user.texts()[-1]
     assert "Sorry, something went wrong" not in "\n".join(user.texts())
     # Nothing failed on the way (a closed connection taken from the pool fails its statement:
     # storing the update would have been retried a second later, or the update answered with
