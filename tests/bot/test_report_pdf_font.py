@@ -1,8 +1,9 @@
 """The report PDF embeds a lean copy of the CJK font, and the full font whenever it must.
 
-services/report_font.py: reports of everyday text embed a copy of the font cut down to GB 2312,
-Latin and punctuation (built once, kept in the user's cache folder); a report holding any
-other character embeds the full font, so nothing a customer typed goes missing.
+services/report_font.py: a report embeds the smallest copy of the font that holds its text, one
+cut down to Latin and punctuation or one that also keeps GB 2312 (each built once, kept in the
+user's cache folder); a report holding any other character embeds the full font, so nothing a
+customer typed goes missing.
 """
 
 from __future__ import annotations
@@ -63,21 +64,35 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-async def test_an_everyday_report_embeds_the_lean_copy_built_once(
+async def test_an_everyday_report_embeds_the_smallest_copy_built_once(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cache = tmp_path / "aftersales"
     text = await _report_pdf(harness, "Wang Wei", "88 Century Ave, Pudong, Shanghai")
     assert "Wang Wei" in text and "88 Century Ave" in text and "Start relay" in text
-    [copy] = (tmp_path / "aftersales").glob("report-font-*.ttf")
-    assert _size(copy) < _size(Path(harness.settings().report_font)) / 2
-    assert not list((tmp_path / "aftersales").glob("*.part"))  # nothing half-written left
+    # An English report: the Latin copy, a small fraction of the font.
+    [latin] = cache.glob("report-font-*.ttf")
+    assert latin.name.startswith("report-font-latin-")
+    assert _size(latin) < _size(Path(harness.settings().report_font)) / 50
+    assert not list(cache.glob("*.part"))  # nothing half-written left
 
-    copy.unlink()  # the cache folder is cleaned while the bot runs: the next report builds it
+    latin.unlink()  # the cache folder is cleaned while the bot runs: the next report builds it
     out = tmp_path / "again.pdf"
-    await (await world_of(harness)).command("case", "pdf", "SR-20261123-0001", "--out", str(out))
+    world = await world_of(harness)
+    await world.command("case", "pdf", "SR-20261123-0001", "--out", str(out))
     assert "Wang Wei" in _text(out.read_bytes())
-    assert copy.is_file()
+    assert latin.is_file()
+
+    # The same report in Chinese needs GB 2312: the copy that keeps it, built beside the other.
+    await world.command(
+        "case", "pdf", "SR-20261123-0001", "--out", str(out), "--language", "zh_CN"
+    )
+    chinese = _text(out.read_bytes())
+    assert "Wang Wei" in chinese and "售后服务报告单" in chinese
+    [common] = cache.glob("report-font-common-*.ttf")
+    assert _size(latin) < _size(common) < _size(Path(harness.settings().report_font)) / 2
+    assert sorted(cache.iterdir()) == sorted([latin, common])
 
 
 async def test_a_rare_character_in_a_name_is_drawn_from_the_full_font(harness: Harness) -> None:
