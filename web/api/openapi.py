@@ -8,7 +8,7 @@ writes JSON Schema 2020-12, which is what OpenAPI 3.1 uses; this module only pla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +28,8 @@ COMMON_ERRORS = {
 }
 ERRORS = {404: "Not found", 409: "The case's state does not allow it"}
 
-document_key = web.AppKey("api_document", dict)
+# The document's builder: the pages call it when asked for the document, which is read-only.
+document_key: web.AppKey[Callable[[], dict[str, Any]]] = web.AppKey("api_document")
 
 
 def _models(operations: Sequence[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:

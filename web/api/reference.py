@@ -12,7 +12,7 @@ from web.render import render
 
 async def openapi_json(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document."""
-    return web.json_response(request.app[document_key])
+    return web.json_response(request.app[document_key]())
 
 
 def type_of(schema: dict[str, Any]) -> str:
@@ -50,7 +50,7 @@ def fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def docs_page(request: web.Request) -> web.Response:
     """The readable reference: every operation by tag, then every schema's fields."""
-    document = request.app[document_key]
+    document = request.app[document_key]()
     groups: dict[str, list[dict[str, Any]]] = {}
     for path, methods in document["paths"].items():
         for method, operation in methods.items():

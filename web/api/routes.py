@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from aiohttp import web
 
 from web.api import models as m
@@ -97,9 +101,16 @@ OPERATIONS: tuple[Operation, ...] = (
 )  # fmt: skip
 
 
+@functools.cache
+def api_document() -> dict[str, Any]:
+    """The OpenAPI document: built when first asked for (not at every start), then kept."""
+    return openapi.document(OPERATIONS, prefix=PREFIX)
+
+
 def setup_api(app: web.Application) -> None:
     """Adds /api/v1: every operation, the OpenAPI document and its reference page."""
-    app[document_key] = openapi.document(OPERATIONS, prefix=PREFIX)
+    build: Callable[[], dict[str, Any]] = api_document
+    app[document_key] = build
     app[limiter_key] = RateLimiter(app[deps_key].settings.api_rate_per_minute)
     for operation in OPERATIONS:
         app.router.add_route(operation.method, PREFIX + operation.path, endpoint(operation))
