@@ -240,8 +240,14 @@ async def run_bot(
     *,
     max_concurrent_chats: int = MAX_CONCURRENT_CHATS,
     think: float = 0.0,
+    expected: list[int] | None = None,
 ) -> dict[str, Any]:
-    """Our bot on one backend: N customers report a fault each, concurrently."""
+    """Our bot on one backend: N customers report a fault each, concurrently.
+
+    `expected` is the replies after each step as an earlier run calibrated them (the script's
+    replies are the bot's, whatever the database or the load); without it, one customer alone
+    learns them first.
+    """
     clock = ManualClock()
     async with LoadSide(manual_clock=True) as load, database(backend) as db:
         runtime = bot_runtime(load.base_url, db.engine, clock, max_concurrent_chats)
@@ -250,7 +256,8 @@ async def run_bot(
         await fill_pool(db.engine)  # as `aftersales run` does after its start
         settle_heap()
         try:
-            expected = await load.calibrate(FIRST_USER + customers, "bot", STEPS)
+            if expected is None:
+                expected = await load.calibrate(FIRST_USER + customers, "bot", STEPS)
             users = [FIRST_USER + i for i in range(customers)]
             outcome = await _drive(load, users, expected, "bot", think)
             failed = runtime.pump.failed
