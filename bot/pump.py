@@ -23,6 +23,7 @@ from bot.context import UnitOfWork, current_unit, units_by_owner
 from bot.memory import data_of, restore_data
 from bot.persistence import DbPersistence, PendingWrite, apply_writes
 from bot.replies import QueuedCall, ReplyBot, stored_calls
+from bot.sent_answers import SentAnswers
 from core.clock import Clock
 from core.i18n import normalize_language
 from core.logs import log_context
@@ -34,9 +35,6 @@ from storage.repos.outbox import OUTBOX_WRITTEN
 
 logger = logging.getLogger(__name__)
 
-# Seconds between clearings of sent answers under load: after a crash, at most the answers of
-# about this long before it go out a second time.
-FORGET_EVERY = 0.5
 # Chats worked at once. More let a busy minute's chats overlap their waits for the database and
 # Telegram; but every update in flight also waits its turn on the one event loop after each
 # statement, so past a point they only make each other slower. With 100 customers thinking
@@ -92,16 +90,15 @@ class UpdatePump:
         # Busy chats that received updates meanwhile: the inbox is read again when they finish.
         # Other chats finishing need no new read (bench: ~1 empty read per update before).
         self._stored_while_busy: set[str] = set()
-        # Inbox rows whose answers have gone out; forgotten in a later transaction.
-        self._replies_sent: set[int] = set()
-        self._forget_after = 0.0
+        # Inbox rows whose answers have gone out; marked in a later transaction.
+        self._sent = SentAnswers()
         # Answers Telegram did not take at once wait and are retried there, not in a slot.
         self.answers = Answers(
             self._bot,
             self.work,
             clock,
             application.bot_data.services.settings,
-            sent=self._answered,
+            sent=self._sent.add,
         )
         self.answers.leading = lambda: self.leading()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -141,7 +138,8 @@ class UpdatePump:
         await self.resend_unsent()
         while True:
             await self.pump_once()
-            await wait_event(self._wake, self.poll_interval)
+            # Sooner while sent answers wait to be marked (bot.sent_answers).
+            await wait_event(self._wake, self._sent.seconds_until_due(self.poll_interval))
             self._wake.clear()
 
     async def resend_unsent(self) -> None:
@@ -156,10 +154,6 @@ class UpdatePump:
             logger.info("sending %s answers of update %s again", len(calls), row.update_id)
             await self.answers.deliver(row.id, _chat_of(row), calls)
         await self._forget_sent_replies()
-
-    def _answered(self, inbox_id: int) -> None:
-        """Notes an update whose answers have all gone out (cleared in a later transaction)."""
-        self._replies_sent.add(inbox_id)
 
     async def halt(self) -> None:
         """After run() is cancelled on losing the lock: ends the updates in progress at once.
@@ -183,15 +177,15 @@ class UpdatePump:
             logger.warning("could not note the answers sent", exc_info=True)
 
     async def _forget_sent_replies(self) -> None:
-        """Clears the sent answers in a transaction of its own (quiet times, shutdown)."""
-        if not self._replies_sent:
+        """Marks the sent answers in a transaction of its own (quiet times, shutdown)."""
+        if not self._sent:
             return
         done: set[int] = set()
         try:
             async with self._writing(), self.work() as session, session.begin():
-                done = await self._forget_sent_replies_in(session, due=True)
+                done = await self._sent.mark(session, due=True)
         except BaseException:
-            self._replies_sent |= done  # not committed: a later transaction clears them
+            self._sent.put_back(done)  # not committed: a later transaction marks them
             raise
 
     async def pump_once(self) -> None:
@@ -200,7 +194,7 @@ class UpdatePump:
             rows = await inbox.pending(session, skip_chats=set(self._busy_chats), limit=READ_LIMIT)
         if len(rows) == READ_LIMIT:
             self._wake.set()  # more are waiting
-        if not rows and time.monotonic() >= self._forget_after:
+        if not rows and self._sent.due():
             await self._forget_sent_replies()  # quiet: no transaction takes them along
         by_chat: dict[str, list[InboxUpdate]] = {}
         for row in rows:
@@ -268,7 +262,7 @@ class UpdatePump:
                     replies = stored_calls(unit.replies)
                     if not await inbox.finish(session, inbox_id=row.id, now=now, replies=replies):
                         raise AlreadyProcessed
-                    forgotten = await self._forget_sent_replies_in(session)
+                    forgotten = await self._sent.mark(session)
             except AlreadyProcessed:
                 return  # another processor committed it first; its answers went out
             except HandlerFailed:
@@ -294,11 +288,11 @@ class UpdatePump:
                     if units_by_owner.get(owner) is unit:
                         del units_by_owner[owner]
                 if handed_over:
-                    self._replies_sent |= forgotten  # rolled back with the update
+                    self._sent.put_back(forgotten)  # rolled back with the update
         if error is None:
             self._persistence.committed(writes, now)
         else:
-            self._replies_sent |= forgotten  # rolled back with the update
+            self._sent.put_back(forgotten)  # rolled back with the update
             await self._finish_failed(row, error, unit.replies)
         # The writer is free again: only now do the answers go out (bot.replies).
         chat = update.effective_chat
@@ -329,27 +323,6 @@ class UpdatePump:
             replies.clear()  # not marked: the new leader processes it again
             return
         self.failed += 1
-
-    async def _forget_sent_replies_in(
-        self, session: AsyncSession, *, due: bool = False
-    ) -> set[int]:
-        """Clears the sent answers in the session, at most every FORGET_EVERY unless due.
-
-        Returns the inbox ids taken, which the caller puts back if the session does not commit.
-        Taken at once, so that no other transaction updates the same rows meanwhile (on
-        PostgreSQL it would wait for this one's row locks, and updates of unrelated chats
-        would queue behind each other).
-        """
-        if not self._replies_sent or (not due and time.monotonic() < self._forget_after):
-            return set()
-        self._forget_after = time.monotonic() + FORGET_EVERY
-        done, self._replies_sent = self._replies_sent, set()
-        try:
-            await inbox.replies_sent(session, inbox_ids=done)
-        except BaseException:
-            self._replies_sent |= done
-            raise
-        return done
 
     def _error_notice(self, update: Update) -> list[QueuedCall]:
         """The one answer left when the update's changes could not be saved."""

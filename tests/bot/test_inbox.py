@@ -149,3 +149,35 @@ async def _until(condition: Callable[[], bool], checks: int = 500) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("what users see never got there")
+
+
+async def test_answers_of_a_quiet_moment_are_marked_sent_without_another_update(
+    harness: Harness,
+) -> None:
+    """Marked within about FORGET_EVERY, so a crash then does not send them a second time.
+
+    The marks ride along with the next update's transaction; with none coming, the pump marked
+    them only at its periodic look (a second in production; out of reach here), and a crash
+    before it sent that second's answers again when the bot came back.
+    """
+    assert harness.runtime is not None
+    pump = harness.runtime.pump
+    user = await register(harness, 3311)  # its answers were marked: the last mark was just now
+    pump.poll_interval = 3600
+    pump.wake()
+    user.send_text("/help")
+    await harness.settle()
+    assert "/report" in user.texts()[-1]
+
+    async def unmarked() -> int:
+        async with harness.session() as session:
+            rows = await session.scalars(
+                select(InboxUpdate.update_id).where(InboxUpdate.replies.is_not(None))
+            )
+            return len(list(rows))
+
+    for _ in range(100):  # the mark is due FORGET_EVERY (0.5 s) after the last one
+        if await unmarked() == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the answers to /help are still unmarked 5 s later")
