@@ -125,19 +125,21 @@ class BotProcess:
         """True if a log line contains the text."""
         return any(needle in line for line in self.lines)
 
-    async def wait_for_log(self, needle: str, timeout: float = 20.0) -> None:  # noqa: ASYNC109
-        """Waits until a log line contains the text; fails with the log if it never does."""
+    async def wait_for_log(self, *needles: str, timeout: float = 20.0) -> str:  # noqa: ASYNC109
+        """Waits until a log line contains one of the texts, and returns that text; fails with
+        the log if none comes."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while not self.logged(needle):
+        while not (found := [needle for needle in needles if self.logged(needle)]):
             if self.returncode is not None and self._reader is not None and self._reader.done():
                 raise AssertionError(f"{self.name} exited ({self.returncode}):\n{self.log()}")
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise AssertionError(f"{self.name} never logged {needle!r}:\n{self.log()}")
+                raise AssertionError(f"{self.name} never logged {needles!r}:\n{self.log()}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+        return found[0]
 
     def log(self, last: int = 60) -> str:
         """The last log lines, for failure messages."""

@@ -95,27 +95,30 @@ async def server() -> AsyncIterator[BotApiServer]:
 async def bots(
     server: BotApiServer, schema: str, tmp_path: Path
 ) -> AsyncIterator[tuple[BotProcess, BotProcess]]:
-    """Two bot processes on the same database and token; the first one started is active."""
-    first = BotProcess(
-        "bot-a",
-        bot_environment(server, database_url=PG_URL, schema=schema, sweep_interval_seconds="1"),
-        tmp_path / "a",
-    )
-    second = BotProcess(
-        "bot-b",
-        bot_environment(server, database_url=PG_URL, schema=schema, sweep_interval_seconds="1"),
-        tmp_path / "b",
-    )
-    await first.start()
-    await first.wait_for_log(ACTIVE)
-    await second.start()
-    await second.wait_for_log(STANDBY)
-    assert (await first.readiness())["role"] == "active"
-    assert (await second.readiness())["role"] == "standby"
+    """Two bot processes on the same database and token, started together: (active, standby).
+
+    Whichever takes the lock first is active, as when two instances are deployed at once.
+    """
+    pair = [
+        BotProcess(
+            name,
+            bot_environment(
+                server, database_url=PG_URL, schema=schema, sweep_interval_seconds="1"
+            ),
+            tmp_path / name,
+        )
+        for name in ("bot-a", "bot-b")
+    ]
     try:
-        yield first, second
+        await asyncio.gather(*(bot.start() for bot in pair))
+        roles = await asyncio.gather(*(bot.wait_for_log(ACTIVE, STANDBY) for bot in pair))
+        assert sorted(roles) == sorted([ACTIVE, STANDBY]), [bot.log() for bot in pair]
+        active, standby = pair if roles[0] == ACTIVE else pair[::-1]
+        assert (await active.readiness())["role"] == "active"
+        assert (await standby.readiness())["role"] == "standby"
+        yield active, standby
     finally:
-        for bot in (first, second):
+        for bot in pair:
             await bot.stop()
 
 
