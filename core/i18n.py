@@ -7,13 +7,14 @@ import string
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from core.messages import Message
 from core.money import DEFAULT_CURRENCY, format_money, format_part_lines
+
+if TYPE_CHECKING:  # imported where a chat message is rendered: the CLI and pages never need it
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("zh_CN", "en")
@@ -89,6 +90,8 @@ class Texts:
 
     def render(self, message: Message, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
         """Renders a described message into text and an inline keyboard."""
+        from telegram import InlineKeyboardMarkup
+
         text = self.get(language, message.key, **message.args)
         markup = None
         if message.buttons:
@@ -104,6 +107,8 @@ class Texts:
         self, key: str, args: dict[str, Any], data: str, web_app: str | None, language: str
     ) -> InlineKeyboardButton:
         """One inline button: a Mini App to open, or callback data to send back."""
+        from telegram import InlineKeyboardButton, WebAppInfo
+
         label = self.get(language, key, **args)
         if web_app is not None:
             return InlineKeyboardButton(label, web_app=WebAppInfo(web_app))

@@ -10,7 +10,7 @@ from typing import Any
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.i18n import Texts
 from core.settings import Settings
-from services import report_pdf, report_sheet
+from services import report_sheet
 from storage.db import create_session_factory
 from storage.repos import cases as case_rows
 
@@ -52,6 +52,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if sheet is None:
         print(f"Case {case.number} has no service report yet.", file=sys.stderr)
         return 1
+    from services import report_pdf  # fpdf2 and fontTools: only this command needs them
+
     letterhead = report_pdf.Letterhead.of(settings)
     try:
         data = report_pdf.render(

@@ -8,8 +8,6 @@ import sys
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
-from telegram.error import TelegramError
 
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.clock import Clock, SystemClock
@@ -99,6 +97,9 @@ async def bot_username(settings: Settings) -> tuple[str | None, str | None]:
             "No t.me link: AFTERSALES_BOT_TOKEN is not set, so the bot's username is unknown. "
             "Pass --bot-username NAME (the bot's @username from @BotFather) for a link."
         )
+    from telegram import Bot  # only the invite asks Telegram anything
+    from telegram.error import TelegramError
+
     base = settings.telegram_base_url.rstrip("/")
     try:
         async with Bot(settings.bot_token.get_secret_value(), base_url=f"{base}/bot") as bot:
