@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import run
 
 
+@pytest.mark.long
 def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     # The benchmarks run their own event loops, as `python -m bench.run` does.
     assert run.main(["--size", "tiny", "--inline", "--no-pg", "--out", str(tmp_path)]) == 0

@@ -239,6 +239,7 @@ def test_a_command_on_a_database_never_migrated_says_to_upgrade(
     )
 
 
+@pytest.mark.long
 def test_commands_print_no_migration_log_lines(tmp_path: Path) -> None:
     """The real command: `db upgrade` creates the database; later commands log nothing."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}

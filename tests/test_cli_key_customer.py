@@ -42,6 +42,7 @@ async def _days(harness: Harness, days: int) -> None:
         await harness.tick()
 
 
+@pytest.mark.long
 async def test_key_customer_marked_by_cli_gets_return_visits(
     harness: Harness, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

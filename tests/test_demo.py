@@ -115,6 +115,7 @@ async def test_script_in_chinese(engine: AsyncEngine, tmp_path: Path) -> None:
         assert english not in transcript
 
 
+@pytest.mark.long
 @pytest.mark.skipif(USE_PG, reason="the demo keeps its data in SQLite by design")
 def test_demo_script_command_on_a_fresh_machine(tmp_path: Path) -> None:
     """`aftersales demo --script` in a directory with no .env and no token: migrations + run."""

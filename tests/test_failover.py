@@ -40,9 +40,12 @@ from tests.process_harness import (
 )
 from tests.process_harness import text as say
 
-pytestmark = pytest.mark.skipif(
-    not USE_PG, reason="failover needs PostgreSQL (AFTERSALES_TEST_BACKEND=postgresql)"
-)
+pytestmark = [
+    pytest.mark.long,
+    pytest.mark.skipif(
+        not USE_PG, reason="failover needs PostgreSQL (AFTERSALES_TEST_BACKEND=postgresql)"
+    ),
+]
 
 ACTIVE = "leadership acquired: this instance is active"
 STANDBY = "this one is standby"

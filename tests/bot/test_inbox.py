@@ -75,6 +75,7 @@ async def test_a_failing_handler_saves_nothing_and_tells_the_user(harness: Harne
     assert "draft" not in harness.runtime.application.user_data.get(4343, {})
 
 
+@pytest.mark.long
 async def test_an_update_for_a_busy_chat_is_taken_up_when_that_chat_is_done(
     harness: Harness,
 ) -> None:

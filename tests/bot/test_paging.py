@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import ManualClock
@@ -75,6 +76,7 @@ async def _pages(harness: Harness, user: SandboxUser, command: str) -> list[str]
     return pages
 
 
+@pytest.mark.long
 async def test_every_list_pages_within_telegrams_limit(harness: Harness) -> None:
     now = harness.clock.now()
     async with harness.session() as session, session.begin():
@@ -128,6 +130,7 @@ async def test_every_list_pages_within_telegrams_limit(harness: Harness) -> None
     assert len(cases) > 1 and len(shown.button_texts()) <= 16
 
 
+@pytest.mark.long
 async def test_a_technicians_jobs_page(
     botapi: BotApiServer, engine: AsyncEngine, clock: ManualClock
 ) -> None:

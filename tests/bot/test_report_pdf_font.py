@@ -64,6 +64,7 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
+@pytest.mark.long
 async def test_an_everyday_report_embeds_the_smallest_copy_built_once(
     harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

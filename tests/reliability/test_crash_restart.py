@@ -100,6 +100,7 @@ def report_steps(index: int) -> list[Step]:
     ]
 
 
+@pytest.mark.long
 async def test_sigkill_mid_burst_loses_nothing_and_duplicates_nothing(
     server: BotApiServer,
     target: tuple[str, str | None],

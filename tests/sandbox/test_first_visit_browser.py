@@ -46,6 +46,7 @@ def test_the_fonts_draw_emoji_and_chinese() -> None:
         assert found.strip(), f"no font for {pattern}: run `make chromium` ({package})"
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 async def test_a_first_time_visitor_registers_reports_and_finds_the_dashboard(
     engine: AsyncEngine, clock: ManualClock, language: str

@@ -142,6 +142,7 @@ async def test_customer_reports_and_time_brings_the_desk_reminder(
     await bot_says(page, "dispatcher", "SR-20261123-0001")
 
 
+@pytest.mark.long
 async def test_technician_accepts_and_the_survey_arrives_when_time_passes(page: Any) -> None:
     await report_fault(page)
     await bot_says(page, "dispatcher", "New fault repair SR-20261123-0001")

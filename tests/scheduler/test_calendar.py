@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from domain.lifecycle import CaseKind
@@ -67,6 +68,7 @@ async def test_a_missed_digest_is_sent_when_the_bot_comes_back_that_day(
     assert [d.splitlines()[0] for d in digests(harness)] == ["📊 Daily digest, 2026-11-24"]
 
 
+@pytest.mark.long
 async def test_key_customer_gets_a_return_visit_case_every_cycle(harness: Harness) -> None:
     await staff(harness)
     world = await world_of(harness)

@@ -94,6 +94,7 @@ from tests.web.conftest import Client, client, log_in
 __all__ = ["client", "clock", "harness", "settings"]
 
 
+@pytest.mark.long
 async def test_october_lived_through_the_paths_gives_the_hand_computed_report(
     harness: Harness,
     settings: Settings,

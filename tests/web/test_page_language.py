@@ -14,6 +14,8 @@ import io
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from services.report_tables import TABLES
 from storage.repos.exports import REGISTERS
 from tests.bot.dispatch_steps import TECH_A, harness
@@ -179,6 +181,7 @@ async def _fetch_all(client: Client, world: World) -> dict[str, str]:
     return fetched
 
 
+@pytest.mark.long
 async def test_every_staff_page_in_chinese_and_english(harness: Harness, client: Client) -> None:
     world = await build(harness, client)
 

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -108,6 +109,7 @@ def _dashboard_routes(app: web.Application) -> list[tuple[str, str, list[str]]]:
     return sorted(routes)
 
 
+@pytest.mark.long
 async def test_no_input_makes_a_dashboard_route_fail(harness: Harness, client: Client) -> None:
     case_id = await _reported_case(harness)
     await add_staff(harness, ADMIN, ["admin"])

@@ -85,6 +85,7 @@ def run_operations(document: dict[str, Any], base_url: str, key: str) -> list[st
     return failures
 
 
+@pytest.mark.long
 async def test_no_generated_request_gets_a_5xx_or_an_answer_off_the_document(
     unlimited: tuple[Harness, Client],
 ) -> None:
