@@ -6,13 +6,11 @@ language just before sending, so the transaction that caused the message never r
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.i18n import Texts
 from core.settings import Settings
-from services import report_pdf, report_sheet
+from services import report_document, report_sheet
 
 
 async def make(
@@ -31,7 +29,4 @@ async def make(
         sheet = await report_sheet.load(session, report_id=int(ident))
     if sheet is None:
         return None
-    letterhead = report_pdf.Letterhead.of(settings)
-    # fpdf2 is pure Python: a thread keeps the event loop answering while a page is laid out.
-    data = await asyncio.to_thread(report_pdf.render, sheet, texts, letterhead, language)
-    return report_pdf.filename(sheet), data
+    return await report_document.pdf(sheet, texts, settings, language)

@@ -340,3 +340,17 @@ def test_the_command_line_loads_the_bot_only_for_the_commands_that_run_it() -> N
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_bot_starts_without_the_pdf_library() -> None:
+    """`aftersales run` loads fpdf2 and fontTools with the first report it makes, not at start
+    (a quarter of a second of every start, and of every bot process the tests run)."""
+    probe = (
+        "import sys; import aftersales.runtime; "
+        "print(sorted(m for m in ('fpdf', 'fontTools') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout

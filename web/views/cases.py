@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -14,8 +13,7 @@ from domain.dispatch import Ranked
 from domain.lifecycle import Actor, IllegalTransition
 from domain.parsing import parse_id
 from domain.survey import SCALES, Scale
-from services import dispatch, report_sheet
-from services import report_pdf as report_pdf_doc
+from services import dispatch, report_document, report_sheet
 from storage.models import CasePhoto, Staff
 from storage.repos import case_messages
 from storage.repos import cases as case_rows
@@ -259,12 +257,8 @@ async def report_pdf(request: web.Request) -> web.Response:
         sheet = await report_sheet.latest_of_case(session, case=case) if case else None
     if case is None or sheet is None or not _may_see(found, case.technician_id):
         raise web.HTTPNotFound()
-    letterhead = report_pdf_doc.Letterhead.of(deps.settings)
     texts = request.app[texts_key]
-    data = await asyncio.to_thread(
-        report_pdf_doc.render, sheet, texts, letterhead, language(request)
-    )
-    name = report_pdf_doc.filename(sheet)
+    name, data = await report_document.pdf(sheet, texts, deps.settings, language(request))
     return web.Response(
         body=data,
         content_type="application/pdf",
