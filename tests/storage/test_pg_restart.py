@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -45,12 +44,6 @@ async def _restart(schema: str) -> int:
                     break
     finally:
         await admin.dispose()
-    # A backend leaves the activity view just before its process exits and the socket closes;
-    # the bot (this event loop) notices the close a moment later. A customer writing in that
-    # moment finds a connection that has read the server's goodbye but not yet its close
-    # (asyncpg: "another operation is in progress"), and storing the update is retried a
-    # second later: a real restart takes seconds, not this instant, so let the closes land.
-    await asyncio.sleep(0.2)
     return len(pids)
 
 
