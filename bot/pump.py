@@ -98,7 +98,7 @@ class UpdatePump:
             self.work,
             clock,
             application.bot_data.services.settings,
-            sent=self._sent.add,
+            sent=self._answered,
         )
         self.answers.leading = lambda: self.leading()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -154,6 +154,13 @@ class UpdatePump:
             logger.info("sending %s answers of update %s again", len(calls), row.update_id)
             await self.answers.deliver(row.id, _chat_of(row), calls)
         await self._forget_sent_replies()
+
+    def _answered(self, inbox_id: int) -> None:
+        """Notes an update whose answers have all gone out. The first to wait wakes the pump,
+        whose next wait then ends when they are due to be marked (bot.sent_answers)."""
+        if not self._sent:
+            self._wake.set()
+        self._sent.add(inbox_id)
 
     async def halt(self) -> None:
         """After run() is cancelled on losing the lock: ends the updates in progress at once.

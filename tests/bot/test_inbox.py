@@ -182,3 +182,44 @@ async def test_answers_of_a_quiet_moment_are_marked_sent_without_another_update(
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the answers to /help are still unmarked 5 s later")
+
+
+async def test_answers_are_marked_sent_while_another_chat_is_still_busy(
+    harness: Harness,
+) -> None:
+    """A chat still at work (Telegram slow to take its button answer) does not hold back the
+    marks of the answers other chats got meanwhile: only the last chat to finish woke the pump,
+    and until then a crash would have sent those answers again."""
+    assert harness.runtime is not None
+    pump = harness.runtime.pump
+    slow, quick = await register(harness, 3321), await register(harness, 3322)
+    await say(harness, slow, "/language")
+    pump.poll_interval = 3600
+    pump.wake()
+    await pump.close()  # marks what went out so far, as at shutdown: nothing waits to be marked
+    answered = len(harness.server.calls_to("answerCallbackQuery"))
+    harness.server.inject("answerCallbackQuery", Timeout(2.0))  # the slow chat stays busy
+    done = "Language set to English."
+    before = slow.texts().count(done)
+    slow.press("English")
+    await _until(lambda: slow.texts().count(done) > before)
+    quick.send_text("/help")
+    await _until(lambda: "/report" in quick.texts()[-1])
+    update_id = harness.last_update_payload()["update_id"]
+
+    async def marked() -> bool:
+        async with harness.session() as session:
+            row = await session.scalar(
+                select(InboxUpdate).where(InboxUpdate.update_id == update_id)
+            )
+        return row is not None and row.processed_at is not None and row.replies is None
+
+    for _ in range(100):
+        if await marked():
+            break
+        await asyncio.sleep(0.02)
+    # Marked while the slow chat still waits for Telegram to take its button answer.
+    assert await marked()
+    assert len(harness.server.calls_to("answerCallbackQuery")) == answered
+    await harness.settle()
+    assert len(harness.server.calls_to("answerCallbackQuery")) == answered + 1
