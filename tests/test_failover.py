@@ -117,12 +117,22 @@ async def bots(
         roles = await asyncio.gather(*(bot.wait_for_log(ACTIVE, STANDBY) for bot in pair))
         assert sorted(roles) == sorted([ACTIVE, STANDBY]), [bot.log() for bot in pair]
         active, standby = pair if roles[0] == ACTIVE else pair[::-1]
-        assert (await active.readiness())["role"] == "active"
+        # The lock is logged as taken before the active parts are up: /readyz says so then.
+        await _until_role(active, "active")
         assert (await standby.readiness())["role"] == "standby"
         yield active, standby
     finally:
         for bot in pair:
             await bot.stop()
+
+
+async def _until_role(bot: BotProcess, role: str) -> None:
+    """Waits until the bot's /readyz reports the role (it may still be starting its parts)."""
+    for _ in range(300):
+        if (await bot.readiness())["role"] == role:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{bot.name} never reported {role}:\n{bot.log()}")
 
 
 def report_steps(index: int) -> list[Step]:
