@@ -10,7 +10,7 @@ from typing import Any
 from aftersales.commands.database import NoDatabase, existing_database, refuse
 from core.i18n import Texts
 from core.settings import Settings
-from services import report_sheet
+from services import report_document, report_sheet
 from storage.db import create_session_factory
 from storage.repos import cases as case_rows
 
@@ -52,14 +52,13 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if sheet is None:
         print(f"Case {case.number} has no service report yet.", file=sys.stderr)
         return 1
-    from services import report_pdf  # fpdf2 and fontTools: only this command needs them
+    from services import report_pdf  # its FontMissing; fpdf2 and fontTools load with it
 
-    letterhead = report_pdf.Letterhead.of(settings)
     try:
-        data = report_pdf.render(
+        _name, data = await report_document.pdf(
             sheet,
             Texts(settings.tz, settings.currency),
-            letterhead,
+            settings,
             args.language or sheet.language,
         )
     except report_pdf.FontMissing as exc:
