@@ -11,7 +11,6 @@ about the last FORGET_EVERY seconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,9 +24,8 @@ FORGET_EVERY = 0.5
 class SentAnswers:
     """The inbox ids whose answers went out and are not yet marked, and when to mark them."""
 
-    def __init__(self, ticks: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self) -> None:
         self._ids: set[int] = set()
-        self._ticks = ticks
         self._next_at = 0.0
 
     def __bool__(self) -> bool:
@@ -43,13 +41,13 @@ class SentAnswers:
 
     def due(self) -> bool:
         """True when there is something to mark and the last marking is FORGET_EVERY ago."""
-        return bool(self._ids) and self._ticks() >= self._next_at
+        return bool(self._ids) and time.monotonic() >= self._next_at
 
     def seconds_until_due(self, longest: float) -> float:
         """How long the pump may wait before it must mark them (at most `longest`)."""
         if not self._ids:
             return longest
-        return min(longest, max(0.0, self._next_at - self._ticks()))
+        return min(longest, max(0.0, self._next_at - time.monotonic()))
 
     async def mark(self, session: AsyncSession, *, due: bool = False) -> set[int]:
         """Marks the sent answers in the session, if due (or if told it is).
@@ -61,7 +59,7 @@ class SentAnswers:
         """
         if not self._ids or not (due or self.due()):
             return set()
-        self._next_at = self._ticks() + FORGET_EVERY
+        self._next_at = time.monotonic() + FORGET_EVERY
         taken, self._ids = self._ids, set()
         try:
             await inbox.replies_sent(session, inbox_ids=taken)
