@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import os
 import re
@@ -327,30 +328,25 @@ def test_webhooks_are_added_listed_tested_and_removed(
     assert main(["webhook", "test", "1"]) == 1
 
 
-def test_the_command_line_loads_the_bot_only_for_the_commands_that_run_it() -> None:
-    """`aftersales staff list` and the like start without importing the bot and its handlers,
-    nor Telegram's library or the PDF's (imported by the commands that use them)."""
-    unneeded = ("aftersales.runtime", "bot.app", "aftersales.demo", "telegram", "fpdf")
-    probe = (
-        "import sys; from aftersales.cli import build_parser; build_parser(); "
-        f"print(sorted(m for m in {unneeded!r} if m in sys.modules))"
-    )
+def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of the modules a fresh interpreter has loaded after running the code."""
+    probe = f"import sys; {code}; print(sorted(m for m in {modules!r} if m in sys.modules))"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     done = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     )
-    assert done.stdout.strip() == "[]", done.stdout
+    return list(ast.literal_eval(done.stdout.strip()))
+
+
+def test_the_command_line_loads_the_bot_only_for_the_commands_that_run_it() -> None:
+    """`aftersales staff list` and the like start without importing the bot and its handlers,
+    nor Telegram's library or the PDF's (imported by the commands that use them)."""
+    unneeded = ("aftersales.runtime", "bot.app", "aftersales.demo", "telegram", "fpdf")
+    code = "from aftersales.cli import build_parser; build_parser()"
+    assert _loaded_after(code, unneeded) == []
 
 
 def test_the_bot_starts_without_the_pdf_library() -> None:
     """`aftersales run` loads fpdf2 and fontTools with the first report it makes, not at start
     (a quarter of a second of every start, and of every bot process the tests run)."""
-    probe = (
-        "import sys; import aftersales.runtime; "
-        "print(sorted(m for m in ('fpdf', 'fontTools') if m in sys.modules))"
-    )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]", done.stdout
+    assert _loaded_after("import aftersales.runtime", ("fpdf", "fontTools")) == []
